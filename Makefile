@@ -1,0 +1,66 @@
+# The job worker: one non-recursive Makefile.
+#   make            build jobsupd, jobapi and jobctl into build/
+#   make run        build, then run jobsupd, jobapi and nginx in the foreground (PORT=8443)
+#   make test       unit and end-to-end tests; ends with "N passed, N failed"
+#   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
+#   make deps       install the Debian packages the project needs, when missing
+#   make certs      make the prototype's CA, server and client certificates again
+#   make lint       clang-format check, cppcheck and clang-tidy
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+.DEFAULT_GOAL := all
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := cc
+endif
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PORT ?= 8443
+JOBSUPD_ARGS ?=
+
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD := build
+SANFLAGS :=
+endif
+
+PKGS := fcgi libcjson sqlite3 libcurl
+WARN := -std=c11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-unused-parameter
+ALL_CPPFLAGS := -D_GNU_SOURCE -Isupervisor -MMD -MP $(CPPFLAGS)
+ALL_CFLAGS := $(WARN) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+
+pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
+
+# Code shared by jobsupd and jobapi: buffers, JSON, errors, job specs, the wire protocol.
+COMMON := supervisor/buf.c supervisor/json.c supervisor/apierr.c supervisor/jobspec.c \
+	supervisor/proto.c supervisor/log.c
+SUPD := supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
+	supervisor/job.c supervisor/conn.c supervisor/service.c
+SUPD_MAIN := supervisor/main.c
+API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c
+API_MAIN := fcgi/main.c
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(call pc_cflags,$(PKGS)) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/jobsupd: $(call obj,$(SUPD_MAIN) $(SUPD) $(COMMON))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcjson sqlite3)
+
+$(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
+
+.PHONY: all
+all: $(BUILD)/jobsupd $(BUILD)/jobapi
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

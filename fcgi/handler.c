@@ -1,0 +1,194 @@
+/* handler: one HTTP request; see handler.h. */
+#include "handler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dn.h"
+#include "http.h"
+#include "log.h"
+#include "route.h"
+
+static const char *param(FCGX_Request *r, const char *name)
+{
+	const char *v = FCGX_GetParam(name, r->envp);
+	return v ? v : "";
+}
+
+/* Who is asking: 0, or -1 after answering 403. */
+static int authenticate(FCGX_Request *r, struct identity *id)
+{
+	struct apierr err;
+	const char *verify = param(r, "SSL_CLIENT_VERIFY");
+	const char *why;
+
+	if (strcmp(verify, "SUCCESS") != 0) {
+		apierr_set(&err, 403, "forbidden",
+			   "a verified client certificate is required (verification: %.64s)",
+			   *verify ? verify : "none");
+		http_error(r->out, &err, NULL);
+		return -1;
+	}
+	if (dn_identity(param(r, "SSL_CLIENT_S_DN"), id, &why) < 0) {
+		apierr_set(&err, 403, "forbidden", "%s", why);
+		http_error(r->out, &err, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the whole body (at most BODY_MAX bytes). The caller frees *body. 0 or -1 (*err). */
+static int read_body(FCGX_Request *r, char **body, size_t *len, struct apierr *err)
+{
+	const char *cl = param(r, "CONTENT_LENGTH");
+	char *end;
+	unsigned long n = strtoul(cl, &end, 10);
+	if (*cl && (*end || cl[0] == '-')) {
+		apierr_set(err, 400, "invalid_request", "Content-Length is not a number");
+		return -1;
+	}
+	if (n > BODY_MAX) {
+		apierr_set(err, 413, "too_large", "the body is %lu bytes; the limit is %d", n,
+			   BODY_MAX);
+		return -1;
+	}
+	char *b = malloc(BODY_MAX + 2);
+	if (!b) {
+		apierr_set(err, 500, "internal", "out of memory");
+		return -1;
+	}
+	/* Without a length, read to the end, but never past the limit. */
+	int want = *cl ? (int)n : BODY_MAX + 1;
+	int got = want > 0 ? FCGX_GetStr(b, want, r->in) : 0;
+	if (got > BODY_MAX) {
+		free(b);
+		apierr_set(err, 413, "too_large", "the body is over the limit of %d bytes",
+			   BODY_MAX);
+		return -1;
+	}
+	if (*cl && got != want) {
+		free(b);
+		apierr_set(err, 400, "invalid_request", "the body ended before Content-Length");
+		return -1;
+	}
+	b[got] = '\0';
+	*body = b;
+	*len = (size_t)got;
+	return 0;
+}
+
+/* "/jobs/{id}" of a job object in a 201 reply. */
+static void location_of(const struct supframe *f, char *dst, size_t cap)
+{
+	cJSON *o = cJSON_ParseWithLength(f->data, f->len);
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	dst[0] = '\0';
+	if (cJSON_IsString(id) && proto_id_valid(id->valuestring))
+		snprintf(dst, cap, "/jobs/%s", id->valuestring);
+	cJSON_Delete(o);
+}
+
+/* Pass an output stream through; flush each chunk when following. */
+static void stream_output(FCGX_Request *r, struct supclient *sc, bool follow)
+{
+	struct supframe f;
+	struct apierr err;
+
+	http_stream_head(r->out);
+	if (follow && FCGX_FFlush(r->out) < 0) {
+		supc_close(sc);
+		return;
+	}
+	while (supc_next(sc, follow ? r->ipcFd : -1, &f, &err) == 0 && f.type == PROTO_DATA) {
+		if (FCGX_PutStr(f.data, (int)f.len, r->out) < 0 ||
+		    (follow && FCGX_FFlush(r->out) < 0)) {
+			/* The client has gone: dropping the connection frees its follower. */
+			supc_close(sc);
+			return;
+		}
+	}
+}
+
+/* Long-lived requests (follows, waits) take a slot, so that they cannot take every thread. */
+static bool take_long_slot(struct api *api)
+{
+	if (atomic_fetch_add(&api->nlong, 1) < api->max_long)
+		return true;
+	atomic_fetch_sub(&api->nlong, 1);
+	return false;
+}
+
+void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
+{
+	struct identity id;
+	struct route rt;
+	struct apierr err;
+	struct supframe reply;
+	const char *allow = NULL;
+	char *body = NULL;
+	bool long_lived = false;
+	struct proto_req req;
+
+	memset(&req, 0, sizeof req);
+	if (authenticate(r, &id) < 0)
+		return;
+	const char *path = param(r, "DOCUMENT_URI");
+	if (!*path)
+		path = param(r, "SCRIPT_NAME");
+	if (route_parse(param(r, "REQUEST_METHOD"), path, param(r, "QUERY_STRING"), &rt, &err,
+			&allow) < 0)
+		goto fail;
+
+	req.type = rt.op;
+	memcpy(req.user, id.user, sizeof req.user);
+	req.admin = id.admin;
+	memcpy(req.id, rt.id, sizeof req.id);
+	req.wait_s = rt.wait_s;
+	req.follow = rt.follow;
+
+	if (rt.op == PROTO_START) {
+		size_t len;
+		if (read_body(r, &body, &len, &err) < 0)
+			goto fail;
+		/* The limits are jobsupd's: they come with the connection's handshake. */
+		if (supc_connect(sc, &err) < 0)
+			goto fail;
+		if (jobspec_parse(body, len, &sc->limits, &req.spec, &err) < 0)
+			goto fail;
+	}
+	if (req.follow || req.wait_s > 0) {
+		if (!take_long_slot(api)) {
+			apierr_set(&err, 503, "unavailable",
+				   "too many clients are following output or waiting (%ld, "
+				   "--max-followers); try again later",
+				   api->max_long);
+			goto fail;
+		}
+		long_lived = true;
+	}
+
+	bool may_take_long = long_lived || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL;
+	int rc = supc_call(sc, &req, may_take_long ? r->ipcFd : -1, &reply, &err);
+	if (rc == -2)
+		goto out; /* the client went away */
+	if (rc < 0)
+		goto fail;
+	if (rt.op == PROTO_OUTPUT && reply.status == 200) {
+		stream_output(r, sc, rt.follow);
+	} else {
+		char location[PROTO_MAX_ID + 8];
+		if (reply.status == 201)
+			location_of(&reply, location, sizeof location);
+		http_json(r->out, reply.status, reply.data, reply.len,
+			  reply.status == 201 && location[0] ? location : NULL);
+	}
+	goto out;
+fail:
+	http_error(r->out, &err, err.status == 405 ? allow : NULL);
+out:
+	if (long_lived)
+		atomic_fetch_sub(&api->nlong, 1);
+	jobspec_free(&req.spec);
+	free(body);
+}

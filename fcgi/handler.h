@@ -1,0 +1,26 @@
+/*
+ * handler: one HTTP request, start to finish: trust only what nginx verified, route, validate
+ * fully, ask jobsupd, answer. Runs on a jobapi worker thread with that thread's own supervisor
+ * connection; shares nothing with other threads but the counter of long-lived requests.
+ */
+#ifndef HANDLER_H
+#define HANDLER_H
+
+#include <stdatomic.h>
+
+#include <fcgiapp.h>
+
+#include "client.h"
+
+/* Request bodies larger than this are refused with 413 (nginx refuses them first). */
+#define BODY_MAX (64 * 1024)
+
+struct api {
+	const char *supervisor_path;
+	long max_long;        /* follows and waits at once (--max-followers) */
+	atomic_long nlong;
+};
+
+void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc);
+
+#endif

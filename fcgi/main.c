@@ -1,0 +1,289 @@
+/*
+ * jobapi: the FastCGI application between nginx and jobsupd. A fixed pool of threads, each
+ * with its own FCGX_Request and its own connection to jobsupd, accepts on one Unix socket; the
+ * main thread only waits for SIGTERM or SIGINT and then shuts the socket and exits.
+ *
+ * The pool has --threads workers for ordinary requests plus --max-followers more for requests
+ * that last (follows, waits): those take a slot, and past the limit are refused with 503, so
+ * ordinary requests always find a thread.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "handler.h"
+#include "log.h"
+
+#define DEFAULT_SOCKET "run/jobapi.sock"
+#define DEFAULT_SUPERVISOR "run/private/jobsupd.sock"
+/* libfcgi waits for a new connection's first bytes with select(2), which cannot watch a
+ * descriptor numbered FD_SETSIZE (1024) or above. Each thread holds at most two descriptors
+ * (its FastCGI connection and its jobsupd connection), so the pool stays well below that. */
+#define MAX_THREADS 480
+#define THREAD_STACK (256 * 1024)
+
+struct config {
+	const char *socket_path;
+	const char *group;
+	mode_t mode;
+	long threads;
+	long max_followers;
+};
+
+static const char usage[] =
+	"usage: jobapi [options]\n"
+	"\n"
+	"The job worker's FastCGI application: serves the HTTP API behind nginx, which verifies the\n"
+	"client certificate, and asks jobsupd to do the work.\n"
+	"\n"
+	"  --socket PATH         FastCGI socket nginx connects to (default " DEFAULT_SOCKET ")\n"
+	"  --socket-mode MODE    its permissions, octal (default 0600)\n"
+	"  --socket-group NAME   its group, e.g. nginx's worker group (then use mode 0660)\n"
+	"  --supervisor PATH     jobsupd's socket (default " DEFAULT_SUPERVISOR ")\n"
+	"  --threads N           threads for ordinary requests (default 8)\n"
+	"  --max-followers N     requests following output or waiting at once, each on a thread\n"
+	"                        of its own (default 256); threads + max-followers <= 480\n"
+	"  -h, --help            this help\n";
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "jobapi: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'jobapi --help'.\n");
+	exit(2);
+}
+
+static long parse_num(const char *flag, const char *arg, long min, long max, int base)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, base);
+	if (errno || end == arg || *end || v < min || v > max)
+		die_usage("%s wants a number from %ld to %ld, not \"%s\"", flag, min, max, arg);
+	return v;
+}
+
+static void parse_flags(int argc, char **argv, struct config *cfg, struct api *api)
+{
+	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS };
+	static const struct option opts[] = {
+		{"socket", required_argument, NULL, O_SOCKET},
+		{"socket-mode", required_argument, NULL, O_MODE},
+		{"socket-group", required_argument, NULL, O_GROUP},
+		{"supervisor", required_argument, NULL, O_SUPERVISOR},
+		{"threads", required_argument, NULL, O_THREADS},
+		{"max-followers", required_argument, NULL, O_FOLLOWERS},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	size_t path_max = sizeof(((struct sockaddr_un *)0)->sun_path);
+	int c;
+
+	*cfg = (struct config){.socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8,
+			       .max_followers = 256};
+	api->supervisor_path = DEFAULT_SUPERVISOR;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_SOCKET:
+			cfg->socket_path = optarg;
+			break;
+		case O_MODE:
+			cfg->mode = (mode_t)parse_num("--socket-mode", optarg, 0, 0777, 8);
+			break;
+		case O_GROUP:
+			cfg->group = optarg;
+			break;
+		case O_SUPERVISOR:
+			api->supervisor_path = optarg;
+			break;
+		case O_THREADS:
+			cfg->threads = parse_num("--threads", optarg, 1, MAX_THREADS, 10);
+			break;
+		case O_FOLLOWERS:
+			cfg->max_followers = parse_num("--max-followers", optarg, 0, MAX_THREADS, 10);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'jobapi --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument: %s", argv[optind]);
+	if (strlen(cfg->socket_path) >= path_max || strlen(api->supervisor_path) >= path_max)
+		die_usage("socket paths must be shorter than %zu bytes", path_max);
+	if (cfg->threads + cfg->max_followers > MAX_THREADS)
+		die_usage("--threads plus --max-followers must be at most %d", MAX_THREADS);
+	api->max_long = cfg->max_followers;
+}
+
+static int open_socket(const struct config *cfg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", cfg->socket_path);
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		log_error("another jobapi is already listening on %s", cfg->socket_path);
+		close(fd);
+		return -1;
+	}
+	if (errno == ECONNREFUSED)
+		unlink(cfg->socket_path); /* left behind by a jobapi that died */
+	close(fd);
+
+	gid_t gid = (gid_t)-1;
+	if (cfg->group) {
+		struct group *g = getgrnam(cfg->group);
+		if (!g) {
+			log_error("no such group: %s", cfg->group);
+			return -1;
+		}
+		gid = g->gr_gid;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* Created with no permissions, then given exactly the ones asked for. */
+	mode_t old = umask(0777);
+	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc < 0 || (gid != (gid_t)-1 && chown(cfg->socket_path, (uid_t)-1, gid) < 0) ||
+	    chmod(cfg->socket_path, cfg->mode) < 0 || listen(fd, 1024) < 0) {
+		log_error("cannot listen on %s: %s", cfg->socket_path, strerror(errno));
+		if (rc == 0)
+			unlink(cfg->socket_path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct worker {
+	pthread_t thread;
+	struct api *api;
+	int listen_fd;
+	bool started;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct supclient sc;
+	FCGX_Request req;
+
+	supc_init(&sc, w->api->supervisor_path);
+	if (FCGX_InitRequest(&req, w->listen_fd, 0) != 0)
+		return NULL;
+	while (FCGX_Accept_r(&req) >= 0) {
+		handle_request(w->api, &req, &sc);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	supc_close(&sc);
+	return NULL;
+}
+
+/* Join the workers, giving those in the middle of a request a moment to finish. */
+static void join_workers(struct worker *workers, long n)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	for (long i = 0; i < n; i++) {
+		if (!workers[i].started)
+			continue;
+		if (pthread_timedjoin_np(workers[i].thread, NULL, &deadline) != 0) {
+			log_warn("some requests were still running at exit");
+			return;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	static struct api api;
+	sigset_t set;
+	int sig, status = 1;
+
+	log_init("jobapi");
+	parse_flags(argc, argv, &cfg, &api);
+
+	/* Workers inherit this mask: only the main thread takes these signals, with sigwait
+	 * (which cannot see a signal a shell left ignored, hence the defaults first). */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (FCGX_Init() != 0) {
+		log_error("cannot initialise libfcgi");
+		return 1;
+	}
+	int fd = open_socket(&cfg);
+	if (fd < 0)
+		return 1;
+
+	long n = cfg.threads + cfg.max_followers;
+	struct worker *workers = calloc((size_t)n, sizeof *workers);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
+	for (long i = 0; workers && i < n; i++) {
+		workers[i].api = &api;
+		workers[i].listen_fd = fd;
+		if (pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0) {
+			log_error("cannot start thread %ld: %s", i, strerror(errno));
+			goto out;
+		}
+		workers[i].started = true;
+	}
+	if (!workers) {
+		log_error("out of memory");
+		goto out;
+	}
+	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s",
+		 cfg.socket_path, n, cfg.max_followers, api.supervisor_path);
+
+	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+		;
+	log_info("SIG%s: stopping", sigabbrev_np(sig));
+	status = 0;
+out:
+	unlink(cfg.socket_path);
+	FCGX_ShutdownPending();
+	shutdown(fd, SHUT_RDWR); /* wakes the workers blocked in accept */
+	if (workers)
+		join_workers(workers, n);
+	close(fd);
+	pthread_attr_destroy(&attr);
+	free(workers);
+	return status;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Run the whole job worker in the foreground: jobsupd, then jobapi, then nginx, with the logs of
+# all three on this terminal. Ctrl-C, SIGTERM or SIGHUP stops all three (front first) and
+# removes their sockets; if one of them dies, the others are stopped too.
+#
+# usage: stack.sh [-d DIR] [-p PORT] [-b BUILD] [-- JOBSUPD_ARGS...]
+#   -d DIR    where run/ goes, and nginx's prefix (default: the checkout)
+#   -p PORT   HTTPS port on 127.0.0.1 (default 8443)
+#   -b BUILD  where the binaries are (default: the checkout's build/)
+# Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
+set -u
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dir=$repo
+port=8443
+build=$repo/build
+while getopts d:p:b: opt; do
+	case $opt in
+	d) dir=$(cd "$OPTARG" && pwd) || exit 2 ;;
+	p) port=$OPTARG ;;
+	b) build=$(cd "$OPTARG" && pwd) || exit 2 ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+case $port in
+'' | *[!0-9]*) echo "stack.sh: PORT must be a number, not '$port'" >&2; exit 2 ;;
+esac
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+
+cd "$dir" || exit 1
+mkdir -p run/nginx run/private || exit 1
+chmod 700 run/private
+conf=nginx/jobworker.conf
+if [ "$port" != 8443 ] || [ "$dir" != "$repo" ]; then
+	# A copy in run/: its certificate paths (../certs) still resolve from there.
+	[ -e certs ] || ln -s "$repo/certs" certs
+	sed "s/listen 127.0.0.1:8443 /listen 127.0.0.1:$port /" "$repo/nginx/jobworker.conf" \
+		>run/jobworker.conf
+	cp "$repo/nginx/fastcgi_jobapi" run/fastcgi_jobapi
+	conf=run/jobworker.conf
+fi
+
+api_args=()
+nginx_args=()
+if [ "$(id -u)" = 0 ]; then
+	# A root master runs its workers as nobody: they reach jobapi's socket through the
+	# group nogroup, and the run directory through its search permission.
+	chmod 755 run
+	api_args=(--socket-group nogroup --socket-mode 0660)
+	nginx_args=(-g 'user nobody nogroup;')
+fi
+
+pids=()
+stopping=
+stop() {
+	stopping=1
+	trap '' INT TERM HUP
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${pids[i]}" 2>/dev/null
+		wait "${pids[i]}" 2>/dev/null
+	done
+	rm -f run/jobapi.sock run/private/jobsupd.sock run/jobsupd.pid run/jobapi.pid
+}
+trap 'stop; exit 0' INT TERM HUP
+
+# wait_for WHAT PID TEST...: until TEST passes, or PID dies (bounded: about 10 s).
+wait_for() {
+	local what=$1 pid=$2 i
+	shift 2
+	for ((i = 0; i < 200; i++)); do
+		"$@" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	say "$what did not start"
+	stop
+	exit 1
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+
+"$build/jobsupd" --socket run/private/jobsupd.sock "$@" &
+pids+=($!)
+echo $! >run/jobsupd.pid
+wait_for jobsupd $! test -S run/private/jobsupd.sock
+
+"$build/jobapi" --socket run/jobapi.sock --supervisor run/private/jobsupd.sock "${api_args[@]}" &
+pids+=($!)
+echo $! >run/jobapi.pid
+wait_for jobapi $! test -S run/jobapi.sock
+
+nginx -p "$dir/" -c "$conf" "${nginx_args[@]}" &
+pids+=($!)
+wait_for nginx $! port_open
+say "ready on https://localhost:$port (Ctrl-C stops it)"
+
+# Whichever ends first, the rest follow it.
+wait -n "${pids[@]}"
+status=$?
+if [ -z "$stopping" ]; then
+	say "a process exited (status $status); stopping the rest"
+	stop
+	exit 1
+fi

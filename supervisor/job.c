@@ -1,0 +1,534 @@
+/* job: the job state machine and the registry of active jobs; see job.h. */
+#include "job.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "spawn.h"
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* Reads of one pipe per wakeup, so one loud job cannot starve the rest of the loop. */
+#define OUTPUT_READS_PER_WAKEUP 16
+/* Below this ring size, read through a scratch buffer rather than into the ring. */
+#define SCRATCH_SIZE (64 * 1024)
+
+static char scratch[SCRATCH_SIZE];
+
+static void job_start(struct job *j);
+static void job_end(struct job *j, enum job_state state);
+
+/* The id table */
+
+int job_table_init(struct sup *s, size_t expected)
+{
+	size_t n = 64;
+	while (n < expected && n < (1u << 20))
+		n *= 2;
+	s->table = calloc(n, sizeof *s->table);
+	s->table_size = n;
+	return s->table ? 0 : -1;
+}
+
+void job_table_fini(struct sup *s)
+{
+	free(s->table);
+	s->table = NULL;
+}
+
+static struct job **table_slot(struct sup *s, uint64_t id)
+{
+	return &s->table[id & (s->table_size - 1)];
+}
+
+struct job *job_find(struct sup *s, uint64_t id)
+{
+	for (struct job *j = *table_slot(s, id); j; j = j->hnext)
+		if (j->rec.id == id)
+			return j;
+	return NULL;
+}
+
+static void table_remove(struct job *j)
+{
+	for (struct job **p = table_slot(j->sup, j->rec.id); *p; p = &(*p)->hnext) {
+		if (*p == j) {
+			*p = j->hnext;
+			return;
+		}
+	}
+}
+
+struct job *job_by_pid(struct sup *s, pid_t pid)
+{
+	struct job *j;
+	TAILQ_FOREACH(j, &s->running, qlink)
+	if (j->rec.pid == pid)
+		return j;
+	return NULL;
+}
+
+bool job_visible(const struct job *j, const struct viewer *v)
+{
+	return v->admin || strcmp(j->owner, v->user) == 0;
+}
+
+uint64_t job_parse_id(const char *s)
+{
+	uint64_t v = 0;
+	size_t n = strlen(s);
+	if (n == 0 || n > 19 || s[0] == '0')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v;
+}
+
+/* Watchers */
+
+void job_watch_end(struct job *j, struct jobwatch *w)
+{
+	LIST_INSERT_HEAD(&j->waiters, w, link);
+	w->linked = true;
+}
+
+void job_follow(struct job *j, struct jobwatch *w)
+{
+	LIST_INSERT_HEAD(&j->followers, w, link);
+	w->linked = true;
+}
+
+void job_unwatch(struct jobwatch *w)
+{
+	if (!w->linked)
+		return;
+	LIST_REMOVE(w, link);
+	w->linked = false;
+}
+
+static void notify_end(struct jobwatch_list *list, struct job *j)
+{
+	struct jobwatch *w;
+	while ((w = LIST_FIRST(list))) {
+		job_unwatch(w);
+		w->fn(w, j, JOB_EV_END);
+	}
+}
+
+/* Scheduling and the log cap, run after the current batch of events */
+
+static void schedule(struct deferred *d)
+{
+	struct sup *s = container_of(d, struct sup, schedule);
+	struct job *j;
+	while (!s->shutting_down && s->nrunning < s->cfg.max_running &&
+	       (j = TAILQ_FIRST(&s->queue))) {
+		TAILQ_REMOVE(&s->queue, j, qlink);
+		j->in_queue = false;
+		s->nqueued--;
+		job_start(j);
+	}
+}
+
+static void trim_log(struct deferred *d)
+{
+	struct sup *s = container_of(d, struct sup, trim);
+	while (s->nfinished > s->cfg.max_log && store_evict_oldest(&s->store) == 0)
+		s->nfinished--;
+}
+
+void job_kick(struct sup *s)
+{
+	loop_defer(&s->loop, &s->schedule, schedule);
+}
+
+void job_sync_stats(struct sup *s)
+{
+	struct job *j;
+	TAILQ_FOREACH(j, &s->running, qlink)
+	{
+		if (!j->stats_dirty)
+			continue;
+		j->stats_dirty = false;
+		store_update_stats(&s->store, j->rec.id, j->ring->total,
+				   j->ring->total > j->ring->cap);
+	}
+}
+
+/* Output */
+
+static void close_output(struct job *j)
+{
+	if (j->out.fd < 0)
+		return;
+	int fd = j->out.fd;
+	loop_unwatch(&j->sup->loop, &j->out);
+	close(fd);
+}
+
+/* Read at most limit bytes of output (all that is there when limit is SIZE_MAX). Returns the
+ * bytes read; closes the pipe at its end. */
+static size_t read_output(struct job *j, size_t limit, int reads)
+{
+	size_t got = 0;
+	int fd = j->out.fd;
+	while (fd >= 0 && got < limit && reads-- > 0) {
+		struct iovec iov[2];
+		int niov = j->ring->cap >= SCRATCH_SIZE ? ring_space(j->ring, iov) : 0;
+		size_t want = limit - got;
+		ssize_t n;
+		if (niov > 0) {
+			if (iov[0].iov_len >= want) {
+				iov[0].iov_len = want;
+				niov = 1;
+			} else if (niov == 2 && iov[0].iov_len + iov[1].iov_len > want) {
+				iov[1].iov_len = want - iov[0].iov_len;
+			}
+			n = readv(fd, iov, niov);
+			if (n > 0)
+				ring_commit(j->ring, (size_t)n);
+		} else {
+			n = read(fd, scratch, want < sizeof scratch ? want : sizeof scratch);
+			if (n > 0)
+				ring_append(j->ring, scratch, (size_t)n);
+		}
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		close_output(j); /* end of file, or an error no retry will cure */
+		fd = -1;
+	}
+	return got;
+}
+
+static void announce_output(struct job *j)
+{
+	j->stats_dirty = true;
+	struct jobwatch *w, *next;
+	for (w = LIST_FIRST(&j->followers); w; w = next) {
+		next = LIST_NEXT(w, link);
+		w->fn(w, j, JOB_EV_OUTPUT);
+	}
+}
+
+static void on_output(struct watch *w, uint32_t events)
+{
+	struct job *j = container_of(w, struct job, out);
+	(void)events;
+	if (read_output(j, SIZE_MAX, OUTPUT_READS_PER_WAKEUP) > 0)
+		announce_output(j);
+}
+
+/* Starting */
+
+static void on_timeout(struct timer *t)
+{
+	struct job *j = container_of(t, struct job, timeout);
+	job_stop(j, END_TIMEOUT, NULL);
+}
+
+static void on_grace_over(struct timer *t)
+{
+	struct job *j = container_of(t, struct job, kill);
+	j->killed = true;
+	kill(-j->rec.pid, SIGKILL);
+}
+
+static void set_error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct job *j, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(j->error);
+	j->error = s;
+	j->rec.error = s;
+}
+
+static void job_start(struct job *j)
+{
+	struct sup *s = j->sup;
+	int fd = -1, exec_errno = 0;
+
+	j->rec.started_ms = wall_now();
+	pid_t pid = spawn_job(j->spec.argv, &fd, &exec_errno);
+	if (pid == 0) {
+		j->rec.has_exit = true;
+		j->rec.exit_code = spawn_exec_status(exec_errno);
+		set_error(j, "cannot execute \"%s\": %s", j->spec.argv[0], strerror(exec_errno));
+		job_end(j, JOB_FAILED);
+		return;
+	}
+	if (pid < 0) {
+		set_error(j, "cannot start the job: %s", strerror(errno));
+		job_end(j, JOB_FAILED);
+		return;
+	}
+	j->rec.state = JOB_RUNNING;
+	j->rec.pid = pid;
+	TAILQ_INSERT_TAIL(&s->running, j, qlink);
+	s->nrunning++;
+	if (loop_watch(&s->loop, &j->out, fd, EPOLLIN, on_output) < 0) {
+		/* Without its pipe the job could block forever on a full one: end it. */
+		close(fd);
+		set_error(j, "cannot capture the job's output: %s", strerror(errno));
+		kill(-pid, SIGKILL);
+	}
+	loop_timer_at(&s->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000, on_timeout);
+	store_update(&s->store, &j->rec);
+	log_info("job %llu started by %s, pid %d: %s", (unsigned long long)j->rec.id, j->owner,
+		 (int)pid, j->command);
+}
+
+uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, struct apierr *err)
+{
+	bool run_now = s->nrunning < s->cfg.max_running && TAILQ_EMPTY(&s->queue);
+
+	if (s->shutting_down) {
+		apierr_set(err, 503, "unavailable", "jobsupd is shutting down; try again shortly");
+		return 0;
+	}
+	if (!run_now && s->nqueued >= s->cfg.max_queued) {
+		apierr_set(err, 429, "queue_full",
+			   "the queue is full: %ld jobs are waiting (--max-queued %ld); try again "
+			   "when some have finished",
+			   s->nqueued, s->cfg.max_queued);
+		return 0;
+	}
+
+	struct job *j = calloc(1, sizeof *j);
+	struct buf cmd = BUF_INIT;
+	struct jw w;
+	if (!j)
+		goto oom;
+	j->sup = s;
+	j->out.fd = -1;
+	LIST_INIT(&j->waiters);
+	LIST_INIT(&j->followers);
+	j->owner = strdup(owner);
+	jw_init(&w, &cmd);
+	jobspec_write_command(&w, spec);
+	j->command = buf_take(&cmd, NULL);
+	j->ring = ring_new((size_t)s->cfg.output_cap);
+	if (!j->owner || !j->command || !j->ring)
+		goto oom;
+
+	j->spec = *spec;
+	memset(spec, 0, sizeof *spec);
+	j->rec.id = s->next_id;
+	j->rec.owner = j->owner;
+	j->rec.command = j->command;
+	j->rec.state = JOB_QUEUED;
+	j->rec.timeout_s = j->spec.timeout_s;
+	j->rec.created_ms = wall_now();
+	if (store_insert(&s->store, &j->rec) < 0) {
+		*spec = j->spec;
+		memset(&j->spec, 0, sizeof j->spec);
+		goto oom;
+	}
+	s->next_id++;
+	j->hnext = *table_slot(s, j->rec.id);
+	*table_slot(s, j->rec.id) = j;
+
+	if (run_now) {
+		job_start(j);
+	} else {
+		TAILQ_INSERT_TAIL(&s->queue, j, qlink);
+		j->in_queue = true;
+		s->nqueued++;
+		log_info("job %llu queued for %s: %s", (unsigned long long)j->rec.id, j->owner,
+			 j->command);
+		job_kick(s);
+	}
+	return s->next_id - 1;
+oom:
+	if (j) {
+		free(j->owner);
+		free(j->command);
+		ring_unref(j->ring);
+		free(j);
+	}
+	apierr_set(err, 500, "internal", "jobsupd is out of memory");
+	return 0;
+}
+
+/* Ending */
+
+static void job_free(struct deferred *d)
+{
+	struct job *j = container_of(d, struct job, gone);
+	free(j->owner);
+	free(j->command);
+	free(j->error);
+	free(j->stopped_by);
+	jobspec_free(&j->spec);
+	free(j);
+}
+
+static void save_output(struct job *j)
+{
+	struct store *st = &j->sup->store;
+	const char *p;
+	size_t kept = ring_kept(j->ring);
+	if (kept == 0)
+		return;
+	/* Most output never wraps: store it from the ring without a copy. */
+	if (ring_peek(j->ring, ring_start(j->ring), &p) == kept) {
+		store_put_output(st, j->rec.id, p, kept);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	ring_copy(j->ring, &b);
+	if (buf_ok(&b))
+		store_put_output(st, j->rec.id, buf_head(&b), buf_used(&b));
+	buf_free(&b);
+}
+
+static void job_end(struct job *j, enum job_state state)
+{
+	struct sup *s = j->sup;
+	enum job_state was = j->rec.state;
+
+	loop_timer_cancel(&s->loop, &j->timeout);
+	loop_timer_cancel(&s->loop, &j->kill);
+	close_output(j);
+	if (was == JOB_RUNNING) {
+		TAILQ_REMOVE(&s->running, j, qlink);
+		s->nrunning--;
+	} else if (j->in_queue) {
+		TAILQ_REMOVE(&s->queue, j, qlink);
+		j->in_queue = false;
+		s->nqueued--;
+	}
+
+	j->rec.state = state;
+	j->rec.finished_ms = wall_now();
+	j->rec.finished_seq = ++s->next_finished_seq;
+	j->rec.pid = 0;
+	j->rec.output_bytes = j->ring->total;
+	j->rec.output_truncated = j->ring->total > j->ring->cap;
+	save_output(j);
+	store_update(&s->store, &j->rec);
+	s->nfinished++;
+	loop_defer(&s->loop, &s->trim, trim_log);
+	log_info("job %llu %s%s%s", (unsigned long long)j->rec.id, job_state_name(state),
+		 j->error ? ": " : "", j->error ? j->error : "");
+
+	notify_end(&j->waiters, j);
+	notify_end(&j->followers, j);
+	ring_unref(j->ring);
+	j->ring = NULL;
+	table_remove(j);
+	loop_defer(&s->loop, &j->gone, job_free);
+	job_kick(s);
+}
+
+void job_stop(struct job *j, enum job_ending why, const char *by)
+{
+	struct sup *s = j->sup;
+
+	if (j->ending == END_NATURAL) {
+		j->ending = why;
+		free(j->stopped_by);
+		j->stopped_by = by ? strdup(by) : NULL;
+	}
+	if (j->rec.state == JOB_QUEUED) {
+		if (why == END_SHUTDOWN)
+			set_error(j, "stopped before it started: jobsupd shut down");
+		else
+			set_error(j, "stopped by %s before it started",
+				  j->stopped_by ? j->stopped_by : "request");
+		job_end(j, JOB_STOPPED);
+		return;
+	}
+	if (j->term_sent)
+		return;
+	j->term_sent = true;
+	kill(-j->rec.pid, SIGTERM);
+	loop_timer_at(&s->loop, &j->kill, loop_now() + s->cfg.grace_s * 1000, on_grace_over);
+}
+
+/* Why a job that was asked to end did end, for "error". */
+static void describe_ending(struct job *j)
+{
+	const char *killed = "";
+	char tail[96] = "";
+	if (j->killed) {
+		snprintf(tail, sizeof tail,
+			 "; it did not exit within %ld s of SIGTERM and was killed",
+			 j->sup->cfg.grace_s);
+		killed = tail;
+	}
+	switch (j->ending) {
+	case END_STOP:
+		set_error(j, "stopped by %s%s", j->stopped_by ? j->stopped_by : "request", killed);
+		break;
+	case END_TIMEOUT:
+		set_error(j, "timed out after %ld s%s", j->rec.timeout_s, killed);
+		break;
+	case END_SHUTDOWN:
+		set_error(j, "stopped because jobsupd shut down%s", killed);
+		break;
+	case END_NATURAL:
+		break;
+	}
+}
+
+void job_reaped(struct job *j)
+{
+	pid_t pid = j->rec.pid;
+	int bytes = 0, status = 0;
+
+	/* The zombie still holds the group id, so this reaches only what the job left running. */
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* What the job wrote before it ended is in the pipe now: take exactly that, so that a
+	 * process that escaped the group cannot keep the job alive by holding the pipe. */
+	if (j->out.fd >= 0 && ioctl(j->out.fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
+	    read_output(j, (size_t)bytes, 1 << 20) > 0)
+		announce_output(j);
+
+	enum job_state state;
+	if (WIFEXITED(status)) {
+		j->rec.has_exit = true;
+		j->rec.exit_code = WEXITSTATUS(status);
+		state = j->rec.exit_code == 0 ? JOB_SUCCEEDED : JOB_FAILED;
+	} else {
+		j->rec.signal = WTERMSIG(status);
+		state = JOB_FAILED;
+		if (j->ending == END_NATURAL) {
+			char sig[16];
+			format_signal(j->rec.signal, sig);
+			const char *what = sigdescr_np(j->rec.signal);
+			set_error(j, "killed by %s (%s)", sig, what ? what : "unknown signal");
+		}
+	}
+	describe_ending(j);
+	if (j->ending == END_STOP || j->ending == END_SHUTDOWN)
+		state = JOB_STOPPED;
+	else if (j->ending == END_TIMEOUT)
+		state = JOB_TIMED_OUT;
+	job_end(j, state);
+}

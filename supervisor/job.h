@@ -1,0 +1,105 @@
+/*
+ * job: one job's life as an explicit state machine, and the registry of active jobs.
+ *
+ *   queued --start--> running --reaped--> succeeded | failed | stopped | timed_out
+ *      |                 |
+ *      +--stop-----------+--> stopped      (a queued job ends at once; a running one gets
+ *                                           SIGTERM, then SIGKILL after the grace period)
+ *   queued --start fails--> failed          (exit_code 127/126 and the reason in "error")
+ *
+ * Every change of state happens in job.c and is written to the store at once. A job is "ended"
+ * only when its main process has been reaped; anything still left in its process group is killed
+ * then. Active jobs live in memory (struct job) and in the store; ended jobs only in the store.
+ *
+ * Others learn of a job's end (and followers of new output) through a struct jobwatch they embed
+ * and link with job_watch_end or job_follow; a jobwatch is unlinked before its END callback runs.
+ */
+#ifndef JOB_H
+#define JOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "jobspec.h"
+#include "loop.h"
+#include "ring.h"
+#include "store.h"
+#include "sup.h"
+
+enum job_event {
+	JOB_EV_OUTPUT, /* new bytes in the ring (followers only) */
+	JOB_EV_END,    /* the job has ended; its record is final */
+};
+
+struct jobwatch {
+	void (*fn)(struct jobwatch *w, struct job *j, enum job_event ev);
+	LIST_ENTRY(jobwatch) link;
+	bool linked;
+};
+LIST_HEAD(jobwatch_list, jobwatch);
+
+enum job_ending {
+	END_NATURAL,
+	END_STOP,
+	END_TIMEOUT,
+	END_SHUTDOWN,
+};
+
+struct job {
+	struct sup *sup;
+	struct job_record rec; /* strings point at the fields below */
+	char *owner;
+	char *command;          /* JSON array text */
+	char *error;
+	char *stopped_by;
+	struct jobspec spec;
+
+	enum job_ending ending;
+	bool term_sent;
+	bool killed;            /* SIGKILL sent after the grace period */
+	bool in_queue;          /* linked in sup->queue */
+	struct watch out;       /* the output pipe; fd -1 once closed */
+	struct ring *ring;
+	bool stats_dirty;
+	struct timer timeout, kill;
+
+	struct jobwatch_list waiters;   /* told of the end */
+	struct jobwatch_list followers; /* told of output and the end */
+	TAILQ_ENTRY(job) qlink;         /* in sup->queue or sup->running */
+	struct job *hnext;              /* in sup->table */
+	struct deferred gone;
+};
+
+/* Make a job from spec (which it takes over; spec is left empty) and start or queue it.
+ * Returns the job id, or 0 with *err set (429 queue_full, 500). The job may already have ended
+ * (a command that cannot execute); its record stays readable until the end of this iteration. */
+uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, struct apierr *err);
+/* Start queued jobs while there is room, after the current batch of events. */
+void job_kick(struct sup *s);
+/* Bring the stored output counters of running jobs up to date before a read. */
+void job_sync_stats(struct sup *s);
+
+struct job *job_find(struct sup *s, uint64_t id);
+struct job *job_by_pid(struct sup *s, pid_t pid);
+bool job_visible(const struct job *j, const struct viewer *v);
+
+/* Ask a job to end: a queued job ends now, a running one is signalled. by names the caller. */
+void job_stop(struct job *j, enum job_ending why, const char *by);
+/* The main process has exited and is still a zombie: kill what is left of its group, reap it,
+ * take the last of its output and end the job. */
+void job_reaped(struct job *j);
+
+void job_watch_end(struct job *j, struct jobwatch *w);
+void job_follow(struct job *j, struct jobwatch *w);
+void job_unwatch(struct jobwatch *w);
+
+/* Create the id table; 0 or -1. */
+int job_table_init(struct sup *s, size_t expected);
+void job_table_fini(struct sup *s);
+
+/* Parse a canonical decimal id ("17"); 0 when it is not one. */
+uint64_t job_parse_id(const char *s);
+
+#endif

@@ -1,0 +1,190 @@
+/* jobspec: validation of what a client asks to run; see jobspec.h. */
+#include "jobspec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const allowed_fields[] = {"command", "timeout_s"};
+
+static int check_fields(const cJSON *obj, struct apierr *err)
+{
+	const cJSON *item;
+	cJSON_ArrayForEach(item, obj)
+	{
+		bool known = false;
+		for (size_t i = 0; i < sizeof allowed_fields / sizeof *allowed_fields; i++)
+			if (item->string && strcmp(item->string, allowed_fields[i]) == 0)
+				known = true;
+		if (!known) {
+			apierr_set(err, 400, "invalid_request",
+				   "unknown field \"%.64s\" (allowed: command, timeout_s)",
+				   item->string ? item->string : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_command(const cJSON *cmd, const struct spec_limits *lim, struct jobspec *out,
+			 struct apierr *err)
+{
+	if (!cmd) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"command\" is required: a non-empty array of strings, e.g. "
+			   "[\"ls\", \"-la\"]");
+		return -1;
+	}
+	if (!cJSON_IsArray(cmd)) {
+		apierr_set(err, 400, "invalid_request", "\"command\" must be an array of strings");
+		return -1;
+	}
+	size_t argc = 0, bytes = 0;
+	const cJSON *arg;
+	cJSON_ArrayForEach(arg, cmd)
+	{
+		if (!cJSON_IsString(arg)) {
+			apierr_set(err, 400, "invalid_request", "command[%zu] must be a string",
+				   argc);
+			return -1;
+		}
+		bytes += strlen(arg->valuestring);
+		argc++;
+	}
+	if (argc == 0) {
+		apierr_set(err, 400, "invalid_request", "\"command\" must not be empty");
+		return -1;
+	}
+	if (cmd->child->valuestring[0] == '\0') {
+		apierr_set(err, 400, "invalid_request", "command[0] must not be empty");
+		return -1;
+	}
+	if ((long)argc > lim->max_args) {
+		apierr_set(err, 400, "command_too_long",
+			   "the command has %zu arguments; the limit is %ld (--max-args)", argc,
+			   lim->max_args);
+		return -1;
+	}
+	if ((long)bytes > lim->max_command_bytes) {
+		apierr_set(err, 400, "command_too_long",
+			   "the command is %zu bytes; the limit is %ld (--max-command-bytes)", bytes,
+			   lim->max_command_bytes);
+		return -1;
+	}
+
+	char **argv = malloc((argc + 1) * sizeof *argv + bytes + argc);
+	if (!argv) {
+		apierr_set(err, 500, "internal", "out of memory");
+		return -1;
+	}
+	char *p = (char *)(argv + argc + 1);
+	size_t i = 0;
+	cJSON_ArrayForEach(arg, cmd)
+	{
+		size_t n = strlen(arg->valuestring) + 1;
+		memcpy(p, arg->valuestring, n);
+		argv[i++] = p;
+		p += n;
+	}
+	argv[argc] = NULL;
+	out->argv = argv;
+	out->argc = argc;
+	out->command_bytes = bytes;
+	return 0;
+}
+
+static int parse_timeout(const cJSON *t, const struct spec_limits *lim, long *out,
+			 struct apierr *err)
+{
+	if (!t) {
+		*out = lim->default_timeout_s;
+		return 0;
+	}
+	double d = cJSON_IsNumber(t) ? t->valuedouble : NAN;
+	if (!isfinite(d) || d != floor(d)) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"timeout_s\" must be a whole number of seconds");
+		return -1;
+	}
+	if (d < 1 || d > (double)lim->max_timeout_s) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"timeout_s\" must be between 1 and %ld (--max-timeout)",
+			   lim->max_timeout_s);
+		return -1;
+	}
+	*out = (long)d;
+	return 0;
+}
+
+int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jobspec *out,
+		      struct apierr *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!cJSON_IsObject(obj)) {
+		apierr_set(err, 400, "invalid_request",
+			   "the body must be a JSON object like {\"command\": [\"ls\", \"-la\"]}");
+		return -1;
+	}
+	if (check_fields(obj, err) < 0)
+		return -1;
+	long timeout;
+	if (parse_timeout(cJSON_GetObjectItemCaseSensitive(obj, "timeout_s"), lim, &timeout, err))
+		return -1;
+	if (parse_command(cJSON_GetObjectItemCaseSensitive(obj, "command"), lim, out, err) < 0)
+		return -1;
+	out->timeout_s = timeout;
+	return 0;
+}
+
+int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, struct jobspec *out,
+		  struct apierr *err)
+{
+	const char *why;
+	memset(out, 0, sizeof *out);
+	switch (json_check_text(body, len, &why)) {
+	case JSON_TEXT_INVALID:
+		apierr_set(err, 400, "invalid_json", "the body is not valid JSON: %s", why);
+		return -1;
+	case JSON_TEXT_NUL:
+		apierr_set(err, 400, "invalid_request", "%s", why);
+		return -1;
+	case JSON_TEXT_OK:
+		break;
+	}
+	cJSON *obj = json_parse(body, len);
+	if (!obj) {
+		apierr_set(err, 400, "invalid_json",
+			   len == 0 ? "the body is empty; send a JSON object like "
+				      "{\"command\": [\"ls\"]}"
+				    : "the body is not valid JSON");
+		return -1;
+	}
+	int rc = jobspec_from_json(obj, lim, out, err);
+	cJSON_Delete(obj);
+	return rc;
+}
+
+void jobspec_free(struct jobspec *s)
+{
+	free(s->argv);
+	s->argv = NULL;
+	s->argc = 0;
+}
+
+void jobspec_write_command(struct jw *w, const struct jobspec *s)
+{
+	jw_arr(w);
+	for (size_t i = 0; i < s->argc; i++)
+		jw_str(w, s->argv[i]);
+	jw_arr_end(w);
+}
+
+void jobspec_write(struct jw *w, const struct jobspec *s)
+{
+	jw_obj(w);
+	jw_key(w, "command");
+	jobspec_write_command(w, s);
+	jw_key(w, "timeout_s");
+	jw_int(w, s->timeout_s);
+	jw_obj_end(w);
+}

@@ -1,0 +1,46 @@
+/*
+ * jobspec: what a client asks to run (POST /jobs), validated against the supervisor's limits.
+ *
+ * jobapi validates a request body with jobspec_parse before anything reaches jobsupd; jobsupd
+ * validates the spec it receives again with jobspec_from_json and the same limits, so neither
+ * layer trusts the other. The limits travel from jobsupd to jobapi in the protocol's HELLO reply.
+ */
+#ifndef JOBSPEC_H
+#define JOBSPEC_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "apierr.h"
+#include "json.h"
+
+struct spec_limits {
+	long max_command_bytes; /* sum of the bytes of all arguments */
+	long max_args;
+	long default_timeout_s;
+	long max_timeout_s;
+};
+
+struct jobspec {
+	char **argv; /* NULL-terminated; one allocation holding the pointers and the strings */
+	size_t argc;
+	size_t command_bytes;
+	long timeout_s;
+};
+
+/* Parse and validate a request body (body[len] must be '\0'). 0, or -1 with *err set (400 invalid_json, invalid_request,
+ * command_too_long). On success the caller owns out and frees it with jobspec_free. */
+int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, struct jobspec *out,
+		  struct apierr *err);
+/* Validate an already parsed object; same contract as jobspec_parse. */
+int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jobspec *out,
+		      struct apierr *err);
+void jobspec_free(struct jobspec *s);
+
+/* Write the spec as the JSON object jobspec_from_json reads. */
+void jobspec_write(struct jw *w, const struct jobspec *s);
+/* Write only the command, as a JSON array of strings. */
+void jobspec_write_command(struct jw *w, const struct jobspec *s);
+
+#endif

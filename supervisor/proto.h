@@ -1,0 +1,84 @@
+/*
+ * proto: the wire protocol between jobapi and jobsupd (see PROTOCOL.md for the whole of it).
+ *
+ * Every message is a frame: a 12-byte header (magic "JW", version, type, status, length) and a
+ * payload of that length. Requests and replies carry JSON; output travels raw in DATA frames, so
+ * the protocol is binary-safe. This module encodes and decodes frames and request payloads; it
+ * does no I/O, so both sides and the fuzzer share it.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apierr.h"
+#include "buf.h"
+#include "jobspec.h"
+
+#define PROTO_VERSION 1
+#define PROTO_HDR_LEN 12
+#define PROTO_MAX_REQUEST (256u * 1024) /* a request payload; a 64 KiB body fits with room */
+#define PROTO_MAX_REPLY (64u << 20)     /* a reply payload, e.g. a list of every queued job */
+#define PROTO_DATA_CHUNK (64u * 1024)   /* the most output one DATA frame carries */
+#define PROTO_MAX_USER 256
+#define PROTO_MAX_ID 64
+#define PROTO_MAX_WAIT_S 60
+
+enum proto_type {
+	PROTO_HELLO = 1, /* {} -> REPLY {"version", "limits"} */
+	PROTO_START,     /* {user, admin, spec} -> REPLY 201 job */
+	PROTO_GET,       /* {user, admin, id, wait_s} -> REPLY 200 job (with output once ended) */
+	PROTO_LIST,      /* {user, admin} -> REPLY 200 {"jobs": [...]} */
+	PROTO_LOGS,      /* {user, admin} -> REPLY 200 {"logs": [...]} */
+	PROTO_OUTPUT,    /* {user, admin, id, follow} -> REPLY 200, DATA..., END */
+	PROTO_STOP,      /* {user, admin, id} -> REPLY 200 job, once it has ended */
+	PROTO_STOPALL,   /* {user, admin} -> REPLY 200 {"jobs": [...]}, once all have ended */
+	PROTO_REQ_LAST = PROTO_STOPALL,
+	PROTO_REPLY = 64, /* status in the header; payload is the HTTP body */
+	PROTO_DATA,       /* raw output bytes */
+	PROTO_END,        /* the end of an output stream */
+};
+
+struct proto_hdr {
+	uint8_t version;
+	uint8_t type;
+	uint16_t status;
+	uint32_t len;
+};
+
+enum proto_hdr_check {
+	PROTO_HDR_OK,
+	PROTO_HDR_BAD_MAGIC,
+	PROTO_HDR_BAD_VERSION,
+};
+
+void proto_hdr_put(uint8_t out[PROTO_HDR_LEN], uint8_t type, uint16_t status, uint32_t len);
+enum proto_hdr_check proto_hdr_get(const uint8_t in[PROTO_HDR_LEN], struct proto_hdr *h);
+
+/* Append a whole frame to b. */
+void proto_frame(struct buf *b, uint8_t type, uint16_t status, const void *payload, size_t len);
+
+struct proto_req {
+	enum proto_type type;
+	char user[PROTO_MAX_USER + 1];
+	bool admin;
+	char id[PROTO_MAX_ID + 1];
+	int wait_s;          /* GET: seconds to wait for the end, 0 for none */
+	bool follow;         /* OUTPUT: stream until the job ends */
+	struct jobspec spec; /* START: owned by the request */
+};
+
+/* Decode and validate a request payload of the given type. 0, or -1 with *err set; on success
+ * free the request with proto_req_free. */
+int proto_req_decode(uint8_t type, const char *payload, size_t len, const struct spec_limits *lim,
+		     struct proto_req *req, struct apierr *err);
+void proto_req_free(struct proto_req *req);
+/* Append a request as a whole frame. */
+void proto_req_encode(struct buf *b, const struct proto_req *req);
+
+/* True when s is a job id as the API defines them: 1..64 of [A-Za-z0-9_-]. */
+bool proto_id_valid(const char *s);
+
+#endif

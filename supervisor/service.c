@@ -1,0 +1,334 @@
+/*
+ * service: what jobsupd does for each request of the protocol (PROTOCOL.md): decode and validate
+ * it again, act through job.c, answer from the store. Replies that must wait (a stop, a wait, a
+ * stop-all, a follow) are parked on the connection and finished by a jobwatch callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+static void reply_internal(struct conn *c)
+{
+	struct apierr e;
+	apierr_set(&e, 500, "internal", "jobsupd could not read its job table");
+	conn_reply_error(c, &e);
+}
+
+static void reply_not_found(struct conn *c)
+{
+	struct apierr e;
+	apierr_set(&e, 404, "not_found", "job %s not found", c->id);
+	conn_reply_error(c, &e);
+}
+
+/* Answer with job id as the store has it now. */
+static void reply_job(struct conn *c, uint64_t id, int status, bool with_output)
+{
+	struct sup *s = c->sup;
+	struct buf body = BUF_INIT;
+
+	job_sync_stats(s);
+	int rc = id ? store_render(&s->store, id, &c->viewer, with_output, &body) : 0;
+	if (rc == 1)
+		conn_reply(c, status, &body);
+	else if (rc == 0)
+		reply_not_found(c);
+	else
+		reply_internal(c);
+	buf_free(&body);
+}
+
+/* The active job the request names, if the caller may see it. */
+static struct job *visible_job(struct conn *c)
+{
+	struct job *j = job_find(c->sup, c->job_id);
+	return j && job_visible(j, &c->viewer) ? j : NULL;
+}
+
+static void do_hello(struct conn *c)
+{
+	const struct sup_config *cfg = &c->sup->cfg;
+	struct buf body = BUF_INIT;
+	struct jw w;
+
+	jw_init(&w, &body);
+	jw_obj(&w);
+	jw_key(&w, "version");
+	jw_int(&w, PROTO_VERSION);
+	jw_key(&w, "max_command_bytes");
+	jw_int(&w, cfg->limits.max_command_bytes);
+	jw_key(&w, "max_args");
+	jw_int(&w, cfg->limits.max_args);
+	jw_key(&w, "default_timeout_s");
+	jw_int(&w, cfg->limits.default_timeout_s);
+	jw_key(&w, "max_timeout_s");
+	jw_int(&w, cfg->limits.max_timeout_s);
+	jw_key(&w, "max_followers");
+	jw_int(&w, cfg->max_followers);
+	jw_obj_end(&w);
+	conn_reply(c, 200, &body);
+	buf_free(&body);
+}
+
+static void do_start(struct conn *c, struct proto_req *req)
+{
+	struct apierr err;
+	uint64_t id = job_submit(c->sup, c->user, &req->spec, &err);
+	if (!id) {
+		conn_reply_error(c, &err);
+		return;
+	}
+	reply_job(c, id, 201, false);
+}
+
+static void on_wait_end(struct jobwatch *w, struct job *j, enum job_event ev)
+{
+	struct conn *c = container_of(w, struct conn, watch);
+	(void)j;
+	(void)ev;
+	loop_timer_cancel(&c->sup->loop, &c->wait_over);
+	reply_job(c, c->job_id, 200, true);
+}
+
+static void on_wait_over(struct timer *t)
+{
+	struct conn *c = container_of(t, struct conn, wait_over);
+	job_unwatch(&c->watch);
+	reply_job(c, c->job_id, 200, true);
+}
+
+static void do_get(struct conn *c, const struct proto_req *req)
+{
+	struct job *j = visible_job(c);
+	if (j && req->wait_s > 0) {
+		c->pending = PEND_WAIT;
+		c->watch.fn = on_wait_end;
+		job_watch_end(j, &c->watch);
+		loop_timer_at(&c->sup->loop, &c->wait_over, loop_now() + req->wait_s * 1000,
+			      on_wait_over);
+		return;
+	}
+	reply_job(c, c->job_id, 200, true);
+}
+
+static void do_list(struct conn *c, enum store_list which)
+{
+	struct buf body = BUF_INIT;
+	job_sync_stats(c->sup);
+	if (store_render_list(&c->sup->store, which, &c->viewer, &body) == 0)
+		conn_reply(c, 200, &body);
+	else
+		reply_internal(c);
+	buf_free(&body);
+}
+
+static void do_output(struct conn *c, const struct proto_req *req)
+{
+	struct sup *s = c->sup;
+	struct job *j = visible_job(c);
+	struct buf out = BUF_INIT;
+
+	if (j && req->follow) {
+		if (s->nfollowers >= s->cfg.max_followers) {
+			struct apierr e;
+			apierr_set(&e, 503, "unavailable",
+				   "too many clients are following output (%ld, --max-followers); "
+				   "try again later",
+				   s->cfg.max_followers);
+			conn_reply_error(c, &e);
+			return;
+		}
+		conn_follow(c, j);
+		return;
+	}
+	if (j) {
+		ring_copy(j->ring, &out);
+	} else {
+		int visible = c->job_id ? store_visible(&s->store, c->job_id, &c->viewer) : 0;
+		if (visible <= 0) {
+			visible < 0 ? reply_internal(c) : reply_not_found(c);
+			return;
+		}
+		if (store_get_output(&s->store, c->job_id, &out) < 0) {
+			buf_free(&out);
+			reply_internal(c);
+			return;
+		}
+	}
+	if (buf_ok(&out)) {
+		conn_send_output(c, buf_head(&out), buf_used(&out));
+	} else {
+		struct apierr e;
+		apierr_set(&e, 500, "internal", "jobsupd is out of memory");
+		conn_reply_error(c, &e);
+	}
+	buf_free(&out);
+}
+
+static void on_stop_end(struct jobwatch *w, struct job *j, enum job_event ev)
+{
+	struct conn *c = container_of(w, struct conn, watch);
+	(void)j;
+	(void)ev;
+	reply_job(c, c->job_id, 200, false);
+}
+
+static void do_stop(struct conn *c)
+{
+	struct sup *s = c->sup;
+	struct job *j = visible_job(c);
+	if (j) {
+		log_info("%s stopped job %s", c->user, c->id);
+		c->pending = PEND_STOP;
+		c->watch.fn = on_stop_end;
+		job_watch_end(j, &c->watch);
+		job_stop(j, END_STOP, c->user);
+		return;
+	}
+	int visible = c->job_id ? store_visible(&s->store, c->job_id, &c->viewer) : 0;
+	if (visible > 0) {
+		struct apierr e;
+		apierr_set(&e, 409, "not_active", "job %s has already ended", c->id);
+		conn_reply_error(c, &e);
+	} else {
+		visible < 0 ? reply_internal(c) : reply_not_found(c);
+	}
+}
+
+/* Stop-all: one slot per job; the reply lists them in id order once every one has ended. */
+
+static void stopall_finish(struct conn *c)
+{
+	struct buf body = BUF_INIT;
+	struct jw w;
+
+	jw_init(&w, &body);
+	jw_obj(&w);
+	jw_key(&w, "jobs");
+	jw_arr(&w);
+	for (size_t i = 0; i < c->nslots; i++) {
+		struct buf one = BUF_INIT;
+		if (store_render(&c->sup->store, c->slots[i].id, &c->viewer, false, &one) == 1)
+			jw_raw(&w, buf_head(&one), buf_used(&one));
+		buf_free(&one);
+	}
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = 0;
+	conn_reply(c, 200, &body);
+	buf_free(&body);
+}
+
+static void on_stopall_end(struct jobwatch *w, struct job *j, enum job_event ev)
+{
+	struct stopall_slot *slot = container_of(w, struct stopall_slot, watch);
+	struct conn *c = slot->conn;
+	(void)j;
+	(void)ev;
+	slot->ended = true;
+	if (--c->left == 0 && !c->arming)
+		stopall_finish(c);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = (*(struct job *const *)a)->rec.id, y = (*(struct job *const *)b)->rec.id;
+	return x < y ? -1 : x > y;
+}
+
+static void do_stopall(struct conn *c)
+{
+	struct sup *s = c->sup;
+	size_t n = 0, cap = (size_t)(s->nrunning + s->nqueued);
+	struct job **jobs = calloc(cap ? cap : 1, sizeof *jobs);
+	struct job *j;
+
+	if (!jobs) {
+		reply_internal(c);
+		return;
+	}
+	TAILQ_FOREACH(j, &s->running, qlink)
+	if (job_visible(j, &c->viewer))
+		jobs[n++] = j;
+	TAILQ_FOREACH(j, &s->queue, qlink)
+	if (job_visible(j, &c->viewer))
+		jobs[n++] = j;
+	qsort(jobs, n, sizeof *jobs, by_id);
+
+	c->slots = calloc(n ? n : 1, sizeof *c->slots);
+	if (!c->slots) {
+		free(jobs);
+		reply_internal(c);
+		return;
+	}
+	log_info("%s stopped all %s jobs (%zu)", c->user, c->viewer.admin ? "the" : "their", n);
+	c->pending = PEND_STOPALL;
+	c->nslots = c->left = n;
+	c->arming = true;
+	for (size_t i = 0; i < n; i++) {
+		c->slots[i].conn = c;
+		c->slots[i].id = jobs[i]->rec.id;
+		c->slots[i].watch.fn = on_stopall_end;
+		job_watch_end(jobs[i], &c->slots[i].watch);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!c->slots[i].ended)
+			job_stop(jobs[i], END_STOP, c->user);
+	free(jobs);
+	c->arming = false;
+	if (c->left == 0)
+		stopall_finish(c);
+}
+
+void service_request(struct conn *c, uint8_t type, const char *payload, size_t len)
+{
+	struct proto_req req;
+	struct apierr err;
+
+	if (proto_req_decode(type, payload, len, &c->sup->cfg.limits, &req, &err) < 0) {
+		conn_reply_error(c, &err);
+		return;
+	}
+	memcpy(c->user, req.user, sizeof c->user);
+	memcpy(c->id, req.id, sizeof c->id);
+	c->viewer.user = c->user;
+	c->viewer.admin = req.admin;
+	c->job_id = job_parse_id(req.id);
+
+	switch (req.type) {
+	case PROTO_HELLO:
+		do_hello(c);
+		break;
+	case PROTO_START:
+		do_start(c, &req);
+		break;
+	case PROTO_GET:
+		do_get(c, &req);
+		break;
+	case PROTO_LIST:
+		do_list(c, STORE_ACTIVE);
+		break;
+	case PROTO_LOGS:
+		do_list(c, STORE_LOG);
+		break;
+	case PROTO_OUTPUT:
+		do_output(c, &req);
+		break;
+	case PROTO_STOP:
+		do_stop(c);
+		break;
+	case PROTO_STOPALL:
+		do_stopall(c);
+		break;
+	default:
+		break;
+	}
+	proto_req_free(&req);
+}

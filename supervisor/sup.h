@@ -1,0 +1,60 @@
+/*
+ * sup: jobsupd's state as a whole: its configuration, loop, store, the active jobs (by id, the
+ * FIFO queue, the running list) and the client connections. There is one, made in main.c; every
+ * module reaches it through the objects it owns (job->sup, conn->sup).
+ */
+#ifndef SUP_H
+#define SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "jobspec.h"
+#include "loop.h"
+#include "store.h"
+
+struct job;
+struct conn;
+
+struct sup_config {
+	const char *socket_path;
+	long max_running;
+	long max_queued;
+	long max_log;
+	long grace_s;
+	long output_cap;
+	long max_clients;
+	long max_followers;
+	struct spec_limits limits;
+};
+
+TAILQ_HEAD(job_queue, job);
+LIST_HEAD(conn_list, conn);
+
+struct sup {
+	struct sup_config cfg;
+	struct loop loop;
+	struct store store;
+	struct watch listen, signals;
+	struct timer accept_retry, shutdown_deadline;
+	struct deferred schedule, trim;
+
+	uint64_t next_id;
+	uint64_t next_finished_seq;
+	long nrunning, nqueued, nfinished;
+	struct job_queue queue;   /* waiting to run, oldest first */
+	struct job_queue running; /* running, in order of start */
+	struct job **table;       /* active jobs by id: open hashing, chained */
+	size_t table_size;        /* a power of two */
+
+	struct conn_list conns;
+	long nconns;
+	long nfollowers;
+	bool shutting_down;
+};
+
+/* Stop accepting for a moment after accept(2) ran out of descriptors or memory. */
+void sup_accept_later(struct sup *s);
+
+#endif
