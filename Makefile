@@ -42,11 +42,13 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # Code shared by jobsupd and jobapi: buffers, JSON, errors, job specs, the wire protocol.
 COMMON := supervisor/buf.c supervisor/json.c supervisor/apierr.c supervisor/jobspec.c \
 	supervisor/proto.c supervisor/log.c
-SUPD := supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
+SUPD := supervisor/sup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c
 API_MAIN := fcgi/main.c
+CLI := cli/api.c cli/show.c
+CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -60,7 +62,28 @@ $(BUILD)/jobsupd: $(call obj,$(SUPD_MAIN) $(SUPD) $(COMMON))
 $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
 
+# jobctl finds the checkout's certificates wherever it is run from.
+$(BUILD)/obj/cli/main.o: ALL_CPPFLAGS += -DJOBCTL_CERTDIR='"$(CURDIR)/certs"'
+
+$(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
+
 .PHONY: all
-all: $(BUILD)/jobsupd $(BUILD)/jobapi
+all: $(BUILD)/jobsupd $(BUILD)/jobapi $(BUILD)/jobctl
+
+# Unit tests: one cmocka program per tests/unit/test_*.c, linked with every module.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_OBJS := $(call obj,$(COMMON) $(SUPD) $(API) $(CLI))
+
+$(BUILD)/obj/tests/unit/%.o: ALL_CPPFLAGS += -Ifcgi -Icli
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS) cmocka) -lpthread
+
+.PHONY: test unit
+unit: all $(UNIT_BINS)
+test: deps unit
+	tests/run.sh $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

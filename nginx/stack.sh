@@ -3,10 +3,11 @@
 # all three on this terminal. Ctrl-C, SIGTERM or SIGHUP stops all three (front first) and
 # removes their sockets; if one of them dies, the others are stopped too.
 #
-# usage: stack.sh [-d DIR] [-p PORT] [-b BUILD] [-- JOBSUPD_ARGS...]
+# usage: stack.sh [-d DIR] [-p PORT] [-b BUILD] [-k] [-- JOBSUPD_ARGS...]
 #   -d DIR    where run/ goes, and nginx's prefix (default: the checkout)
 #   -p PORT   HTTPS port on 127.0.0.1 (default 8443)
 #   -b BUILD  where the binaries are (default: the checkout's build/)
+#   -k        keep the others running when one exits (for tests that restart one)
 # Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
 set -u
 
@@ -14,8 +15,10 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=$repo
 port=8443
 build=$repo/build
-while getopts d:p:b: opt; do
+keep=
+while getopts d:p:b:k opt; do
 	case $opt in
+	k) keep=1 ;;
 	d) dir=$(cd "$OPTARG" && pwd) || exit 2 ;;
 	p) port=$OPTARG ;;
 	b) build=$(cd "$OPTARG" && pwd) || exit 2 ;;
@@ -96,11 +99,19 @@ pids+=($!)
 wait_for nginx $! port_open
 say "ready on https://localhost:$port (Ctrl-C stops it)"
 
-# Whichever ends first, the rest follow it.
-wait -n "${pids[@]}"
-status=$?
-if [ -z "$stopping" ]; then
-	say "a process exited (status $status); stopping the rest"
-	stop
-	exit 1
-fi
+# Whichever ends first, the rest follow it (with -k, only a signal ends the stack).
+while :; do
+	wait -n "${pids[@]}"
+	status=$?
+	[ -n "$stopping" ] && exit 0
+	if [ -z "$keep" ]; then
+		say "a process exited (status $status); stopping the rest"
+		stop
+		exit 1
+	fi
+	say "a process exited (status $status); the others keep running (-k)"
+	alive=()
+	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	[ ${#alive[@]} -gt 0 ] || exit 1
+	pids=("${alive[@]}")
+done

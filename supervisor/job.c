@@ -73,7 +73,7 @@ struct job *job_by_pid(struct sup *s, pid_t pid)
 {
 	struct job *j;
 	TAILQ_FOREACH(j, &s->running, qlink)
-	if (j->rec.pid == pid)
+	if (j->rec.pid == pid && !j->main_done)
 		return j;
 	return NULL;
 }
@@ -498,14 +498,27 @@ static void describe_ending(struct job *j)
 void job_reaped(struct job *j)
 {
 	pid_t pid = j->rec.pid;
-	int bytes = 0, status = 0;
+	int status = 0;
 
 	/* The zombie still holds the group id, so this reaches only what the job left running. */
 	kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	/* What the job wrote before it ended is in the pipe now: take exactly that, so that a
-	 * process that escaped the group cannot keep the job alive by holding the pipe. */
+	j->main_done = true;
+	j->main_status = status;
+	job_settle(j);
+}
+
+void job_settle(struct job *j)
+{
+	int bytes = 0, status = j->main_status;
+
+	/* Still members in the group: they were killed, and as their subreaper jobsupd hears of
+	 * each one's end. (EPERM: a member we may not signal, which we cannot wait out.) */
+	if (!j->main_done || kill(-j->rec.pid, 0) == 0)
+		return;
+	/* What the job wrote is in the pipe now: take exactly that, so that a process that
+	 * escaped the group cannot keep the job alive by holding the pipe open. */
 	if (j->out.fd >= 0 && ioctl(j->out.fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
 	    read_output(j, (size_t)bytes, 1 << 20) > 0)
 		announce_output(j);

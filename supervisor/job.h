@@ -7,9 +7,11 @@
  *                                           SIGTERM, then SIGKILL after the grace period)
  *   queued --start fails--> failed          (exit_code 127/126 and the reason in "error")
  *
- * Every change of state happens in job.c and is written to the store at once. A job is "ended"
- * only when its main process has been reaped; anything still left in its process group is killed
- * then. Active jobs live in memory (struct job) and in the store; ended jobs only in the store.
+ * Every change of state happens in job.c and is written to the store at once. A job's lifetime
+ * is its main process's: when that exits, whatever is left in its process group is killed, and
+ * the job has ended once the group is empty (jobsupd is the child subreaper, so it reaps those
+ * processes itself and learns when the last is gone). Active jobs live in memory (struct job)
+ * and in the store; ended jobs only in the store.
  *
  * Others learn of a job's end (and followers of new output) through a struct jobwatch they embed
  * and link with job_watch_end or job_follow; a jobwatch is unlinked before its END callback runs.
@@ -60,6 +62,8 @@ struct job {
 	bool term_sent;
 	bool killed;            /* SIGKILL sent after the grace period */
 	bool in_queue;          /* linked in sup->queue */
+	bool main_done;         /* the main process was reaped; the group may still be emptying */
+	int main_status;        /* its wait status */
 	struct watch out;       /* the output pipe; fd -1 once closed */
 	struct ring *ring;
 	bool stats_dirty;
@@ -88,8 +92,10 @@ bool job_visible(const struct job *j, const struct viewer *v);
 /* Ask a job to end: a queued job ends now, a running one is signalled. by names the caller. */
 void job_stop(struct job *j, enum job_ending why, const char *by);
 /* The main process has exited and is still a zombie: kill what is left of its group, reap it,
- * take the last of its output and end the job. */
+ * and end the job if the group is empty now (else job_settle does, later). */
 void job_reaped(struct job *j);
+/* End a job whose main process is gone once its process group is empty; call after reaping. */
+void job_settle(struct job *j);
 
 void job_watch_end(struct job *j, struct jobwatch *w);
 void job_follow(struct job *j, struct jobwatch *w);

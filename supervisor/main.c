@@ -1,35 +1,22 @@
 /*
- * jobsupd: the job supervisor. Parses its flags, opens its socket, runs the loop, and on SIGTERM
- * or SIGINT stops every job, waits for them, and exits 0. Everything else lives in the modules:
- * job.c (the state machine), conn.c and service.c (the protocol), store.c (SQLite), loop.c.
+ * jobsupd: the job supervisor. Parses its flags and runs the loop until a shutdown (SIGTERM or
+ * SIGINT) has stopped every job. Everything else lives in the modules: sup.c (start-up,
+ * signals, shutdown), job.c (the state machine), conn.c and service.c (the protocol), store.c
+ * (SQLite), loop.c (the event loop).
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "job.h"
 #include "log.h"
-#include "spawn.h"
 #include "sup.h"
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
-
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
-/* After shutdown, how long replies and stream ends may take to reach jobapi. */
-#define SHUTDOWN_FLUSH_MS 2000
 
 static const char usage[] =
 	"usage: jobsupd [options]\n"
@@ -206,213 +193,23 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	}
 }
 
-/* Signals and children */
-
-static void begin_shutdown(struct sup *s, int sig);
-
-static void reap(struct sup *s)
-{
-	for (;;) {
-		siginfo_t si;
-		si.si_pid = 0;
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-			return;
-		struct job *j = job_by_pid(s, si.si_pid);
-		if (j)
-			job_reaped(j);
-		else
-			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
-				;
-	}
-}
-
-static void on_signal(struct watch *w, uint32_t events)
-{
-	struct sup *s = container_of(w, struct sup, signals);
-	struct signalfd_siginfo si;
-	(void)events;
-	while (read(w->fd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			reap(s);
-		else
-			begin_shutdown(s, (int)si.ssi_signo);
-	}
-}
-
-static void on_listen(struct watch *w, uint32_t events)
-{
-	(void)events;
-	conn_accept(container_of(w, struct sup, listen));
-}
-
-static void on_accept_retry(struct timer *t)
-{
-	struct sup *s = container_of(t, struct sup, accept_retry);
-	if (s->listen.fd >= 0)
-		loop_rewatch(&s->loop, &s->listen, EPOLLIN);
-}
-
-void sup_accept_later(struct sup *s)
-{
-	loop_timer_at(&s->loop, &s->accept_retry, loop_now() + 100, on_accept_retry);
-}
-
-static void close_listener(struct sup *s)
-{
-	if (s->listen.fd < 0)
-		return;
-	int fd = s->listen.fd;
-	loop_unwatch(&s->loop, &s->listen);
-	close(fd);
-	unlink(s->cfg.socket_path);
-}
-
-static void on_flush_deadline(struct timer *t)
-{
-	container_of(t, struct sup, shutdown_deadline)->loop.stop = true;
-}
-
-static void begin_shutdown(struct sup *s, int sig)
-{
-	struct job *j;
-	if (s->shutting_down) {
-		/* Asked twice: do not wait for the grace period. */
-		log_warn("%s again: killing every job now", sigabbrev_np(sig));
-		TAILQ_FOREACH(j, &s->running, qlink)
-		kill(-j->rec.pid, SIGKILL);
-		return;
-	}
-	log_info("SIG%s: stopping %ld running and %ld queued jobs", sigabbrev_np(sig), s->nrunning,
-		 s->nqueued);
-	s->shutting_down = true;
-	close_listener(s);
-	while ((j = TAILQ_FIRST(&s->queue)))
-		job_stop(j, END_SHUTDOWN, NULL);
-	TAILQ_FOREACH(j, &s->running, qlink)
-	job_stop(j, END_SHUTDOWN, NULL);
-	loop_timer_at(&s->loop, &s->shutdown_deadline,
-		      loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
-		      on_flush_deadline);
-}
-
-/* Done once no job is left and every reply was written (or the deadline passed). */
-static bool shutdown_done(struct sup *s)
-{
-	if (!s->shutting_down || s->nrunning > 0 || s->nqueued > 0)
-		return false;
-	struct conn *c;
-	LIST_FOREACH(c, &s->conns, link)
-	if (buf_used(&c->out) > 0)
-		return false;
-	return true;
-}
-
-/* Start-up */
-
-static int open_listener(struct sup *s)
-{
-	const char *path = s->cfg.socket_path;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-
-	/* The socket's directory is the service user's alone: make it so when creating it. */
-	char dir[sizeof sa.sun_path];
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			log_error("cannot create %s: %s", dir, strerror(errno));
-			return -1;
-		}
-	}
-
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		log_error("another jobsupd is already listening on %s", path);
-		close(fd);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(path); /* left behind by a jobsupd that died */
-	close(fd);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	mode_t old = umask(0177);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc < 0 || listen(fd, 128) < 0 ||
-	    loop_watch(&s->loop, &s->listen, fd, EPOLLIN, on_listen) < 0) {
-		log_error("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return 0;
-}
-
-static int open_signals(struct sup *s)
-{
-	sigset_t set;
-
-	/* Start from default dispositions (a shell may have left SIGINT ignored), so that jobs
-	 * inherit them and signalfd sees what it should. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (fd < 0 || loop_watch(&s->loop, &s->signals, fd, EPOLLIN, on_signal) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static struct sup sup;
 	struct sup *s = &sup;
+	struct sup_config cfg;
 	int status = 1;
 
 	log_init("jobsupd");
-	parse_flags(argc, argv, &s->cfg);
-	s->listen.fd = s->signals.fd = -1;
-	s->next_id = 1;
-	TAILQ_INIT(&s->queue);
-	TAILQ_INIT(&s->running);
-	LIST_INIT(&s->conns);
-
-	if (loop_init(&s->loop) < 0 || spawn_init() < 0 ||
-	    job_table_init(s, (size_t)(s->cfg.max_running + s->cfg.max_queued)) < 0) {
-		log_error("cannot start: %s", strerror(errno));
-		goto out;
-	}
-	if (store_open(&s->store) < 0)
-		goto out;
-	if (open_signals(s) < 0) {
-		log_error("cannot set up signals: %s", strerror(errno));
-		goto out;
-	}
-	if (open_listener(s) < 0)
+	parse_flags(argc, argv, &cfg);
+	if (sup_init(s, &cfg) < 0 || sup_listen(s) < 0)
 		goto out;
 	log_info("listening on %s: max-running %ld, max-queued %ld, max-log %ld, output-cap %ld, "
 		 "grace %ld s",
 		 s->cfg.socket_path, s->cfg.max_running, s->cfg.max_queued, s->cfg.max_log,
 		 s->cfg.output_cap, s->cfg.grace_s);
 
-	while (!s->loop.stop && !shutdown_done(s)) {
+	while (!s->loop.stop && !sup_done(s)) {
 		if (loop_run_once(&s->loop) < 0) {
 			log_error("event loop: %s", strerror(errno));
 			goto out;
@@ -421,15 +218,6 @@ int main(int argc, char **argv)
 	status = 0;
 	log_info("stopped");
 out:
-	close_listener(s);
-	while (!LIST_EMPTY(&s->conns))
-		conn_close(LIST_FIRST(&s->conns));
-	loop_drain(&s->loop); /* the deferred frees of what was just closed */
-	if (s->signals.fd >= 0)
-		close(s->signals.fd);
-	job_table_fini(s);
-	store_close(&s->store);
-	spawn_fini();
-	loop_fini(&s->loop);
+	sup_fini(s);
 	return status;
 }

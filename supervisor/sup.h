@@ -54,6 +54,21 @@ struct sup {
 	bool shutting_down;
 };
 
+/* Set up everything but the listening socket: loop, store, signals (SIGCHLD, SIGTERM, SIGINT
+ * and SIGHUP are blocked and read from a signalfd). 0, or -1 after logging why. */
+int sup_init(struct sup *s, const struct sup_config *cfg);
+/* Listen on cfg.socket_path (its directory made 0700 when created here). 0 or -1. */
+int sup_listen(struct sup *s);
+void sup_fini(struct sup *s);
+
+/* Reap every child that has exited. */
+void sup_reap(struct sup *s);
+/* Begin the shutdown asked for by signal sig: refuse new work, stop every job. A second call
+ * kills what still runs at once. */
+void sup_shutdown(struct sup *s, int sig);
+/* True once shutdown has stopped every job and written every reply. */
+bool sup_done(struct sup *s);
+
 /* Stop accepting for a moment after accept(2) ran out of descriptors or memory. */
 void sup_accept_later(struct sup *s);
 

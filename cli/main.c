@@ -1,0 +1,688 @@
+/*
+ * jobctl: the job worker's command-line client. Parses the command line, calls the API over
+ * HTTPS (api.c) and prints what came back for people (show.c) or as JSON (--json).
+ *
+ * Exit status: 0 done, 1 the API refused (the message says why), 2 usage, 3 no answer
+ * (cannot connect, TLS refused); wait and start -f exit with the job's own status.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "api.h"
+#include "buf.h"
+#include "json.h"
+#include "proto.h"
+#include "show.h"
+
+#ifndef JOBCTL_CERTDIR
+#define JOBCTL_CERTDIR "certs"
+#endif
+
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NO_ANSWER = 3, EXIT_TIMED_OUT = 124 };
+
+struct ctx {
+	struct api_conf conf;
+	bool json;
+};
+
+static const char usage_main[] =
+	"usage: jobctl [options] COMMAND [ARGS]\n"
+	"\n"
+	"Run and watch jobs on a job worker over HTTPS with your client certificate.\n"
+	"\n"
+	"commands:\n"
+	"  start [--timeout S] [-f] -- CMD [ARG...]   start a job; prints its id\n"
+	"  list                        your running and queued jobs (all jobs, for an admin)\n"
+	"  status ID                   one job, with its output once it has ended\n"
+	"  logs                        the job log: active jobs and the most recent finished ones\n"
+	"  logs [-f] ID                a job's output, raw, as it was written (-f: follow it)\n"
+	"  wait [--timeout S] ID       wait for a job to end; exit with its exit status\n"
+	"  stop ID                     stop a job: SIGTERM, then SIGKILL after the grace period\n"
+	"  stop --all                  stop all your running and queued jobs\n"
+	"\n"
+	"options (anywhere before --):\n"
+	"  --url URL        the job worker (JOBCTL_URL; default https://localhost:8443)\n"
+	"  --cert FILE      client certificate (JOBCTL_CERT; default certs/user1.crt)\n"
+	"  --key FILE       its private key (JOBCTL_KEY; default certs/user1.key)\n"
+	"  --cacert FILE    the CA that signed the server's certificate (JOBCTL_CACERT;\n"
+	"                   default certs/ca.crt); default certificates are the checkout's\n"
+	"  --json           print the API's JSON instead of tables\n"
+	"  -h, --help       this help; `jobctl COMMAND --help` for one command\n"
+	"\n"
+	"exit status: 0 done, 1 the API refused, 2 usage, 3 cannot connect or TLS failed;\n"
+	"wait and start -f exit with the job's status (128+N for signal N, 124 for a timeout).\n";
+
+static const struct {
+	const char *name;
+	const char *help;
+} command_help[] = {
+	{"start", "usage: jobctl start [--timeout S] [-f] -- CMD [ARG...]\n"
+		  "Start CMD as a job (executed directly, no shell) and print its id. It is queued\n"
+		  "when the running limit is reached.\n"
+		  "  --timeout S   stop the job after S seconds (default: the server's)\n"
+		  "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
+		  "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
+		  "                not the job.\n"},
+	{"stop", "usage: jobctl stop ID | jobctl stop --all\n"
+		 "Stop a job, or all your running and queued jobs: SIGTERM to its processes, then\n"
+		 "SIGKILL after the server's grace period. Prints each job's final state.\n"},
+	{"list", "usage: jobctl list\n"
+		 "Your running and queued jobs, oldest first (every user's, for an admin).\n"},
+	{"status", "usage: jobctl status ID\n"
+		   "One job's details; once it has ended, also its output (escaped for the "
+		   "terminal).\n"},
+	{"logs", "usage: jobctl logs | jobctl logs [-f] ID\n"
+		 "Without ID: the job log, newest first: active jobs and the most recent finished\n"
+		 "ones. With ID: the job's kept output, raw bytes exactly as written, to stdout.\n"
+		 "  -f, --follow  keep printing new output as the job writes it, until it ends.\n"
+		 "                Ctrl-C stops following, not the job.\n"},
+	{"wait", "usage: jobctl wait [--timeout S] ID\n"
+		 "Wait until the job ends, print its final state and exit with its status: its\n"
+		 "exit code, 128+N when a signal N ended it, 124 when it timed out or when S\n"
+		 "seconds passed first. Ctrl-C stops waiting, not the job.\n"},
+};
+
+static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void errorf(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("jobctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("jobctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'jobctl %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+static int print_help(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof command_help / sizeof *command_help; i++) {
+		if (cmd && strcmp(cmd, command_help[i].name) == 0) {
+			fputs(command_help[i].help, stdout);
+			return 0;
+		}
+	}
+	fputs(usage_main, stdout);
+	return 0;
+}
+
+/* Calls */
+
+/*
+ * Make a call and check its answer: 0 with the parsed JSON in *out (when out is not NULL), or
+ * the exit status after saying what went wrong. With --json, the body is printed as it came.
+ */
+static int call(struct ctx *x, const char *method, const char *path, const char *body,
+		cJSON **out, bool print_json)
+{
+	struct api_resp r;
+	int rc = 0;
+
+	if (out)
+		*out = NULL;
+	if (api_call(&x->conf, method, path, body, NULL, NULL, &r) < 0) {
+		errorf("%s", r.failure);
+		api_resp_free(&r);
+		return EXIT_NO_ANSWER;
+	}
+	cJSON *json = cJSON_ParseWithLength(buf_head(&r.body), buf_used(&r.body));
+	if (r.status < 200 || r.status > 299) {
+		char msg[512];
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(json, "error"), "code");
+		api_error_message(&r, msg, sizeof msg);
+		struct buf esc = BUF_INIT;
+		show_escape(&esc, msg, strlen(msg), false);
+		buf_putc(&esc, '\0');
+		errorf("%s", buf_ok(&esc) ? buf_head(&esc) : "error");
+		buf_free(&esc);
+		/* A refused certificate is a TLS failure, whatever layer noticed it. */
+		rc = cJSON_IsString(code) && strcmp(code->valuestring, "bad_certificate") == 0
+			     ? EXIT_NO_ANSWER
+			     : EXIT_REFUSED;
+	} else if (!json) {
+		errorf("unexpected answer from the server (HTTP %ld, not JSON)", r.status);
+		rc = EXIT_REFUSED;
+	} else if (print_json && x->json) {
+		fwrite(buf_head(&r.body), 1, buf_used(&r.body), stdout);
+	}
+	if (rc == 0 && out)
+		*out = json;
+	else
+		cJSON_Delete(json);
+	api_resp_free(&r);
+	return rc;
+}
+
+static int check_id(const char *cmd, const char *id)
+{
+	if (!id)
+		return usage_error(cmd, "%s needs a job id", cmd);
+	if (!proto_id_valid(id))
+		return usage_error(cmd, "not a job id: \"%s\" (ids are made of A-Z, a-z, 0-9, _ and -)",
+				   id);
+	return 0;
+}
+
+/* The status a shell would give the job: its exit code, 128+N for signal N, 124 for a
+ * timeout, 1 when it ended without either. */
+static int job_status(const cJSON *job)
+{
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(job, "exit_code");
+	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(job, "signal");
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(job, "state");
+	if (cJSON_IsString(state) && strcmp(state->valuestring, "timed_out") == 0)
+		return EXIT_TIMED_OUT;
+	if (cJSON_IsNumber(code))
+		return code->valueint & 0xff;
+	if (cJSON_IsString(sig) && strncmp(sig->valuestring, "SIG", 3) == 0) {
+		for (int n = 1; n < NSIG; n++) {
+			const char *name = sigabbrev_np(n);
+			if (name && strcmp(name, sig->valuestring + 3) == 0)
+				return 128 + n;
+		}
+	}
+	return 1;
+}
+
+static bool job_active(const cJSON *job)
+{
+	const cJSON *state = cJSON_GetObjectItemCaseSensitive(job, "state");
+	return cJSON_IsString(state) && (strcmp(state->valuestring, "queued") == 0 ||
+					 strcmp(state->valuestring, "running") == 0);
+}
+
+/* Output streams */
+
+static int write_out(void *ctx, const char *p, size_t n)
+{
+	bool flush = *(bool *)ctx;
+	if (fwrite(p, 1, n, stdout) != n)
+		return -1;
+	return flush && fflush(stdout) != 0 ? -1 : 0;
+}
+
+static int stream_output(struct ctx *x, const char *id, bool follow)
+{
+	char path[128];
+	struct api_resp r;
+	snprintf(path, sizeof path, "/jobs/%s/output%s", id, follow ? "?follow=1" : "");
+	int rc = api_call(&x->conf, "GET", path, NULL, write_out, &follow, &r);
+	if (rc < 0) {
+		errorf("%s", r.failure);
+		api_resp_free(&r);
+		return EXIT_NO_ANSWER;
+	}
+	fflush(stdout);
+	if (r.status != 200) {
+		char msg[512];
+		api_error_message(&r, msg, sizeof msg);
+		errorf("%s", msg);
+		rc = EXIT_REFUSED;
+	}
+	api_resp_free(&r);
+	return rc;
+}
+
+/* Wait for the job to end, re-asking within the server's 60 s bound; timeout_s < 0: forever.
+ * 0 with the final job in *out, EXIT_TIMED_OUT with the job as it is, or an exit status. */
+static int wait_for_end(struct ctx *x, const char *id, long timeout_s, cJSON **out)
+{
+	time_t deadline = time(NULL) + (timeout_s < 0 ? 0 : timeout_s);
+	*out = NULL;
+	for (;;) {
+		long left = timeout_s < 0 ? PROTO_MAX_WAIT_S : (long)(deadline - time(NULL));
+		char path[128];
+		cJSON *job;
+		if (left < 0)
+			left = 0;
+		snprintf(path, sizeof path, "/jobs/%s?wait=%ld", id,
+			 left > PROTO_MAX_WAIT_S ? (long)PROTO_MAX_WAIT_S : left);
+		int rc = call(x, "GET", path, NULL, &job, false);
+		if (rc)
+			return rc;
+		cJSON_Delete(*out);
+		*out = job;
+		if (!job_active(job))
+			return 0;
+		if (timeout_s >= 0 && time(NULL) >= deadline)
+			return EXIT_TIMED_OUT;
+	}
+}
+
+/* Options */
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : fallback;
+}
+
+/* A global option at argv[*i]: 1 taken (and *i moved past its value), 0 not one, -1 error. */
+static int take_global(struct ctx *x, int argc, char **argv, int *i)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} opts[] = {
+		{"--url", offsetof(struct api_conf, url)},
+		{"--cert", offsetof(struct api_conf, cert)},
+		{"--key", offsetof(struct api_conf, key)},
+		{"--cacert", offsetof(struct api_conf, cacert)},
+	};
+	const char *a = argv[*i];
+	if (strcmp(a, "--json") == 0) {
+		x->json = true;
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
+		size_t n = strlen(opts[k].name);
+		if (strncmp(a, opts[k].name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+			continue;
+		const char *v = a[n] == '=' ? a + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+		if (!v || !*v) {
+			usage_error(NULL, "%s needs a value", opts[k].name);
+			return -1;
+		}
+		*(const char **)((char *)&x->conf + opts[k].offset) = v;
+		return 1;
+	}
+	return 0;
+}
+
+/* A dash argument of a command that is not one of its own: a global option, or an error.
+ * 0 when taken, else the exit status. */
+static int other_option(struct ctx *x, const char *cmd, int argc, char **argv, int *i)
+{
+	int g = take_global(x, argc, argv, i);
+	if (g > 0)
+		return 0;
+	if (g < 0)
+		return EXIT_USAGE;
+	return usage_error(cmd, "unknown option for %s: %s", cmd, argv[*i]);
+}
+
+/* Commands */
+
+/* Whole seconds from 0 to max, or -1. */
+static long parse_seconds(const char *s, long max)
+{
+	char *end;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : -1;
+	if (!s || errno || end == s || *end || v < 0 || v > max)
+		return -1;
+	return v;
+}
+
+/* The value of "--name V" or "--name=V" at argv[*i], moving *i past it; NULL when a is not
+ * that option; "" when the value is missing. */
+static const char *option_value(const char *name, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+	if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	return *i + 1 < argc ? argv[++*i] : "";
+}
+
+static void print_json(const cJSON *v)
+{
+	char *text = cJSON_PrintUnformatted(v);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+}
+
+static int cmd_start(struct ctx *x, int argc, char **argv)
+{
+	long timeout = -1;
+	bool follow = false;
+	int i = 0;
+	/* Options end at "--" or at the first word of the command. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v;
+		int g;
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+			follow = true;
+		} else if ((v = option_value("--timeout", argc, argv, &i))) {
+			timeout = parse_seconds(v, 100L * 365 * 86400);
+			if (timeout < 1)
+				return usage_error("start", "--timeout wants a whole number of "
+							    "seconds, at least 1");
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			return print_help("start");
+		} else if ((g = take_global(x, argc, argv, &i)) != 0) {
+			if (g < 0)
+				return EXIT_USAGE;
+		} else {
+			return usage_error("start", "unknown option for start: %s", a);
+		}
+	}
+	if (i >= argc)
+		return usage_error("start", "start needs a command, e.g. jobctl start -- ls -la");
+
+	struct buf body = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &body);
+	jw_obj(&w);
+	jw_key(&w, "command");
+	jw_arr(&w);
+	for (int k = i; k < argc; k++)
+		jw_str(&w, argv[k]);
+	jw_arr_end(&w);
+	if (timeout > 0) {
+		jw_key(&w, "timeout_s");
+		jw_int(&w, timeout);
+	}
+	jw_obj_end(&w);
+	buf_putc(&body, '\0');
+	if (!buf_ok(&body)) {
+		errorf("out of memory");
+		return EXIT_REFUSED;
+	}
+
+	cJSON *job;
+	int rc = call(x, "POST", "/jobs", buf_head(&body), &job, !follow);
+	buf_free(&body);
+	if (rc)
+		return rc;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(job, "id");
+	if (!cJSON_IsString(id) || !proto_id_valid(id->valuestring)) {
+		cJSON_Delete(job);
+		errorf("unexpected answer from the server (no job id)");
+		return EXIT_REFUSED;
+	}
+	char idbuf[PROTO_MAX_ID + 1];
+	snprintf(idbuf, sizeof idbuf, "%s", id->valuestring);
+	if (!follow) {
+		if (!x->json)
+			printf("%s\n", idbuf);
+		cJSON_Delete(job);
+		return 0;
+	}
+	cJSON_Delete(job);
+	rc = stream_output(x, idbuf, true);
+	if (rc)
+		return rc;
+	/* The stream ends when the job has: this answers at once with its final state. */
+	rc = wait_for_end(x, idbuf, -1, &job);
+	if (rc == 0) {
+		show_job_line(stderr, job);
+		rc = job_status(job);
+	}
+	cJSON_Delete(job);
+	return rc;
+}
+
+static int cmd_stop(struct ctx *x, int argc, char **argv)
+{
+	bool all = false;
+	const char *id = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help("stop");
+		else if (argv[i][0] == '-' && other_option(x, "stop", argc, argv, &i))
+			return EXIT_USAGE;
+		else if (argv[i][0] == '-')
+			continue;
+		else if (id)
+			return usage_error("stop", "stop takes one job id");
+		else
+			id = argv[i];
+	}
+	if (all && id)
+		return usage_error("stop", "give a job id or --all, not both");
+	if (!all) {
+		int rc = check_id("stop", id);
+		if (rc)
+			return rc;
+	}
+	char path[128];
+	snprintf(path, sizeof path, all ? "/jobs" : "/jobs/%s", all ? "" : id);
+	cJSON *res;
+	int rc = call(x, "DELETE", path, NULL, &res, true);
+	if (rc || x->json) {
+		cJSON_Delete(res);
+		return rc;
+	}
+	if (all) {
+		const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, "jobs"), *j;
+		if (cJSON_GetArraySize(jobs) == 0)
+			printf("no running or queued jobs to stop\n");
+		cJSON_ArrayForEach(j, jobs)
+		show_job_line(stdout, j);
+	} else {
+		show_job_line(stdout, res);
+	}
+	cJSON_Delete(res);
+	return 0;
+}
+
+static int cmd_list(struct ctx *x, int argc, char **argv, bool log)
+{
+	const char *cmd = log ? "logs" : "list";
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help(cmd);
+		if (argv[i][0] != '-')
+			return usage_error(cmd, "unexpected argument for %s: %s", cmd, argv[i]);
+		int rc = other_option(x, cmd, argc, argv, &i);
+		if (rc)
+			return rc;
+	}
+	cJSON *res;
+	int rc = call(x, "GET", log ? "/jobs/logs" : "/jobs", NULL, &res, true);
+	if (rc || x->json) {
+		cJSON_Delete(res);
+		return rc;
+	}
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, log ? "logs" : "jobs");
+	if (cJSON_GetArraySize(jobs) == 0)
+		printf(log ? "the job log is empty\n" : "no running or queued jobs\n");
+	else
+		show_jobs_table(stdout, jobs, log);
+	cJSON_Delete(res);
+	return 0;
+}
+
+static int cmd_logs(struct ctx *x, int argc, char **argv)
+{
+	bool follow = false;
+	const char *id = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+			follow = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help("logs");
+		else if (argv[i][0] == '-' && other_option(x, "logs", argc, argv, &i))
+			return EXIT_USAGE;
+		else if (argv[i][0] == '-')
+			continue;
+		else if (id)
+			return usage_error("logs", "logs takes at most one job id");
+		else
+			id = argv[i];
+	}
+	if (!id) {
+		if (follow)
+			return usage_error("logs", "-f follows one job: jobctl logs -f ID");
+		return cmd_list(x, 0, argv, true);
+	}
+	int rc = check_id("logs", id);
+	return rc ? rc : stream_output(x, id, follow);
+}
+
+static int cmd_status(struct ctx *x, int argc, char **argv)
+{
+	const char *id = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help("status");
+		if (argv[i][0] == '-') {
+			if (other_option(x, "status", argc, argv, &i))
+				return EXIT_USAGE;
+			continue;
+		}
+		if (id)
+			return usage_error("status", "status takes one job id");
+		id = argv[i];
+	}
+	int rc = check_id("status", id);
+	if (rc)
+		return rc;
+	char path[128];
+	snprintf(path, sizeof path, "/jobs/%s", id);
+	cJSON *job;
+	rc = call(x, "GET", path, NULL, &job, true);
+	if (rc == 0 && !x->json)
+		show_job(stdout, job);
+	cJSON_Delete(job);
+	return rc;
+}
+
+static int cmd_wait(struct ctx *x, int argc, char **argv)
+{
+	const char *id = NULL;
+	long timeout = -1;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v;
+		if ((v = option_value("--timeout", argc, argv, &i))) {
+			timeout = parse_seconds(v, 100L * 365 * 86400);
+			if (timeout < 0)
+				return usage_error("wait", "--timeout wants a whole number of seconds");
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			return print_help("wait");
+		} else if (a[0] == '-') {
+			if (other_option(x, "wait", argc, argv, &i))
+				return EXIT_USAGE;
+		} else if (id) {
+			return usage_error("wait", "wait takes one job id");
+		} else {
+			id = a;
+		}
+	}
+	int rc = check_id("wait", id);
+	if (rc)
+		return rc;
+	cJSON *job;
+	rc = wait_for_end(x, id, timeout, &job);
+	if (rc == EXIT_TIMED_OUT) {
+		if (x->json)
+			print_json(job);
+		errorf("job %s has not ended after %ld s", id, timeout);
+	} else if (rc == 0) {
+		if (x->json)
+			print_json(job);
+		else
+			show_job_line(stdout, job);
+		rc = job_status(job);
+	}
+	cJSON_Delete(job);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static char url[1024];
+	struct ctx x = {
+		.conf = {
+			.url = env_or("JOBCTL_URL", "https://localhost:8443"),
+			.cert = env_or("JOBCTL_CERT", JOBCTL_CERTDIR "/user1.crt"),
+			.key = env_or("JOBCTL_KEY", JOBCTL_CERTDIR "/user1.key"),
+			.cacert = env_or("JOBCTL_CACERT", JOBCTL_CERTDIR "/ca.crt"),
+		},
+	};
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int nargs = 0;
+	const char *cmd = NULL;
+
+	if (!args)
+		return EXIT_REFUSED;
+	/* Global options before the command are taken here; after it, by the command. */
+	for (int i = 1; i < argc; i++) {
+		if (cmd) {
+			args[nargs++] = argv[i];
+			continue;
+		}
+		int t = take_global(&x, argc, argv, &i);
+		if (t < 0) {
+			free(args);
+			return EXIT_USAGE;
+		}
+		if (t > 0)
+			continue;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			free(args);
+			return print_help(NULL);
+		}
+		if (argv[i][0] == '-') {
+			free(args);
+			return usage_error(NULL, "unknown option: %s", argv[i]);
+		}
+		cmd = argv[i];
+	}
+	if (!cmd) {
+		free(args);
+		fputs(usage_main, stderr);
+		return EXIT_USAGE;
+	}
+	/* https://host:port/ and https://host:port are the same server. */
+	snprintf(url, sizeof url, "%s", x.conf.url);
+	for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
+		url[n - 1] = '\0';
+	x.conf.url = url;
+
+	int rc;
+	if (api_init() < 0) {
+		errorf("cannot initialise libcurl");
+		free(args);
+		return EXIT_NO_ANSWER;
+	}
+	if (strcmp(cmd, "start") == 0)
+		rc = cmd_start(&x, nargs, args);
+	else if (strcmp(cmd, "stop") == 0)
+		rc = cmd_stop(&x, nargs, args);
+	else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "ls") == 0)
+		rc = cmd_list(&x, nargs, args, false);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(&x, nargs, args);
+	else if (strcmp(cmd, "logs") == 0)
+		rc = cmd_logs(&x, nargs, args);
+	else if (strcmp(cmd, "wait") == 0)
+		rc = cmd_wait(&x, nargs, args);
+	else if (strcmp(cmd, "help") == 0)
+		rc = print_help(nargs > 0 ? args[0] : NULL);
+	else
+		rc = usage_error(NULL, "unknown command: %s", cmd);
+	api_fini();
+	free(args);
+	return rc;
+}

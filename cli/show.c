@@ -1,0 +1,313 @@
+/* show: jobs for people; see show.h. */
+#include "show.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+
+#define COMMAND_COLUMN_MAX 60
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool jnum(const cJSON *o, const char *key, double *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(v))
+		return false;
+	*out = v->valuedouble;
+	return true;
+}
+
+void show_escape(struct buf *out, const char *s, size_t n, bool keep_lines)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = u[i];
+		if (c >= 0x80) {
+			size_t len = utf8_seq_len(u + i, n - i);
+			/* C1 controls (U+0080..U+009F) are terminal escapes too. */
+			if (len > 0 && !(len == 2 && c == 0xc2 && u[i + 1] < 0xa0)) {
+				buf_append(out, s + i, len);
+				i += len;
+				continue;
+			}
+			buf_printf(out, "\\x%02x", c);
+		} else if (c >= 0x20 && c != 0x7f) {
+			buf_putc(out, (char)c);
+		} else if (keep_lines && (c == '\n' || c == '\t')) {
+			buf_putc(out, (char)c);
+		} else if (c == '\n') {
+			buf_puts(out, "\\n");
+		} else if (c == '\t') {
+			buf_puts(out, "\\t");
+		} else if (c == '\r') {
+			buf_puts(out, "\\r");
+		} else {
+			buf_printf(out, "\\x%02x", c);
+		}
+		i++;
+	}
+}
+
+/* Does a word need quotes for a shell to read it back as one word? */
+static bool needs_quotes(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    !strchr("-_./=:,+@%^", c) && c < 0x80)
+			return true;
+	}
+	return false;
+}
+
+void show_command(struct buf *out, const cJSON *command)
+{
+	const cJSON *arg;
+	bool first = true;
+	cJSON_ArrayForEach(arg, command)
+	{
+		const char *s = cJSON_IsString(arg) ? arg->valuestring : "?";
+		if (!first)
+			buf_putc(out, ' ');
+		first = false;
+		if (!needs_quotes(s)) {
+			show_escape(out, s, strlen(s), false);
+			continue;
+		}
+		buf_putc(out, '\'');
+		for (const char *p = s; *p; p++) {
+			if (*p == '\'')
+				buf_puts(out, "'\\''");
+			else
+				show_escape(out, p, 1, false);
+		}
+		buf_putc(out, '\'');
+	}
+}
+
+/* "10:00:05" for today, "2026-11-28 10:00" otherwise, in local time; "-" for none. */
+static void show_time(char *dst, size_t cap, const char *rfc3339)
+{
+	struct tm tm = {0}, now_tm, local;
+	int ms;
+	if (!rfc3339 || sscanf(rfc3339, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+			       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+		snprintf(dst, cap, "-");
+		return;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm), now = time(NULL);
+	localtime_r(&t, &local);
+	localtime_r(&now, &now_tm);
+	bool today = local.tm_year == now_tm.tm_year && local.tm_yday == now_tm.tm_yday;
+	strftime(dst, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &local);
+}
+
+/* "0", "SIGKILL", or "-" */
+static void show_exit(char *dst, size_t cap, const cJSON *job)
+{
+	double code;
+	const char *sig = jstr(job, "signal");
+	if (jnum(job, "exit_code", &code))
+		snprintf(dst, cap, "%d", (int)code);
+	else
+		snprintf(dst, cap, "%s", sig ? sig : "-");
+}
+
+/* Tables: cells are escaped text; widths count UTF-8 characters, not bytes. */
+
+#define TABLE_COLS 6
+
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* A copy of text (already escaped) cut to max characters, the cut marked with "…". */
+static char *cut(const char *t, size_t max)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+	for (size_t w = 0; w < max - 1 && t[i]; w++)
+		for (i++; ((unsigned char)t[i] & 0xc0) == 0x80; i++)
+			;
+	buf_append(&b, t, i);
+	buf_puts(&b, "\xe2\x80\xa6");
+	return buf_take(&b, NULL);
+}
+
+/* Escaped text for a table cell, at most max characters wide (0: no limit). */
+static char *cell(const char *s, size_t max)
+{
+	struct buf b = BUF_INIT;
+	show_escape(&b, s, strlen(s), false);
+	char *text = buf_take(&b, NULL);
+	if (text && max && text_width(text) > max) {
+		char *short_text = cut(text, max);
+		free(text);
+		text = short_text;
+	}
+	return text;
+}
+
+void show_jobs_table(FILE *f, const cJSON *jobs, bool finished_columns)
+{
+	const char *head[TABLE_COLS] = {"ID", "STATE", finished_columns ? "EXIT" : "PID", "OWNER",
+					finished_columns ? "FINISHED" : "STARTED", "COMMAND"};
+	size_t n = (size_t)cJSON_GetArraySize(jobs), width[TABLE_COLS];
+	char **cells = calloc((n + 1) * TABLE_COLS, sizeof *cells);
+	const cJSON *job;
+	size_t row = 1;
+
+	if (!cells)
+		return;
+	for (int c = 0; c < TABLE_COLS; c++)
+		cells[c] = strdup(head[c]);
+	cJSON_ArrayForEach(job, jobs)
+	{
+		char num[32], when[32];
+		double pid;
+		struct buf cmd = BUF_INIT;
+		char **r = cells + row * TABLE_COLS;
+
+		if (finished_columns)
+			show_exit(num, sizeof num, job);
+		else if (jnum(job, "pid", &pid))
+			snprintf(num, sizeof num, "%.0f", pid);
+		else
+			snprintf(num, sizeof num, "-");
+		show_time(when, sizeof when,
+			  jstr(job, finished_columns ? "finished_at" : "started_at"));
+		show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
+		buf_putc(&cmd, '\0');
+		r[0] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
+		r[1] = cell(jstr(job, "state") ? jstr(job, "state") : "?", 0);
+		r[2] = cell(num, 0);
+		r[3] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
+		r[4] = cell(when, 0);
+		/* The command is escaped already: take it as it is. */
+		r[5] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
+		if (r[5] && text_width(r[5]) > COMMAND_COLUMN_MAX) {
+			free(r[5]);
+			r[5] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
+		}
+		buf_free(&cmd);
+		row++;
+	}
+	for (int c = 0; c < TABLE_COLS; c++) {
+		width[c] = 0;
+		for (size_t i = 0; i < row; i++) {
+			size_t w = cells[i * TABLE_COLS + c] ? text_width(cells[i * TABLE_COLS + c]) : 0;
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t i = 0; i < row; i++) {
+		for (int c = 0; c < TABLE_COLS; c++) {
+			const char *s = cells[i * TABLE_COLS + c] ? cells[i * TABLE_COLS + c] : "";
+			if (c == TABLE_COLS - 1)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%s%*s  ", s, (int)(width[c] - text_width(s)), "");
+		}
+	}
+	for (size_t i = 0; i < row * TABLE_COLS; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+static void field(FILE *f, const char *name, const char *value)
+{
+	struct buf b = BUF_INIT;
+	show_escape(&b, value ? value : "-", strlen(value ? value : "-"), false);
+	buf_putc(&b, '\0');
+	fprintf(f, "%-10s %s\n", name, buf_ok(&b) ? buf_head(&b) : "?");
+	buf_free(&b);
+}
+
+void show_job(FILE *f, const cJSON *job)
+{
+	char tmp[64];
+	double v, bytes = 0;
+	struct buf b = BUF_INIT;
+
+	field(f, "id:", jstr(job, "id"));
+	field(f, "owner:", jstr(job, "owner"));
+	show_command(&b, cJSON_GetObjectItemCaseSensitive(job, "command"));
+	buf_putc(&b, '\0');
+	fprintf(f, "%-10s %s\n", "command:", buf_ok(&b) ? buf_head(&b) : "?");
+	buf_free(&b);
+	field(f, "state:", jstr(job, "state"));
+	show_exit(tmp, sizeof tmp, job);
+	field(f, "exit:", tmp);
+	if (jstr(job, "error"))
+		field(f, "error:", jstr(job, "error"));
+	if (jnum(job, "pid", &v)) {
+		snprintf(tmp, sizeof tmp, "%.0f", v);
+		field(f, "pid:", tmp);
+	}
+	if (jnum(job, "timeout_s", &v)) {
+		snprintf(tmp, sizeof tmp, "%.0f s", v);
+		field(f, "timeout:", tmp);
+	}
+	show_time(tmp, sizeof tmp, jstr(job, "created_at"));
+	field(f, "created:", tmp);
+	show_time(tmp, sizeof tmp, jstr(job, "started_at"));
+	field(f, "started:", tmp);
+	show_time(tmp, sizeof tmp, jstr(job, "finished_at"));
+	field(f, "finished:", tmp);
+	jnum(job, "output_bytes", &bytes);
+	const char *out = jstr(job, "output");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job, "output_truncated")))
+		snprintf(tmp, sizeof tmp, "%.0f bytes, the most recent kept", bytes);
+	else
+		snprintf(tmp, sizeof tmp, "%.0f bytes", bytes);
+	field(f, "output:", tmp);
+	if (!out)
+		return;
+	fprintf(f, "--- output ---\n");
+	show_escape(&b, out, strlen(out), true);
+	if (buf_used(&b) > 0 && buf_head(&b)[buf_used(&b) - 1] != '\n')
+		buf_putc(&b, '\n');
+	if (buf_ok(&b))
+		fwrite(buf_head(&b), 1, buf_used(&b), f);
+	buf_free(&b);
+}
+
+void show_job_line(FILE *f, const cJSON *job)
+{
+	struct buf b = BUF_INIT;
+	char exit_text[32];
+	const char *err = jstr(job, "error");
+
+	const char *id = jstr(job, "id"), *state = jstr(job, "state");
+	show_exit(exit_text, sizeof exit_text, job);
+	buf_puts(&b, "job ");
+	show_escape(&b, id ? id : "?", strlen(id ? id : "?"), false);
+	buf_putc(&b, ' ');
+	show_escape(&b, state ? state : "?", strlen(state ? state : "?"), false);
+	if (strcmp(exit_text, "-") != 0)
+		buf_printf(&b, " (%s)", exit_text);
+	if (err) {
+		buf_puts(&b, ": ");
+		show_escape(&b, err, strlen(err), false);
+	}
+	buf_putc(&b, '\0');
+	if (buf_ok(&b))
+		fprintf(f, "%s\n", buf_head(&b));
+	buf_free(&b);
+}

@@ -1,0 +1,29 @@
+/*
+ * show: how jobctl prints jobs for people: aligned tables, a job's details, commands quoted as
+ * a shell would read them, times in local time. Text that came from a job or a user (commands,
+ * owners, errors, output) is escaped, so that no escape sequence reaches the terminal raw.
+ */
+#ifndef SHOW_H
+#define SHOW_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+
+/* Append s escaped for a terminal: control characters (and, unless keep_lines, newlines and
+ * tabs) become \n, \t, \xNN; invalid UTF-8 bytes become \xNN. */
+void show_escape(struct buf *out, const char *s, size_t n, bool keep_lines);
+/* Append a command (a JSON array of strings) as one shell-quoted, escaped line. */
+void show_command(struct buf *out, const cJSON *command);
+
+/* Print a list of jobs (the "jobs" or "logs" array) as a table. */
+void show_jobs_table(FILE *f, const cJSON *jobs, bool finished_columns);
+/* Print one job's details, and its output when it has it. */
+void show_job(FILE *f, const cJSON *job);
+/* One line about a job that ended, e.g. "job 17 stopped (SIGTERM): stopped by user1". */
+void show_job_line(FILE *f, const cJSON *job);
+
+#endif

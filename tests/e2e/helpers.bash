@@ -1,0 +1,127 @@
+# Helpers for the end-to-end tests: start the real stack (nginx, jobapi, jobsupd) on a free port
+# in a temporary directory, call it with curl and jobctl, and stop it leaving nothing behind.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+BUILD=$(cd "$REPO/${JOBWORKER_BUILD:-build}" && pwd)
+CERTS=$REPO/certs
+JOBCTL=$BUILD/jobctl
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_stack [-k] [JOBSUPD_ARGS...]: in setup_file. Exports STACK_DIR, PORT, STACK_PID and
+# what jobctl needs to reach the stack.
+start_stack() {
+	local keep=
+	if [ "${1:-}" = -k ]; then
+		keep=-k
+		shift
+	fi
+	STACK_DIR=$(mktemp -d /tmp/jobworker-e2e.XXXXXX)
+	chmod 755 "$STACK_DIR" # nginx workers (nobody, under a root master) pass through it
+	local attempt i
+	for attempt in 1 2 3; do
+		PORT=$((20000 + RANDOM % 40000))
+		port_in_use "$PORT" && continue
+		# fd 3 is bats' own: the stack must not hold it, or bats waits for it.
+		"$REPO/nginx/stack.sh" -d "$STACK_DIR" -p "$PORT" -b "$BUILD" $keep -- "$@" \
+			>"$STACK_DIR/stack.log" 2>&1 3>&- &
+		STACK_PID=$!
+		for ((i = 0; i < 400; i++)); do
+			grep -q 'stack: ready' "$STACK_DIR/stack.log" && break
+			kill -0 "$STACK_PID" 2>/dev/null || break
+			sleep 0.025
+		done
+		grep -q 'stack: ready' "$STACK_DIR/stack.log" && break
+		wait "$STACK_PID" 2>/dev/null
+	done
+	if ! grep -q 'stack: ready' "$STACK_DIR/stack.log"; then
+		cat "$STACK_DIR/stack.log" >&2
+		return 1
+	fi
+	export STACK_DIR PORT STACK_PID
+	export JOBCTL_URL=https://localhost:$PORT
+	export JOBCTL_CERT=$CERTS/user1.crt JOBCTL_KEY=$CERTS/user1.key JOBCTL_CACERT=$CERTS/ca.crt
+}
+
+# stop_stack: in teardown_file. Fails when a process of the stack or a job is left behind.
+stop_stack() {
+	[ -n "${STACK_PID:-}" ] || return 0
+	local pids p i
+	pids=$(cat "$STACK_DIR"/run/*.pid 2>/dev/null)
+	kill -TERM "$STACK_PID" 2>/dev/null
+	wait "$STACK_PID" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		local left=
+		for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	for p in $pids; do
+		if kill -0 "$p" 2>/dev/null; then
+			echo "process $p of the stack is still running" >&2
+			return 1
+		fi
+	done
+	if [ -e "$STACK_DIR/run/jobapi.sock" ] || [ -e "$STACK_DIR/run/private/jobsupd.sock" ]; then
+		echo "a socket was left behind" >&2
+		return 1
+	fi
+	rm -rf "$STACK_DIR"
+}
+
+# pid_of jobsupd|jobapi|nginx
+pid_of() { cat "$STACK_DIR/run/$1.pid"; }
+
+# api USER METHOD PATH [CURL_ARGS...]: sets HTTP (the status), BODY and HEADERS.
+api() {
+	local user=$1 method=$2 path=$3
+	shift 3
+	local tmp=$BATS_TEST_TMPDIR
+	HTTP=$(curl -sS -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
+		--cacert "$CERTS/ca.crt" --cert "$CERTS/$user.crt" --key "$CERTS/$user.key" \
+		-X "$method" "https://localhost:$PORT$path" "$@")
+	BODY=$(cat "$tmp/body")
+	HEADERS=$(tr -d '\r' <"$tmp/headers")
+}
+
+# header NAME: the value of a header of the last api call.
+header() { grep -i "^$1:" <<<"$HEADERS" | head -1 | sed 's/^[^:]*: *//'; }
+
+# start USER JSON_BODY: start a job; sets ID (and BODY, HEADERS as api does).
+start() {
+	api "$1" POST /jobs -d "$2"
+	[ "$HTTP" = 201 ] || { echo "start failed: $HTTP $BODY" >&2; return 1; }
+	ID=$(jq -r .id <<<"$BODY")
+}
+
+# wait_end USER ID: wait for the job to end (the server's bounded wait, asked again as needed);
+# leaves the final job in BODY.
+wait_end() {
+	local i
+	for ((i = 0; i < 10; i++)); do
+		api "$1" GET "/jobs/$2?wait=30"
+		[ "$HTTP" = 200 ] || return 1
+		case $(jq -r .state <<<"$BODY") in queued | running) ;; *) return 0 ;; esac
+	done
+	return 1
+}
+
+# field NAME: a field of the job in BODY.
+field() { jq -r ".$1" <<<"$BODY"; }
+
+# error_code: the error code in BODY.
+error_code() { jq -r .error.code <<<"$BODY"; }
+
+# pids_in_group PGID: the processes of a process group, from /proc.
+pids_in_group() {
+	local want=$1 stat line p
+	local -a f
+	for stat in /proc/[0-9]*/stat; do
+		read -r line <"$stat" 2>/dev/null || continue
+		read -r -a f <<<"${line##*) }" # state ppid pgrp ...
+		if [ "${f[2]:-}" = "$want" ]; then
+			p=${stat#/proc/}
+			echo "${p%/stat}"
+		fi
+	done
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Run every test and end with one line: "N passed, N failed".
+#   tests/run.sh BUILD [unit|e2e]...
+# Unit tests are the cmocka programs in BUILD/tests (their TAP output is counted); end-to-end
+# tests are the bats files in tests/e2e, run against the binaries in BUILD. A test program's
+# full output is shown only when something in it failed.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+build=${1:?usage: tests/run.sh BUILD [unit|e2e]...}
+shift
+kinds=${*:-unit e2e}
+pass=0
+fail=0
+
+# count FILE: add the ok / not ok lines of a TAP log to the totals; 1 if any failed.
+count() {
+	local ok bad
+	ok=$(grep -c '^ok ' "$1")
+	bad=$(grep -c '^not ok ' "$1")
+	pass=$((pass + ok))
+	fail=$((fail + bad))
+	[ "$bad" -eq 0 ]
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+if [[ " $kinds " == *" unit "* ]]; then
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
+		status=$?
+		if ! count "$log" || [ "$status" -ne 0 ]; then
+			echo "--- $(basename "$t") (exit $status):"
+			cat "$log"
+			# A crash before any TAP line still counts as a failure.
+			grep -q '^not ok ' "$log" || fail=$((fail + 1))
+		else
+			echo "$(basename "$t"): $(grep -c '^ok ' "$log") passed"
+		fi
+	done
+fi
+
+if [[ " $kinds " == *" e2e "* ]]; then
+	export JOBWORKER_BUILD=$build
+	for f in tests/e2e/*.bats; do
+		[ -e "$f" ] || continue
+		bats --tap "$f" >"$log" 2>&1
+		status=$?
+		if ! count "$log" || [ "$status" -ne 0 ]; then
+			echo "--- $(basename "$f") (exit $status):"
+			cat "$log"
+			grep -q '^not ok ' "$log" || fail=$((fail + 1))
+		else
+			echo "$(basename "$f"): $(grep -c '^ok ' "$log") passed"
+		fi
+	done
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

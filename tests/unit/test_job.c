@@ -1,0 +1,293 @@
+/*
+ * Unit tests: the job state machine, the queue and its limits, the log cap and the output cap,
+ * driven in-process through jobsupd's own loop, with real child processes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "job.h"
+#include "sup.h"
+
+static struct sup sup;
+static struct timer guard;
+
+static void guard_fired(struct timer *t)
+{
+	(void)t;
+	fail_msg("the loop did not get there: a job never reached the state the test expects");
+}
+
+static struct sup_config config(void)
+{
+	return (struct sup_config){
+		.socket_path = "unused",
+		.max_running = 2,
+		.max_queued = 2,
+		.max_log = 50,
+		.grace_s = 1,
+		.output_cap = 1 << 20,
+		.max_clients = 8,
+		.max_followers = 8,
+		.limits = {.max_command_bytes = 4096, .max_args = 64, .default_timeout_s = 60,
+			   .max_timeout_s = 600},
+	};
+}
+
+static int setup(void **state)
+{
+	struct sup_config cfg = *(struct sup_config *)*state;
+	if (sup_init(&sup, &cfg) < 0)
+		return -1;
+	/* A safety net so that a broken state machine fails instead of hanging the suite. */
+	loop_timer_at(&sup.loop, &guard, loop_now() + 30000, guard_fired);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	struct job *j;
+	while ((j = TAILQ_FIRST(&sup.queue)))
+		job_stop(j, END_SHUTDOWN, NULL);
+	TAILQ_FOREACH(j, &sup.running, qlink)
+	job_stop(j, END_SHUTDOWN, NULL);
+	while (sup.nrunning > 0)
+		loop_run_once(&sup.loop);
+	loop_timer_cancel(&sup.loop, &guard);
+	sup_fini(&sup);
+	return 0;
+}
+
+/* Submit argv (NULL-terminated) with a timeout; returns the id (0 with *err on refusal). */
+static uint64_t submit(struct apierr *err, long timeout_s, ...)
+{
+	struct jobspec spec = {.timeout_s = timeout_s};
+	const char *args[16];
+	size_t n = 0, bytes = 0;
+	va_list ap;
+	va_start(ap, timeout_s);
+	while ((args[n] = va_arg(ap, const char *)))
+		bytes += strlen(args[n++]) + 1;
+	va_end(ap);
+	spec.argv = malloc((n + 1) * sizeof(char *) + bytes);
+	char *p = (char *)(spec.argv + n + 1);
+	for (size_t i = 0; i < n; i++) {
+		strcpy(p, args[i]);
+		spec.argv[i] = p;
+		p += strlen(p) + 1;
+	}
+	spec.argv[n] = NULL;
+	spec.argc = n;
+	uint64_t id = job_submit(&sup, "tester", &spec, err);
+	jobspec_free(&spec);
+	return id;
+}
+
+static void run_until_ended(uint64_t id)
+{
+	while (job_find(&sup, id))
+		assert_int_equal(loop_run_once(&sup.loop), 0);
+}
+
+/* The job as the API shows it; the caller frees it. */
+static cJSON *shown(uint64_t id)
+{
+	struct viewer admin = {.user = "admin", .admin = true};
+	struct buf b = BUF_INIT;
+	assert_int_equal(store_render(&sup.store, id, &admin, true, &b), 1);
+	cJSON *o = cJSON_ParseWithLength(buf_head(&b), buf_used(&b));
+	buf_free(&b);
+	assert_non_null(o);
+	return o;
+}
+
+static const char *field(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : "(not a string)";
+}
+
+static double number(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	assert_true(cJSON_IsNumber(v));
+	return v->valuedouble;
+}
+
+static void succeeds_and_fails(void **state)
+{
+	struct apierr err;
+	(void)state;
+	uint64_t ok = submit(&err, 60, "sh", "-c", "echo out; echo err >&2", NULL);
+	uint64_t bad = submit(&err, 60, "sh", "-c", "exit 3", NULL);
+	assert_true(ok && bad);
+	cJSON *j = shown(ok);
+	assert_string_equal(field(j, "state"), "running");
+	assert_true(number(j, "pid") > 0);
+	cJSON_Delete(j);
+	run_until_ended(ok);
+	run_until_ended(bad);
+
+	j = shown(ok);
+	assert_string_equal(field(j, "state"), "succeeded");
+	assert_int_equal(number(j, "exit_code"), 0);
+	assert_string_equal(field(j, "output"), "out\nerr\n");
+	assert_int_equal(number(j, "output_bytes"), 8);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "pid")));
+	assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "finished_at")));
+	cJSON_Delete(j);
+	j = shown(bad);
+	assert_string_equal(field(j, "state"), "failed");
+	assert_int_equal(number(j, "exit_code"), 3);
+	cJSON_Delete(j);
+}
+
+static void exec_failure_is_reported(void **state)
+{
+	struct apierr err;
+	(void)state;
+	uint64_t id = submit(&err, 60, "/nonexistent/command", NULL);
+	assert_true(id);
+	uint64_t denied = submit(&err, 60, "/etc", NULL); /* exists, cannot be executed */
+	cJSON *j = shown(id);
+	assert_string_equal(field(j, "state"), "failed");
+	assert_int_equal(number(j, "exit_code"), 127);
+	assert_non_null(strstr(field(j, "error"), "No such file or directory"));
+	cJSON_Delete(j);
+	j = shown(denied);
+	assert_int_equal(number(j, "exit_code"), 126);
+	cJSON_Delete(j);
+	assert_int_equal(sup.nrunning, 0);
+}
+
+static void queue_is_fifo_and_bounded(void **state)
+{
+	struct apierr err;
+	(void)state;
+	uint64_t a = submit(&err, 60, "sleep", "30", NULL);
+	uint64_t b = submit(&err, 60, "sleep", "30", NULL);
+	uint64_t c = submit(&err, 60, "sleep", "30", NULL);
+	uint64_t d = submit(&err, 60, "sleep", "30", NULL);
+	assert_int_equal(sup.nrunning, 2);
+	assert_int_equal(sup.nqueued, 2);
+	/* max-queued 2: the fifth is refused and changes nothing. */
+	assert_int_equal(submit(&err, 60, "sleep", "30", NULL), 0);
+	assert_int_equal(err.status, 429);
+	assert_string_equal(err.code, "queue_full");
+	assert_int_equal(sup.nqueued, 2);
+
+	cJSON *j = shown(c);
+	assert_string_equal(field(j, "state"), "queued");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "started_at")));
+	cJSON_Delete(j);
+
+	/* Stopping a running job lets the oldest queued one start, and only that one. */
+	job_stop(job_find(&sup, a), END_STOP, "tester");
+	run_until_ended(a);
+	loop_drain(&sup.loop); /* the scheduler runs after the batch */
+	j = shown(c);
+	assert_string_equal(field(j, "state"), "running");
+	cJSON_Delete(j);
+	j = shown(d);
+	assert_string_equal(field(j, "state"), "queued");
+	cJSON_Delete(j);
+
+	/* Stopping a queued job ends it at once. */
+	job_stop(job_find(&sup, d), END_STOP, "tester");
+	j = shown(d);
+	assert_string_equal(field(j, "state"), "stopped");
+	assert_non_null(strstr(field(j, "error"), "before it started"));
+	cJSON_Delete(j);
+	j = shown(a);
+	assert_string_equal(field(j, "state"), "stopped");
+	assert_string_equal(field(j, "signal"), "SIGTERM");
+	assert_string_equal(field(j, "error"), "stopped by tester");
+	cJSON_Delete(j);
+	(void)b;
+}
+
+static void log_keeps_the_most_recent(void **state)
+{
+	struct apierr err;
+	struct viewer v = {.user = "tester"};
+	uint64_t ids[5];
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		ids[i] = submit(&err, 60, "true", NULL);
+		run_until_ended(ids[i]);
+	}
+	loop_drain(&sup.loop); /* the log is trimmed after the batch */
+	assert_int_equal(sup.nfinished, 3);
+	assert_int_equal(store_visible(&sup.store, ids[0], &v), 0);
+	assert_int_equal(store_visible(&sup.store, ids[1], &v), 0);
+	for (int i = 2; i < 5; i++)
+		assert_int_equal(store_visible(&sup.store, ids[i], &v), 1);
+}
+
+static void output_keeps_the_tail(void **state)
+{
+	struct apierr err;
+	(void)state;
+	uint64_t id = submit(&err, 60, "printf", "0123456789abcdefghij", NULL);
+	run_until_ended(id);
+	cJSON *j = shown(id);
+	assert_int_equal(number(j, "output_bytes"), 20);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "output_truncated")));
+	assert_string_equal(field(j, "output"), "456789abcdefghij");
+	cJSON_Delete(j);
+}
+
+static void timeout_and_kill(void **state)
+{
+	struct apierr err;
+	(void)state;
+	uint64_t slow = submit(&err, 1, "sleep", "30", NULL);
+	/* Ignores SIGTERM: must be killed when the grace period is over. */
+	uint64_t stubborn =
+		submit(&err, 60, "sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done",
+		       NULL);
+	while (job_find(&sup, stubborn)->ring->total == 0)
+		loop_run_once(&sup.loop);
+	job_stop(job_find(&sup, stubborn), END_STOP, "tester");
+	run_until_ended(slow);
+	run_until_ended(stubborn);
+
+	cJSON *j = shown(slow);
+	assert_string_equal(field(j, "state"), "timed_out");
+	assert_string_equal(field(j, "error"), "timed out after 1 s");
+	cJSON_Delete(j);
+	j = shown(stubborn);
+	assert_string_equal(field(j, "state"), "stopped");
+	assert_string_equal(field(j, "signal"), "SIGKILL");
+	assert_non_null(strstr(field(j, "error"), "did not exit within 1 s of SIGTERM"));
+	cJSON_Delete(j);
+}
+
+int main(void)
+{
+	static struct sup_config base, small_log, small_output;
+	base = config();
+	small_log = config();
+	small_log.max_log = 3;
+	small_output = config();
+	small_output.output_cap = 16;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_prestate_setup_teardown(succeeds_and_fails, setup, teardown, &base),
+		cmocka_unit_test_prestate_setup_teardown(exec_failure_is_reported, setup, teardown,
+							 &base),
+		cmocka_unit_test_prestate_setup_teardown(queue_is_fifo_and_bounded, setup, teardown,
+							 &base),
+		cmocka_unit_test_prestate_setup_teardown(log_keeps_the_most_recent, setup, teardown,
+							 &small_log),
+		cmocka_unit_test_prestate_setup_teardown(output_keeps_the_tail, setup, teardown,
+							 &small_output),
+		cmocka_unit_test_prestate_setup_teardown(timeout_and_kill, setup, teardown, &base),
+	};
+	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
+}
