@@ -8,6 +8,7 @@
 #   make lint       clang-format check, cppcheck and clang-tidy
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 .DEFAULT_GOAL := all
@@ -85,5 +86,45 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_OBJS)
 unit: all $(UNIT_BINS)
 test: deps unit
 	tests/run.sh $(BUILD)
+
+# Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
+# to test. Only what is missing is installed (as root, or through sudo).
+DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
+	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq
+.PHONY: deps
+deps:
+	@missing=; \
+	for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# The whole stack in the foreground: jobsupd, jobapi and nginx on 127.0.0.1:$(PORT).
+.PHONY: run
+run: deps all
+	nginx/stack.sh -p $(PORT) -b $(BUILD) -- $(JOBSUPD_ARGS)
+
+.PHONY: certs
+certs:
+	certs/mkcerts.sh
+
+SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c)
+.PHONY: lint
+lint:
+	clang-format --dry-run --Werror $(SOURCES)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -D_GNU_SOURCE -Isupervisor -Ifcgi -Icli \
+		supervisor fcgi cli
+	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) $(call pc_cflags,$(PKGS)) -std=c11
+
+.PHONY: clean
+clean:
+	rm -rf build
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -35,6 +35,14 @@ say() { printf 'stack: %s\n' "$*" >&2; }
 cd "$dir" || exit 1
 mkdir -p run/nginx run/private || exit 1
 chmod 700 run/private
+# One stack per directory: a live one keeps its sockets; a dead one's pid files are stale.
+for name in jobsupd jobapi nginx; do
+	if [ -s "run/$name.pid" ] && kill -0 "$(cat "run/$name.pid")" 2>/dev/null; then
+		say "$name is already running here (pid $(cat "run/$name.pid")); stop that first"
+		exit 1
+	fi
+	rm -f "run/$name.pid"
+done
 conf=nginx/jobworker.conf
 if [ "$port" != 8443 ] || [ "$dir" != "$repo" ]; then
 	# A copy in run/: its certificate paths (../certs) still resolve from there.
@@ -56,26 +64,44 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 pids=()
+declare -A ended # pid -> exit status, for those already reaped
 stopping=
+failed=0
+# Stop the processes, front first; any that does not exit cleanly makes the stack fail. Each
+# daemon removes its own socket as it exits (and a new one replaces a stale one).
 stop() {
 	stopping=1
 	trap '' INT TERM HUP
-	local i
+	local i p st
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null
-		wait "${pids[i]}" 2>/dev/null
+		p=${pids[i]}
+		if [ -n "${ended[$p]:-}" ]; then
+			st=${ended[$p]}
+		else
+			kill -TERM "$p" 2>/dev/null
+			wait "$p" 2>/dev/null
+			st=$?
+		fi
+		# 130 and 143: it ended on the same Ctrl-C or SIGTERM that stops the stack.
+		case $st in
+		0 | 130 | 143) ;;
+		*)
+			say "process $p exited with status $st"
+			failed=1
+			;;
+		esac
 	done
-	rm -f run/jobapi.sock run/private/jobsupd.sock run/jobsupd.pid run/jobapi.pid
+	rm -f run/jobsupd.pid run/jobapi.pid
 }
-trap 'stop; exit 0' INT TERM HUP
+trap 'stop; exit $failed' INT TERM HUP
 
-# wait_for WHAT PID TEST...: until TEST passes, or PID dies (bounded: about 10 s).
+# wait_for WHAT PID TEST...: until TEST passes with PID alive, or PID dies (at most ~10 s).
 wait_for() {
 	local what=$1 pid=$2 i
 	shift 2
 	for ((i = 0; i < 200; i++)); do
-		"$@" 2>/dev/null && return 0
 		kill -0 "$pid" 2>/dev/null || break
+		"$@" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	say "$what did not start"
@@ -83,16 +109,21 @@ wait_for() {
 	exit 1
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+inode() { stat -c %i "$1" 2>/dev/null || echo none; }
+# fresh_socket PATH OLD_INODE: PATH is a socket, and not the (stale) one that was there before.
+fresh_socket() { [ -S "$1" ] && [ "$(inode "$1")" != "$2" ]; }
 
+old=$(inode run/private/jobsupd.sock)
 "$build/jobsupd" --socket run/private/jobsupd.sock "$@" &
 pids+=($!)
 echo $! >run/jobsupd.pid
-wait_for jobsupd $! test -S run/private/jobsupd.sock
+wait_for jobsupd $! fresh_socket run/private/jobsupd.sock "$old"
 
+old=$(inode run/jobapi.sock)
 "$build/jobapi" --socket run/jobapi.sock --supervisor run/private/jobsupd.sock "${api_args[@]}" &
 pids+=($!)
 echo $! >run/jobapi.pid
-wait_for jobapi $! test -S run/jobapi.sock
+wait_for jobapi $! fresh_socket run/jobapi.sock "$old"
 
 nginx -p "$dir/" -c "$conf" "${nginx_args[@]}" &
 pids+=($!)
@@ -101,17 +132,20 @@ say "ready on https://localhost:$port (Ctrl-C stops it)"
 
 # Whichever ends first, the rest follow it (with -k, only a signal ends the stack).
 while :; do
-	wait -n "${pids[@]}"
+	done_pid=
+	wait -n -p done_pid "${pids[@]}"
 	status=$?
-	[ -n "$stopping" ] && exit 0
+	[ -n "$done_pid" ] && ended[$done_pid]=$status
+	[ -n "$stopping" ] && exit $failed
+	[ -z "$done_pid" ] && continue # a signal whose trap did not exit
 	if [ -z "$keep" ]; then
 		say "a process exited (status $status); stopping the rest"
 		stop
 		exit 1
 	fi
-	say "a process exited (status $status); the others keep running (-k)"
+	say "process $done_pid exited (status $status); the others keep running (-k)"
 	alive=()
-	for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+	for p in "${pids[@]}"; do [ "$p" != "$done_pid" ] && alive+=("$p"); done
 	[ ${#alive[@]} -gt 0 ] || exit 1
 	pids=("${alive[@]}")
 done

@@ -22,6 +22,10 @@ count() {
 	[ "$bad" -eq 0 ]
 }
 
+# Sanitizer builds (make SAN=1): report leaks, stop at the first error, with a stack trace.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

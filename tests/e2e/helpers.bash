@@ -35,7 +35,7 @@ start_stack() {
 		wait "$STACK_PID" 2>/dev/null
 	done
 	if ! grep -q 'stack: ready' "$STACK_DIR/stack.log"; then
-		cat "$STACK_DIR/stack.log" >&2
+		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
 		return 1
 	fi
 	export STACK_DIR PORT STACK_PID
@@ -49,7 +49,8 @@ stop_stack() {
 	local pids p i
 	pids=$(cat "$STACK_DIR"/run/*.pid 2>/dev/null)
 	kill -TERM "$STACK_PID" 2>/dev/null
-	wait "$STACK_PID" 2>/dev/null
+	local stack_status=0
+	wait "$STACK_PID" 2>/dev/null || stack_status=$?
 	for ((i = 0; i < 200; i++)); do
 		local left=
 		for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
@@ -64,6 +65,12 @@ stop_stack() {
 	done
 	if [ -e "$STACK_DIR/run/jobapi.sock" ] || [ -e "$STACK_DIR/run/private/jobsupd.sock" ]; then
 		echo "a socket was left behind" >&2
+		return 1
+	fi
+	# A sanitizer report, or a process that did not exit cleanly, fails the file.
+	if [ "$stack_status" != 0 ] ||
+		grep -qE 'Sanitizer|runtime error:' "$STACK_DIR/stack.log"; then
+		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
 		return 1
 	fi
 	rm -rf "$STACK_DIR"
