@@ -97,13 +97,15 @@ deps:
 	for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
-	if [ -n "$$missing" ]; then \
-		echo "make deps: installing$$missing"; \
-		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
-		$$sudo apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx-light"; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	else echo "make deps: missing Debian packages:$$missing"; \
+		echo "make deps: install them as root: apt-get install$$missing"; exit 1; fi; \
+	echo "make deps: installing$$missing"; \
+	$$sudo apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
 
 # The whole stack in the foreground: jobsupd, jobapi and nginx on 127.0.0.1:$(PORT).
 .PHONY: run

@@ -125,7 +125,9 @@ pids+=($!)
 echo $! >run/jobapi.pid
 wait_for jobapi $! fresh_socket run/jobapi.sock "$old"
 
-nginx -p "$dir/" -c "$conf" "${nginx_args[@]}" &
+# Debian puts nginx in /usr/sbin, which an ordinary user's PATH may lack.
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+"$nginx" -p "$dir/" -c "$conf" "${nginx_args[@]}" &
 pids+=($!)
 wait_for nginx $! port_open
 say "ready on https://localhost:$port (Ctrl-C stops it)"
