@@ -1,6 +1,7 @@
 # The job worker: one non-recursive Makefile.
 #   make            build jobsupd, jobapi and jobctl into build/
-#   make run        build, then run jobsupd, jobapi and nginx in the foreground (PORT=8443)
+#   make run        build, then run jobsupd, jobapi and nginx in the foreground (PORT=8443,
+#                   JOBSUPD_ARGS="...", JOBAPI_ARGS="...")
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
 #   make deps       install the Debian packages the project needs, when missing
@@ -21,6 +22,8 @@ CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 PORT ?= 8443
 JOBSUPD_ARGS ?=
+JOBAPI_ARGS ?=
+export JOBAPI_ARGS
 
 ifeq ($(SAN),1)
 BUILD := build/san

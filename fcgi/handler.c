@@ -187,8 +187,11 @@ void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 fail:
 	http_error(r->out, &err, err.status == 405 ? allow : NULL);
 out:
-	if (long_lived)
+	if (long_lived) {
+		/* Follower threads mostly idle: they give their supervisor connection back. */
+		supc_close(sc);
 		atomic_fetch_sub(&api->nlong, 1);
+	}
 	jobspec_free(&req.spec);
 	free(body);
 }

@@ -8,6 +8,7 @@
 #   -p PORT   HTTPS port on 127.0.0.1 (default 8443)
 #   -b BUILD  where the binaries are (default: the checkout's build/)
 #   -k        keep the others running when one exits (for tests that restart one)
+# JOBAPI_ARGS, if set, is passed to jobapi (e.g. "--threads 16 --max-followers 64").
 # Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
 set -u
 
@@ -53,13 +54,13 @@ if [ "$port" != 8443 ] || [ "$dir" != "$repo" ]; then
 	conf=run/jobworker.conf
 fi
 
-api_args=()
+read -r -a api_args <<<"${JOBAPI_ARGS:-}"
 nginx_args=()
 if [ "$(id -u)" = 0 ]; then
 	# A root master runs its workers as nobody: they reach jobapi's socket through the
 	# group nogroup, and the run directory through its search permission.
 	chmod 755 run
-	api_args=(--socket-group nogroup --socket-mode 0660)
+	api_args+=(--socket-group nogroup --socket-mode 0660)
 	nginx_args=(-g 'user nobody nogroup;')
 fi
 

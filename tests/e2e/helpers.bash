@@ -132,3 +132,29 @@ pids_in_group() {
 		fi
 	done
 }
+
+# fds PID / threads PID: what a process holds, from /proc.
+fds() { ls "/proc/$1/fd" | wc -l; }
+threads() { ls "/proc/$1/task" | wc -l; }
+
+# follow USER ID FILE: follow a job's output into FILE in the background (unbuffered); sets
+# FOLLOWER to the curl's pid.
+follow() {
+	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
+		-o "$3" "https://localhost:$PORT/jobs/$2/output?follow=1" 3>&- &
+	FOLLOWER=$!
+}
+
+# attached LINE FILE...: wait (bounded) until each follower has received the job's first line,
+# LINE: it is then attached. curl writes the body as it arrives, but headers only at the end.
+attached() {
+	local line=$1 f i
+	shift
+	for f in "$@"; do
+		for ((i = 0; i < 400; i++)); do
+			[ "$(head -c ${#line} "$f" 2>/dev/null)" = "$line" ] && break
+			sleep 0.025
+		done
+		[ "$(head -c ${#line} "$f" 2>/dev/null)" = "$line" ] || return 1
+	done
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# Live output end to end: many followers, late and stalled followers, waiting, start -f.
+
+load helpers
+
+setup_file() {
+	# A window larger than the test's output: no follower can fall behind it here.
+	start_stack --max-running 4 --output-cap 16M
+}
+
+teardown_file() {
+	stop_stack
+}
+
+teardown() {
+	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
+}
+
+# A job that says "ready", waits for $1 to exist, then writes $2 in $3 bursts of $4 bytes.
+bursts_job() {
+	echo "{\"command\":[\"sh\",\"-c\",\"echo ready; while [ ! -e $1 ]; do sleep 0.02; done; i=0; while [ \$i -lt $3 ]; do dd if=$2 bs=$4 skip=\$i count=1 2>/dev/null; i=\$((i + 1)); sleep 0.02; done\"]}"
+}
+
+# body FILE: what a follower received after the job's "ready" line.
+body() { tail -c +7 "$1"; }
+
+@test "64 followers of a job writing 10 MB of random bytes in bursts all get exactly its bytes" {
+	d=$STACK_DIR
+	head -c 10240000 /dev/urandom >"$d/data"
+	want=$(sha256sum <"$d/data")
+	start user1 "$(bursts_job "$d/go" "$d/data" 40 256000)"
+	id=$ID
+	api_pid=$(pid_of jobapi)
+	sup_pid=$(pid_of jobsupd)
+	api_fds=$(fds "$api_pid")
+	sup_fds=$(fds "$sup_pid")
+	api_threads=$(threads "$api_pid")
+
+	followers=()
+	for n in $(seq 64); do
+		follow user1 "$id" "$d/f$n"
+		followers+=("$FOLLOWER")
+	done
+	files=()
+	for n in $(seq 64); do files+=("$d/f$n"); done
+	attached ready "${files[@]}"
+	touch "$d/go"
+	for p in "${followers[@]}"; do wait "$p"; done
+	for n in $(seq 64); do
+		[ "$(body "$d/f$n" | sha256sum)" = "$want" ] || { echo "follower $n differs"; false; }
+	done
+	wait_end user1 "$id"
+	[ "$(field state)" = succeeded ]
+	[ "$(field output_bytes)" = 10240006 ]
+
+	# Nothing is left behind: no descriptor, no thread.
+	for ((i = 0; i < 100; i++)); do
+		[ "$(fds "$api_pid")" -le "$api_fds" ] && [ "$(fds "$sup_pid")" -le "$sup_fds" ] && break
+		sleep 0.05
+	done
+	[ "$(fds "$api_pid")" -le "$api_fds" ]
+	[ "$(fds "$sup_pid")" -le "$sup_fds" ]
+	[ "$(threads "$api_pid")" = "$api_threads" ]
+}
+
+@test "a follower that comes after the job ended gets the whole kept output at once" {
+	d=$STACK_DIR
+	head -c 3000000 /dev/urandom >"$d/late"
+	start user1 "{\"command\":[\"cat\",\"$d/late\"]}"
+	wait_end user1 "$ID"
+	follow user1 "$ID" "$d/late.out"
+	wait "$FOLLOWER"
+	cmp "$d/late" "$d/late.out"
+}
+
+@test "a stalled follower delays neither the job nor another follower" {
+	d=$STACK_DIR
+	head -c 4096000 /dev/urandom >"$d/s.data"
+	rm -f "$d/s.go" "$d/release"
+	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 16 256000)"
+	id=$ID
+	# This one reads the first line, then stops reading until released: its output piles up
+	# in a pipe nobody drains.
+	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
+		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
+		(dd bs=1 count=6 of="$d/stalled" 2>/dev/null
+		while [ ! -e "$d/release" ]; do sleep 0.05; done
+		cat >"$d/stalled.out") 3>&- &
+	stalled=$!
+	follow user1 "$id" "$d/brisk"
+	brisk=$FOLLOWER
+	attached ready "$d/stalled" "$d/brisk"
+	touch "$d/s.go"
+
+	wait "$brisk"
+	body "$d/brisk" | cmp "$d/s.data" -
+	wait_end user1 "$id"
+	[ "$(field state)" = succeeded ]
+	[ ! -e "$d/stalled.out" ] # still stalled, and nothing waited for it
+
+	touch "$d/release"
+	wait "$stalled"
+	cmp "$d/s.data" "$d/stalled.out"
+}
+
+@test "GET ?wait= answers when the job ends" {
+	start user1 '{"command":["sh","-c","sleep 1; echo done"]}'
+	api user1 GET "/jobs/$ID?wait=30"
+	[ "$HTTP" = 200 ]
+	[ "$(field state)" = succeeded ]
+	[ "$(field output)" = done ]
+	start user1 '{"command":["sleep","30"]}'
+	api user1 GET "/jobs/$ID?wait=1"
+	[ "$HTTP" = 200 ]
+	[ "$(field state)" = running ]
+	api user1 GET "/jobs/$ID?wait=61"
+	[ "$HTTP" = 400 ]
+}
+
+@test "jobctl wait exits with the job's status: 0, 3, 128+9 when killed, 124 when timed out" {
+	id=$("$JOBCTL" start true)
+	run "$JOBCTL" wait "$id"
+	[ "$status" -eq 0 ]
+	id=$("$JOBCTL" start -- sh -c 'exit 3')
+	run "$JOBCTL" wait "$id"
+	[ "$status" -eq 3 ]
+	[ "$output" = "job $id failed (3)" ]
+	id=$("$JOBCTL" start -- sh -c 'kill -KILL $$')
+	run "$JOBCTL" wait "$id"
+	[ "$status" -eq 137 ]
+	[[ "$output" == "job $id failed (SIGKILL): killed by SIGKILL"* ]]
+	id=$("$JOBCTL" start --timeout 1 -- sleep 30)
+	run "$JOBCTL" wait "$id"
+	[ "$status" -eq 124 ]
+	[ "$output" = "job $id timed_out (SIGTERM): timed out after 1 s" ]
+	# Its own --timeout: the job is still running, so 124 and a clear line.
+	id=$("$JOBCTL" start sleep 30)
+	run "$JOBCTL" wait --timeout 1 "$id"
+	[ "$status" -eq 124 ]
+	[ "$output" = "jobctl: job $id has not ended after 1 s" ]
+}
+
+@test "jobctl start -f prints the output as written, in order, and exits with the job's status" {
+	run "$JOBCTL" start -f -- sh -c 'echo first; sleep 1; echo last; exit 5'
+	[ "$status" -eq 5 ]
+	[ "${lines[0]}" = first ]
+	[ "${lines[1]}" = last ]
+	[[ "${lines[2]}" == "job "*" failed (5)" ]]
+}
+
+@test "jobctl logs -f follows a running job to its end" {
+	id=$("$JOBCTL" start -- sh -c 'echo one; sleep 1; echo two')
+	run "$JOBCTL" logs -f "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'one\ntwo' ]
+}

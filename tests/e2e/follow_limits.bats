@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# Followers and waiters are bounded, in jobsupd and in jobapi; a client that leaves frees its
+# place at once; ordinary requests are served all the while.
+
+load helpers
+
+setup_file() {
+	export JOBAPI_ARGS="--threads 4 --max-followers 6"
+	start_stack --max-running 4 --max-followers 4
+}
+
+teardown_file() {
+	stop_stack
+}
+
+# again USER ID FILE: try to follow; 0 once attached (FOLLOWER streams into FILE), 1 when refused.
+follow_once() {
+	rm -f "$3"
+	follow "$1" "$2" "$3"
+	if attached started "$3"; then
+		return 0
+	fi
+	wait "$FOLLOWER" 2>/dev/null
+	return 1
+}
+
+@test "past --max-followers: 503, ordinary requests still served, a departed follower's place freed" {
+	d=$STACK_DIR
+	start user1 '{"command":["sh","-c","echo started; sleep 300"]}'
+	id=$ID
+	# jobapi's threads keep a supervisor connection once they served an ordinary request, and
+	# take turns accepting: after a few rounds every one of the ten has one.
+	for n in $(seq 30); do api user1 GET /jobs; done
+	sup_fds=$(fds "$(pid_of jobsupd)")
+	pids=()
+	for n in 1 2 3 4; do
+		follow user1 "$id" "$d/f$n"
+		pids+=("$FOLLOWER")
+	done
+	attached started "$d/f1" "$d/f2" "$d/f3" "$d/f4"
+
+	# jobsupd's bound: four followers.
+	api user1 GET "/jobs/$id/output?follow=1"
+	[ "$HTTP" = 503 ]
+	[ "$(error_code)" = unavailable ]
+	[[ "$(jq -r .error.message <<<"$BODY")" == *"following output (4, --max-followers)"* ]]
+	[ "$(header Retry-After)" = 1 ]
+
+	# jobapi's bound: six long-lived requests, here the four followers and two waits. Until
+	# both waits hold their places, a seventh is refused by jobsupd instead, at once.
+	(api user1 GET "/jobs/$id?wait=60") 3>&- &
+	w1=$!
+	(api user1 GET "/jobs/$id?wait=60") 3>&- &
+	w2=$!
+	for ((i = 0; i < 200; i++)); do
+		api user1 GET "/jobs/$id/output?follow=1"
+		[[ "$(jq -r .error.message <<<"$BODY")" == *"following output or waiting (6,"* ]] && break
+		sleep 0.025
+	done
+	[ "$HTTP" = 503 ]
+	[[ "$(jq -r .error.message <<<"$BODY")" == *"following output or waiting (6, --max-followers)"* ]]
+
+	# Meanwhile, ordinary requests are served.
+	api user1 GET /jobs
+	[ "$HTTP" = 200 ]
+	api user2 POST /jobs -d '{"command":["true"]}'
+	[ "$HTTP" = 201 ]
+
+	# Followers that leave free their places.
+	kill "${pids[@]}"
+	wait "${pids[@]}" 2>/dev/null || true
+	for ((i = 0; i < 200; i++)); do
+		follow_once user1 "$id" "$d/again" && break
+	done
+	[ "$(cat "$d/again")" = started ]
+
+	api user1 DELETE "/jobs/$id"
+	[ "$(field state)" = stopped ]
+	wait "$FOLLOWER" "$w1" "$w2"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(fds "$(pid_of jobsupd)")" -le "$sup_fds" ] && break
+		sleep 0.05
+	done
+	[ "$(fds "$(pid_of jobsupd)")" -le "$sup_fds" ]
+}
+
+@test "a follower that falls behind the kept window skips ahead to it" {
+	d=$STACK_DIR
+	head -c 8000000 /dev/urandom >"$d/data"
+	rm -f "$d/go" "$d/release"
+	start user1 "{\"command\":[\"sh\",\"-c\",\"echo started; while [ ! -e $d/go ]; do sleep 0.02; done; cat $d/data\"]}"
+	id=$ID
+	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
+		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
+		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
+		while [ ! -e "$d/release" ]; do sleep 0.05; done
+		cat >"$d/slow.out") 3>&- &
+	slow=$!
+	attached started "$d/slow"
+	touch "$d/go"
+	wait_end user1 "$id"
+	[ "$(field output_truncated)" = true ]
+	touch "$d/release"
+	wait "$slow"
+	# It missed what was overwritten while it stalled, and got the whole window (1 MiB) after.
+	[ "$(stat -c %s "$d/slow.out")" -lt 8000000 ]
+	cmp <(tail -c 1048576 "$d/data") <(tail -c 1048576 "$d/slow.out")
+}
