@@ -6,6 +6,7 @@
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
 #   make deps       install the Debian packages the project needs, when missing
 #   make certs      make the prototype's CA, server and client certificates again
+#   make revoke NAME=user2   revoke a client certificate (nginx checks the CRL)
 #   make lint       clang-format check, cppcheck and clang-tidy
 
 .DELETE_ON_ERROR:
@@ -51,7 +52,7 @@ SUPD := supervisor/sup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c 
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c
 API_MAIN := fcgi/main.c
-CLI := cli/api.c cli/show.c
+CLI := cli/api.c cli/show.c cli/jobview.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -93,7 +94,7 @@ test: deps unit
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
 # to test. Only what is missing is installed (as root, or through sudo).
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
-	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq
+	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin
 .PHONY: deps
 deps:
 	@missing=; \
@@ -115,9 +116,47 @@ deps:
 run: deps all
 	nginx/stack.sh -p $(PORT) -b $(BUILD) -- $(JOBSUPD_ARGS)
 
-.PHONY: certs
+# Fuzzing with libFuzzer (clang): jobapi's request handling, jobsupd's protocol decoding,
+# jobctl's reading of answers. Each runs FUZZ_SECONDS; what they find stays in build/fuzz/.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := request proto response
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-D_GNU_SOURCE -Isupervisor -Ifcgi -Icli $(call pc_cflags,libcjson libcurl)
+FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
+FUZZ_SRCS_proto := $(COMMON)
+FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/api.c \
+		cli/jobview.c $(wildcard supervisor/*.h fcgi/*.h cli/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+fuzz:
+	@$(MAKE) -s deps DEB_PACKAGES="$(FUZZ_PACKAGES)"
+	@$(MAKE) fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus/$$t; \
+		echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/crash-$$t- \
+			build/fuzz/corpus/$$t tests/fuzz/$$t 2>build/fuzz/$$t.log || \
+			{ tail -40 build/fuzz/$$t.log; exit 1; }; \
+		grep -E 'number_of_executed_units|peak_rss' build/fuzz/$$t.log; \
+	done
+
+.PHONY: certs revoke
 certs:
 	certs/mkcerts.sh
+
+# make revoke NAME=user2: add a client certificate to the CRL nginx checks (and reload it).
+CERTDIR ?= certs
+revoke:
+	@[ -n "$(NAME)" ] || { echo "usage: make revoke NAME=user2"; exit 2; }
+	certs/revoke.sh $(NAME) $(CERTDIR)
 
 SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c)
 .PHONY: lint

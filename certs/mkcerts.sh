@@ -15,7 +15,7 @@ days=3650
 subj_o="/O=Job Worker"
 
 ext=$(mktemp)
-trap 'rm -f "$ext" ./*.csr ./*.srl' EXIT
+trap 'rm -f "$ext" ./*.csr ./*.srl ./*.old' EXIT
 
 key() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null
@@ -53,5 +53,10 @@ for user in user1 user2; do
 done
 key admin
 sign admin "$subj_o/OU=admins/CN=admin" "$client"
+
+# An empty revocation list and the database `openssl ca` keeps it with (see revoke.sh).
+: >index.txt
+echo 1000 >crlnumber
+openssl ca -config ca.cnf -gencrl -out crl.pem -batch 2>/dev/null
 
 echo "certificates written to $(pwd)"

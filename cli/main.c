@@ -20,6 +20,7 @@
 #include "api.h"
 #include "buf.h"
 #include "json.h"
+#include "jobview.h"
 #include "proto.h"
 #include "show.h"
 
@@ -27,7 +28,7 @@
 #define JOBCTL_CERTDIR "certs"
 #endif
 
-enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NO_ANSWER = 3, EXIT_TIMED_OUT = 124 };
+enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NO_ANSWER = 3, EXIT_TIMED_OUT = JOBVIEW_TIMED_OUT };
 
 struct ctx {
 	struct api_conf conf;
@@ -184,34 +185,6 @@ static int check_id(const char *cmd, const char *id)
 	return 0;
 }
 
-/* The status a shell would give the job: its exit code, 128+N for signal N, 124 for a
- * timeout, 1 when it ended without either. */
-static int job_status(const cJSON *job)
-{
-	const cJSON *code = cJSON_GetObjectItemCaseSensitive(job, "exit_code");
-	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(job, "signal");
-	const cJSON *state = cJSON_GetObjectItemCaseSensitive(job, "state");
-	if (cJSON_IsString(state) && strcmp(state->valuestring, "timed_out") == 0)
-		return EXIT_TIMED_OUT;
-	if (cJSON_IsNumber(code))
-		return code->valueint & 0xff;
-	if (cJSON_IsString(sig) && strncmp(sig->valuestring, "SIG", 3) == 0) {
-		for (int n = 1; n < NSIG; n++) {
-			const char *name = sigabbrev_np(n);
-			if (name && strcmp(name, sig->valuestring + 3) == 0)
-				return 128 + n;
-		}
-	}
-	return 1;
-}
-
-static bool job_active(const cJSON *job)
-{
-	const cJSON *state = cJSON_GetObjectItemCaseSensitive(job, "state");
-	return cJSON_IsString(state) && (strcmp(state->valuestring, "queued") == 0 ||
-					 strcmp(state->valuestring, "running") == 0);
-}
-
 /* Output streams */
 
 static int write_out(void *ctx, const char *p, size_t n)
@@ -220,6 +193,31 @@ static int write_out(void *ctx, const char *p, size_t n)
 	if (fwrite(p, 1, n, stdout) != n)
 		return -1;
 	return flush && fflush(stdout) != 0 ? -1 : 0;
+}
+
+static int collect(void *ctx, const char *p, size_t n)
+{
+	buf_append(ctx, p, n);
+	return buf_ok(ctx) ? 0 : -1;
+}
+
+/* A finished job's output under its details, escaped. */
+static int print_output(struct ctx *x, const char *id)
+{
+	char path[128];
+	struct api_resp r;
+	struct buf out = BUF_INIT;
+	int rc = 0;
+	snprintf(path, sizeof path, "/jobs/%s/output", id);
+	if (api_call(&x->conf, "GET", path, NULL, collect, &out, &r) < 0) {
+		errorf("%s", r.failure);
+		rc = EXIT_NO_ANSWER;
+	} else if (r.status == 200) {
+		show_output(stdout, buf_head(&out), buf_used(&out));
+	}
+	api_resp_free(&r);
+	buf_free(&out);
+	return rc;
 }
 
 static int stream_output(struct ctx *x, const char *id, bool follow)
@@ -263,7 +261,7 @@ static int wait_for_end(struct ctx *x, const char *id, long timeout_s, cJSON **o
 			return rc;
 		cJSON_Delete(*out);
 		*out = job;
-		if (!job_active(job))
+		if (!jobview_active(job))
 			return 0;
 		if (timeout_s >= 0 && time(NULL) >= deadline)
 			return EXIT_TIMED_OUT;
@@ -434,7 +432,7 @@ static int cmd_start(struct ctx *x, int argc, char **argv)
 	rc = wait_for_end(x, idbuf, -1, &job);
 	if (rc == 0) {
 		show_job_line(stderr, job);
-		rc = job_status(job);
+		rc = jobview_status(job);
 	}
 	cJSON_Delete(job);
 	return rc;
@@ -449,10 +447,10 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 			all = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return print_help("stop");
-		else if (argv[i][0] == '-' && other_option(x, "stop", argc, argv, &i))
-			return EXIT_USAGE;
-		else if (argv[i][0] == '-')
-			continue;
+		else if (argv[i][0] == '-') {
+			if (other_option(x, "stop", argc, argv, &i))
+				return EXIT_USAGE;
+		}
 		else if (id)
 			return usage_error("stop", "stop takes one job id");
 		else
@@ -522,10 +520,10 @@ static int cmd_logs(struct ctx *x, int argc, char **argv)
 			follow = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return print_help("logs");
-		else if (argv[i][0] == '-' && other_option(x, "logs", argc, argv, &i))
-			return EXIT_USAGE;
-		else if (argv[i][0] == '-')
-			continue;
+		else if (argv[i][0] == '-') {
+			if (other_option(x, "logs", argc, argv, &i))
+				return EXIT_USAGE;
+		}
 		else if (id)
 			return usage_error("logs", "logs takes at most one job id");
 		else
@@ -562,8 +560,12 @@ static int cmd_status(struct ctx *x, int argc, char **argv)
 	snprintf(path, sizeof path, "/jobs/%s", id);
 	cJSON *job;
 	rc = call(x, "GET", path, NULL, &job, true);
-	if (rc == 0 && !x->json)
+	if (rc == 0 && !x->json) {
 		show_job(stdout, job);
+		/* The output's exact bytes: the JSON text form has lost invalid UTF-8 and NUL. */
+		if (!jobview_active(job))
+			rc = print_output(x, id);
+	}
 	cJSON_Delete(job);
 	return rc;
 }
@@ -603,7 +605,7 @@ static int cmd_wait(struct ctx *x, int argc, char **argv)
 			print_json(job);
 		else
 			show_job_line(stdout, job);
-		rc = job_status(job);
+		rc = jobview_status(job);
 	}
 	cJSON_Delete(job);
 	return rc;

@@ -118,8 +118,8 @@ static void show_exit(char *dst, size_t cap, const cJSON *job)
 {
 	double code;
 	const char *sig = jstr(job, "signal");
-	if (jnum(job, "exit_code", &code))
-		snprintf(dst, cap, "%d", (int)code);
+	if (jnum(job, "exit_code", &code) && code >= -1e9 && code <= 1e9)
+		snprintf(dst, cap, "%.0f", code);
 	else
 		snprintf(dst, cap, "%s", sig ? sig : "-");
 }
@@ -271,16 +271,18 @@ void show_job(FILE *f, const cJSON *job)
 	show_time(tmp, sizeof tmp, jstr(job, "finished_at"));
 	field(f, "finished:", tmp);
 	jnum(job, "output_bytes", &bytes);
-	const char *out = jstr(job, "output");
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job, "output_truncated")))
 		snprintf(tmp, sizeof tmp, "%.0f bytes, the most recent kept", bytes);
 	else
 		snprintf(tmp, sizeof tmp, "%.0f bytes", bytes);
 	field(f, "output:", tmp);
-	if (!out)
-		return;
+}
+
+void show_output(FILE *f, const char *p, size_t n)
+{
+	struct buf b = BUF_INIT;
 	fprintf(f, "--- output ---\n");
-	show_escape(&b, out, strlen(out), true);
+	show_escape(&b, p, n, true);
 	if (buf_used(&b) > 0 && buf_head(&b)[buf_used(&b) - 1] != '\n')
 		buf_putc(&b, '\n');
 	if (buf_ok(&b))

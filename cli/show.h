@@ -21,8 +21,10 @@ void show_command(struct buf *out, const cJSON *command);
 
 /* Print a list of jobs (the "jobs" or "logs" array) as a table. */
 void show_jobs_table(FILE *f, const cJSON *jobs, bool finished_columns);
-/* Print one job's details, and its output when it has it. */
+/* Print one job's details. */
 void show_job(FILE *f, const cJSON *job);
+/* Print a job's output (raw bytes), escaped for the terminal but for newlines and tabs. */
+void show_output(FILE *f, const char *p, size_t n);
 /* One line about a job that ended, e.g. "job 17 stopped (SIGTERM): stopped by user1". */
 void show_job_line(FILE *f, const cJSON *job);
 

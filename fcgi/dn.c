@@ -89,7 +89,7 @@ int dn_identity(const char *dn, struct identity *id, const char **why)
 			cns++;
 		} else if ((strcasecmp(type, "OU") == 0 ||
 			    strcasecmp(type, "organizationalUnitName") == 0) &&
-			   strcmp(val, "admins") == 0) {
+			   vlen == 6 && memcmp(val, "admins", 6) == 0) {
 			id->admin = true;
 		}
 	}

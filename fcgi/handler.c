@@ -95,7 +95,7 @@ static void stream_output(FCGX_Request *r, struct supclient *sc, bool follow)
 	struct supframe f;
 	struct apierr err;
 
-	http_stream_head(r->out);
+	http_stream_head(r->out, follow);
 	if (follow && FCGX_FFlush(r->out) < 0) {
 		supc_close(sc);
 		return;
@@ -157,19 +157,19 @@ void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 		if (jobspec_parse(body, len, &sc->limits, &req.spec, &err) < 0)
 			goto fail;
 	}
-	if (req.follow || req.wait_s > 0) {
+	/* Following, waiting and stopping (which answers once the job has ended) last. */
+	if (req.follow || req.wait_s > 0 || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL) {
 		if (!take_long_slot(api)) {
 			apierr_set(&err, 503, "unavailable",
-				   "too many clients are following output or waiting (%ld, "
-				   "--max-followers); try again later",
+				   "too many clients are following output, waiting or stopping jobs "
+				   "(%ld, --max-followers); try again later",
 				   api->max_long);
 			goto fail;
 		}
 		long_lived = true;
 	}
 
-	bool may_take_long = long_lived || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL;
-	int rc = supc_call(sc, &req, may_take_long ? r->ipcFd : -1, &reply, &err);
+	int rc = supc_call(sc, &req, long_lived ? r->ipcFd : -1, &reply, &err);
 	if (rc == -2)
 		goto out; /* the client went away */
 	if (rc < 0)
@@ -188,7 +188,8 @@ fail:
 	http_error(r->out, &err, err.status == 405 ? allow : NULL);
 out:
 	if (long_lived) {
-		/* Follower threads mostly idle: they give their supervisor connection back. */
+		/* The extra threads for long requests mostly idle: they give their supervisor
+		 * connection back. */
 		supc_close(sc);
 		atomic_fetch_sub(&api->nlong, 1);
 	}

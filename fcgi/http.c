@@ -57,9 +57,12 @@ void http_error(FCGX_Stream *out, const struct apierr *e, const char *allow)
 	buf_free(&b);
 }
 
-void http_stream_head(FCGX_Stream *out)
+void http_stream_head(FCGX_Stream *out, bool live)
 {
 	FCGX_PutS("Status: 200 OK\r\nContent-Type: application/octet-stream\r\n"
-		  "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n",
+		  "Cache-Control: no-store\r\n",
 		  out);
+	/* nginx buffers answers (so a slow client does not hold a jobapi thread), but must
+	 * pass a live stream on as it comes. */
+	FCGX_PutS(live ? "X-Accel-Buffering: no\r\n\r\n" : "\r\n", out);
 }

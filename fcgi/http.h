@@ -6,6 +6,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <fcgiapp.h>
@@ -17,6 +18,7 @@ const char *http_reason(int status);
 void http_json(FCGX_Stream *out, int status, const char *body, size_t len, const char *location);
 /* allow may be NULL (it is set for 405). */
 void http_error(FCGX_Stream *out, const struct apierr *e, const char *allow);
-void http_stream_head(FCGX_Stream *out);
+/* The head of an output stream; live (following) streams are not buffered by nginx. */
+void http_stream_head(FCGX_Stream *out, bool live);
 
 #endif

@@ -205,8 +205,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Join the workers, giving those in the middle of a request a moment to finish. */
-static void join_workers(struct worker *workers, long n)
+/* Join the workers, giving those in the middle of a request a moment to finish. False when
+ * some are still running (they still use what they were given: do not free it). */
+static bool join_workers(struct worker *workers, long n)
 {
 	struct timespec deadline;
 	clock_gettime(CLOCK_REALTIME, &deadline);
@@ -216,9 +217,10 @@ static void join_workers(struct worker *workers, long n)
 			continue;
 		if (pthread_timedjoin_np(workers[i].thread, NULL, &deadline) != 0) {
 			log_warn("some requests were still running at exit");
-			return;
+			return false;
 		}
 	}
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -280,8 +282,8 @@ out:
 	unlink(cfg.socket_path);
 	FCGX_ShutdownPending();
 	shutdown(fd, SHUT_RDWR); /* wakes the workers blocked in accept */
-	if (workers)
-		join_workers(workers, n);
+	if (workers && !join_workers(workers, n))
+		_exit(status); /* the rest end with the process */
 	close(fd);
 	pthread_attr_destroy(&attr);
 	free(workers);

@@ -28,9 +28,11 @@ static inline size_t buf_used(const struct buf *b)
 {
 	return b->len - b->off;
 }
+/* Never NULL: an empty buffer that never allocated gives a valid, empty string. */
 static inline char *buf_head(const struct buf *b)
 {
-	return b->data + b->off;
+	static char empty[1];
+	return b->data ? b->data + b->off : empty;
 }
 static inline bool buf_ok(const struct buf *b)
 {

@@ -20,7 +20,6 @@ static void conn_free(struct deferred *d)
 	struct conn *c = container_of(d, struct conn, gone);
 	buf_free(&c->in);
 	buf_free(&c->out);
-	free(c->slots);
 	free(c);
 }
 
@@ -34,6 +33,21 @@ static void end_follow(struct conn *c)
 	c->sup->nfollowers--;
 }
 
+void conn_cancel_pending(struct conn *c)
+{
+	end_follow(c);
+	job_unwatch(&c->watch);
+	loop_timer_cancel(&c->sup->loop, &c->wait_over);
+	for (size_t i = 0; i < c->nslots; i++) {
+		job_unwatch(&c->slots[i].watch);
+		buf_free(&c->slots[i].json);
+	}
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = 0;
+	c->pending = PEND_NONE;
+}
+
 void conn_close(struct conn *c)
 {
 	struct sup *s = c->sup;
@@ -42,12 +56,7 @@ void conn_close(struct conn *c)
 	int fd = c->w.fd;
 	loop_unwatch(&s->loop, &c->w);
 	close(fd);
-	end_follow(c);
-	job_unwatch(&c->watch);
-	loop_timer_cancel(&s->loop, &c->wait_over);
-	for (size_t i = 0; i < c->nslots; i++)
-		job_unwatch(&c->slots[i].watch);
-	c->pending = PEND_NONE;
+	conn_cancel_pending(c);
 	LIST_REMOVE(c, link);
 	s->nconns--;
 	if (s->listen.fd >= 0 && !(s->listen.events & EPOLLIN))
@@ -98,9 +107,16 @@ int conn_flush(struct conn *c)
 
 void conn_reply(struct conn *c, int status, const struct buf *body)
 {
+	struct apierr e;
 	if (!buf_ok(body)) {
-		struct apierr e;
 		apierr_set(&e, 500, "internal", "jobsupd could not build the reply (out of memory)");
+		conn_reply_error(c, &e);
+		return;
+	}
+	if (buf_used(body) > PROTO_MAX_REPLY) {
+		apierr_set(&e, 500, "internal",
+			   "the answer would be %zu bytes, over the %u the protocol carries",
+			   buf_used(body), PROTO_MAX_REPLY);
 		conn_reply_error(c, &e);
 		return;
 	}
@@ -135,6 +151,9 @@ void conn_send_output(struct conn *c, const char *p, size_t n)
 
 static void follow_pump(struct conn *c)
 {
+	/* Without data (its allocation failed) a ring only counts: there is nothing to send. */
+	if (!c->ring->data)
+		c->pos = c->ring->total;
 	while (buf_used(&c->out) < FOLLOW_HIGH_WATER) {
 		const char *p;
 		/* Fallen behind the window: skip to its start (documented in PROTOCOL.md). */
@@ -189,6 +208,7 @@ static void protocol_error(struct conn *c, int status, const char *msg)
 	struct apierr e;
 	apierr_set(&e, status, "unavailable", "%s", msg);
 	log_warn("closing a supervisor connection: %s", msg);
+	conn_cancel_pending(c);
 	c->closing = true;
 	conn_reply_error(c, &e);
 }

@@ -40,6 +40,7 @@ struct stopall_slot {
 	struct conn *conn;
 	uint64_t id;
 	bool ended;
+	struct buf json; /* the job as it ended (the log may evict it before all have ended) */
 };
 
 struct conn {
@@ -71,6 +72,8 @@ struct conn {
 /* Accept every pending connection on the listening socket. */
 void conn_accept(struct sup *s);
 void conn_close(struct conn *c);
+/* Forget whatever reply is pending (a follow, a wait, a stop, a stop-all). */
+void conn_cancel_pending(struct conn *c);
 
 /* Queue a reply frame (or an error reply) and start writing it. */
 void conn_reply(struct conn *c, int status, const struct buf *body);

@@ -18,6 +18,13 @@
 
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
+/* Once the main process is gone, how often and how long to look for the rest of its group to
+ * go: members of the group end with a SIGCHLD to jobsupd (it is their subreaper), but one may
+ * have been reaped by a parent that left the session, so jobsupd also looks, and after
+ * SETTLE_MAX_MS ends the job whatever is left (cgroups would account for it exactly). */
+#define SETTLE_CHECK_MS 50
+#define SETTLE_MAX_MS 2000
+
 /* Reads of one pipe per wakeup, so one loud job cannot starve the rest of the loop. */
 #define OUTPUT_READS_PER_WAKEUP 16
 /* Below this ring size, read through a scratch buffer rather than into the ring. */
@@ -245,11 +252,19 @@ static void on_timeout(struct timer *t)
 	job_stop(j, END_TIMEOUT, NULL);
 }
 
+void job_signal(struct job *j, int sig)
+{
+	/* The main process by its pid too, in case it is no longer in its group. */
+	if (!j->main_done)
+		kill(j->rec.pid, sig);
+	kill(-j->rec.pid, sig);
+}
+
 static void on_grace_over(struct timer *t)
 {
 	struct job *j = container_of(t, struct job, kill);
 	j->killed = true;
-	kill(-j->rec.pid, SIGKILL);
+	job_signal(j, SIGKILL);
 }
 
 static void set_error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -293,12 +308,11 @@ static void job_start(struct job *j)
 		/* Without its pipe the job could block forever on a full one: end it. */
 		close(fd);
 		set_error(j, "cannot capture the job's output: %s", strerror(errno));
-		kill(-pid, SIGKILL);
+		job_signal(j, SIGKILL);
 	}
 	loop_timer_at(&s->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000, on_timeout);
 	store_update(&s->store, &j->rec);
-	log_info("job %llu started by %s, pid %d: %s", (unsigned long long)j->rec.id, j->owner,
-		 (int)pid, j->command);
+	log_info("job %llu started, pid %d", (unsigned long long)j->rec.id, (int)pid);
 }
 
 uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, struct apierr *err)
@@ -357,8 +371,7 @@ uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, stru
 		TAILQ_INSERT_TAIL(&s->queue, j, qlink);
 		j->in_queue = true;
 		s->nqueued++;
-		log_info("job %llu queued for %s: %s", (unsigned long long)j->rec.id, j->owner,
-			 j->command);
+		log_info("job %llu queued", (unsigned long long)j->rec.id);
 		job_kick(s);
 	}
 	return s->next_id - 1;
@@ -412,6 +425,7 @@ static void job_end(struct job *j, enum job_state state)
 
 	loop_timer_cancel(&s->loop, &j->timeout);
 	loop_timer_cancel(&s->loop, &j->kill);
+	loop_timer_cancel(&s->loop, &j->settle);
 	close_output(j);
 	if (was == JOB_RUNNING) {
 		TAILQ_REMOVE(&s->running, j, qlink);
@@ -465,7 +479,7 @@ void job_stop(struct job *j, enum job_ending why, const char *by)
 	if (j->term_sent)
 		return;
 	j->term_sent = true;
-	kill(-j->rec.pid, SIGTERM);
+	job_signal(j, SIGTERM);
 	loop_timer_at(&s->loop, &j->kill, loop_now() + s->cfg.grace_s * 1000, on_grace_over);
 }
 
@@ -506,17 +520,34 @@ void job_reaped(struct job *j)
 		;
 	j->main_done = true;
 	j->main_status = status;
+	j->settle_deadline = loop_now() + SETTLE_MAX_MS;
 	job_settle(j);
+}
+
+static void on_settle_check(struct timer *t)
+{
+	job_settle(container_of(t, struct job, settle));
 }
 
 void job_settle(struct job *j)
 {
 	int bytes = 0, status = j->main_status;
 
-	/* Still members in the group: they were killed, and as their subreaper jobsupd hears of
-	 * each one's end. (EPERM: a member we may not signal, which we cannot wait out.) */
-	if (!j->main_done || kill(-j->rec.pid, 0) == 0)
+	if (!j->main_done)
 		return;
+	/* Members still in the group were killed with the main process; wait a little for them.
+	 * (EPERM: members we may not signal, which we could not end anyway.) */
+	if (kill(-j->rec.pid, 0) == 0) {
+		if (loop_now() < j->settle_deadline) {
+			if (!loop_timer_armed(&j->settle))
+				loop_timer_at(&j->sup->loop, &j->settle, loop_now() + SETTLE_CHECK_MS,
+					      on_settle_check);
+			return;
+		}
+		log_warn("job %llu: processes of its group outlived it (they left the session "
+			 "or were not reaped); ending it without them",
+			 (unsigned long long)j->rec.id);
+	}
 	/* What the job wrote is in the pipe now: take exactly that, so that a process that
 	 * escaped the group cannot keep the job alive by holding the pipe open. */
 	if (j->out.fd >= 0 && ioctl(j->out.fd, FIONREAD, &bytes) == 0 && bytes > 0 &&

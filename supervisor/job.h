@@ -10,7 +10,7 @@
  * Every change of state happens in job.c and is written to the store at once. A job's lifetime
  * is its main process's: when that exits, whatever is left in its process group is killed, and
  * the job has ended once the group is empty (jobsupd is the child subreaper, so it reaps those
- * processes itself and learns when the last is gone). Active jobs live in memory (struct job)
+ * processes itself and learns when the last is gone), or at most two seconds later. Active jobs live in memory (struct job)
  * and in the store; ended jobs only in the store.
  *
  * Others learn of a job's end (and followers of new output) through a struct jobwatch they embed
@@ -67,7 +67,8 @@ struct job {
 	struct watch out;       /* the output pipe; fd -1 once closed */
 	struct ring *ring;
 	bool stats_dirty;
-	struct timer timeout, kill;
+	struct timer timeout, kill, settle;
+	int64_t settle_deadline; /* when to stop waiting for the group to empty */
 
 	struct jobwatch_list waiters;   /* told of the end */
 	struct jobwatch_list followers; /* told of output and the end */
@@ -94,8 +95,11 @@ void job_stop(struct job *j, enum job_ending why, const char *by);
 /* The main process has exited and is still a zombie: kill what is left of its group, reap it,
  * and end the job if the group is empty now (else job_settle does, later). */
 void job_reaped(struct job *j);
-/* End a job whose main process is gone once its process group is empty; call after reaping. */
+/* End a job whose main process is gone once its process group is empty (or, at the latest, a
+ * moment later); call after reaping. */
 void job_settle(struct job *j);
+/* Send sig to the job's process group, and to its main process while it runs. */
+void job_signal(struct job *j, int sig);
 
 void job_watch_end(struct job *j, struct jobwatch *w);
 void job_follow(struct job *j, struct jobwatch *w);

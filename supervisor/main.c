@@ -38,6 +38,7 @@ static const char usage[] =
 	"                           (default 1M)\n"
 	"  --max-followers N        clients following output at once (default 256)\n"
 	"  --max-clients N          connections from jobapi at once (default 1024)\n"
+	"  --syslog                 log to syslog (facility daemon) instead of stderr\n"
 	"  -h, --help               this help\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -98,7 +99,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 {
 	enum {
 		O_SOCKET = 256, O_RUNNING, O_QUEUED, O_LOG, O_CMDBYTES, O_ARGS, O_DEFTIMEOUT,
-		O_MAXTIMEOUT, O_GRACE, O_OUTCAP, O_FOLLOWERS, O_CLIENTS,
+		O_MAXTIMEOUT, O_GRACE, O_OUTCAP, O_FOLLOWERS, O_CLIENTS, O_SYSLOG,
 	};
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, O_SOCKET},
@@ -113,6 +114,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		{"output-cap", required_argument, NULL, O_OUTCAP},
 		{"max-followers", required_argument, NULL, O_FOLLOWERS},
 		{"max-clients", required_argument, NULL, O_CLIENTS},
+		{"syslog", no_argument, NULL, O_SYSLOG},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -175,6 +177,9 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 			break;
 		case O_CLIENTS:
 			cfg->max_clients = parse_num("--max-clients", optarg, 1, 100000, false);
+			break;
+		case O_SYSLOG:
+			log_to_syslog();
 			break;
 		case 'h':
 			fputs(usage, stdout);

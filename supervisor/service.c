@@ -78,7 +78,16 @@ static void do_hello(struct conn *c)
 static void do_start(struct conn *c, struct proto_req *req)
 {
 	struct apierr err;
+	struct buf cmd = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &cmd);
+	jobspec_write_command(&w, &req->spec);
+	buf_putc(&cmd, '\0');
 	uint64_t id = job_submit(c->sup, c->user, &req->spec, &err);
+	if (id)
+		log_audit(c->user, "start", "job=%llu command=%s", (unsigned long long)id,
+			  buf_ok(&cmd) ? buf_head(&cmd) : "?");
+	buf_free(&cmd);
 	if (!id) {
 		conn_reply_error(c, &err);
 		return;
@@ -183,7 +192,7 @@ static void do_stop(struct conn *c)
 	struct sup *s = c->sup;
 	struct job *j = visible_job(c);
 	if (j) {
-		log_info("%s stopped job %s", c->user, c->id);
+		log_audit(c->user, "stop", "job=%s", c->id);
 		c->pending = PEND_STOP;
 		c->watch.fn = on_stop_end;
 		job_watch_end(j, &c->watch);
@@ -211,17 +220,12 @@ static void stopall_finish(struct conn *c)
 	jw_obj(&w);
 	jw_key(&w, "jobs");
 	jw_arr(&w);
-	for (size_t i = 0; i < c->nslots; i++) {
-		struct buf one = BUF_INIT;
-		if (store_render(&c->sup->store, c->slots[i].id, &c->viewer, false, &one) == 1)
-			jw_raw(&w, buf_head(&one), buf_used(&one));
-		buf_free(&one);
-	}
+	for (size_t i = 0; i < c->nslots; i++)
+		if (buf_used(&c->slots[i].json) > 0)
+			jw_raw(&w, buf_head(&c->slots[i].json), buf_used(&c->slots[i].json));
 	jw_arr_end(&w);
 	jw_obj_end(&w);
-	free(c->slots);
-	c->slots = NULL;
-	c->nslots = 0;
+	conn_cancel_pending(c);
 	conn_reply(c, 200, &body);
 	buf_free(&body);
 }
@@ -233,6 +237,7 @@ static void on_stopall_end(struct jobwatch *w, struct job *j, enum job_event ev)
 	(void)j;
 	(void)ev;
 	slot->ended = true;
+	store_render(&c->sup->store, slot->id, &c->viewer, false, &slot->json);
 	if (--c->left == 0 && !c->arming)
 		stopall_finish(c);
 }
@@ -268,7 +273,13 @@ static void do_stopall(struct conn *c)
 		reply_internal(c);
 		return;
 	}
-	log_info("%s stopped all %s jobs (%zu)", c->user, c->viewer.admin ? "the" : "their", n);
+	struct buf ids = BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&ids, "%s%llu", i ? "," : "", (unsigned long long)jobs[i]->rec.id);
+	buf_putc(&ids, '\0');
+	log_audit(c->user, "stop-all", "scope=%s jobs=[%s]", c->viewer.admin ? "all" : "own",
+		  buf_ok(&ids) ? buf_head(&ids) : "?");
+	buf_free(&ids);
 	c->pending = PEND_STOPALL;
 	c->nslots = c->left = n;
 	c->arming = true;

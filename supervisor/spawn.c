@@ -39,7 +39,9 @@ child(char *const argv[], int out, int errpipe, pid_t parent)
 	int err;
 
 	sigemptyset(&none);
-	if (setpgid(0, 0) < 0)
+	/* A session of its own: the job leads its process group and cannot move into another
+	 * (a session leader cannot change groups; nobody can join a group of another session). */
+	if (setsid() < 0)
 		goto fail;
 	/* jobsupd ignores SIGPIPE; everything else has its default disposition already. */
 	signal(SIGPIPE, SIG_DFL);

@@ -1,7 +1,8 @@
 /*
  * spawn: the one place where jobsupd starts a process.
  *
- * The child gets its own process group, an empty signal mask and default dispositions, stdin from
+ * The child gets its own session and process group, an empty signal mask and default
+ * dispositions, stdin from
  * /dev/null, stdout and stderr on one new pipe, and SIGKILL should jobsupd die (so no job outlives
  * its supervisor). Every other descriptor of jobsupd is close-on-exec. The child is made with
  * vfork, which is sound here because jobsupd has one thread and the child only makes system
@@ -17,8 +18,8 @@ int spawn_init(void);
 void spawn_fini(void);
 
 /*
- * Start argv[0] (searched in PATH) with argv. Returns the child's pid, which is also its process
- * group id, and sets *out_fd to the read end of its output pipe (non-blocking, close-on-exec).
+ * Start argv[0] (searched in PATH) with argv. Returns the child's pid, which is also its session
+ * and process group id, and sets *out_fd to the read end of its output pipe (non-blocking, close-on-exec).
  * When the command cannot be executed, returns 0 with *exec_errno set (the child has exited and
  * was reaped). Returns -1 (errno) when no child could be made.
  */

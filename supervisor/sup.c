@@ -105,7 +105,7 @@ void sup_shutdown(struct sup *s, int sig)
 		/* Asked twice: do not wait for the grace period. */
 		log_warn("%s again: killing every job now", sigabbrev_np(sig));
 		TAILQ_FOREACH(j, &s->running, qlink)
-		kill(-j->rec.pid, SIGKILL);
+		job_signal(j, SIGKILL);
 		return;
 	}
 	log_info("SIG%s: stopping %ld running and %ld queued jobs", sigabbrev_np(sig), s->nrunning,
@@ -140,16 +140,27 @@ int sup_listen(struct sup *s)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
 
-	/* The socket's directory is the service user's alone: make it so when creating it. */
+	/* The socket's directory is the service user's alone: made so when created here, and
+	 * refused when it is not, since whoever can reach the socket can run jobs as anyone. */
 	char dir[sizeof sa.sun_path];
+	struct stat st;
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
 		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			log_error("cannot create %s: %s", dir, strerror(errno));
-			return -1;
-		}
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		log_error("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		log_error("the directory of the socket, %s, must belong to uid %d and be private "
+			  "(chmod 700), so that only jobapi can reach jobsupd",
+			  dir, (int)geteuid());
+		return -1;
 	}
 
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -54,11 +54,11 @@ follow_once() {
 	w2=$!
 	for ((i = 0; i < 200; i++)); do
 		api user1 GET "/jobs/$id/output?follow=1"
-		[[ "$(jq -r .error.message <<<"$BODY")" == *"following output or waiting (6,"* ]] && break
+		[[ "$(jq -r .error.message <<<"$BODY")" == *"waiting or stopping jobs (6,"* ]] && break
 		sleep 0.025
 	done
 	[ "$HTTP" = 503 ]
-	[[ "$(jq -r .error.message <<<"$BODY")" == *"following output or waiting (6, --max-followers)"* ]]
+	[[ "$(jq -r .error.message <<<"$BODY")" == *"waiting or stopping jobs (6, --max-followers)"* ]]
 
 	# Meanwhile, ordinary requests are served.
 	api user1 GET /jobs

@@ -8,16 +8,21 @@ JOBCTL=$BUILD/jobctl
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# start_stack [-k] [JOBSUPD_ARGS...]: in setup_file. Exports STACK_DIR, PORT, STACK_PID and
-# what jobctl needs to reach the stack.
+# start_stack [-k] [-c] [JOBSUPD_ARGS...]: in setup_file. -k: keep the rest running when one
+# process exits; -c: a copy of the certificates (STACK_DIR/certs) that the test may change.
+# Exports STACK_DIR, PORT, STACK_PID and what jobctl needs to reach the stack.
 start_stack() {
-	local keep=
-	if [ "${1:-}" = -k ]; then
-		keep=-k
+	local keep= copy=
+	while [ "${1:-}" = -k ] || [ "${1:-}" = -c ]; do
+		[ "$1" = -k ] && keep=-k
+		[ "$1" = -c ] && copy=1
 		shift
-	fi
+	done
 	STACK_DIR=$(mktemp -d /tmp/jobworker-e2e.XXXXXX)
 	chmod 755 "$STACK_DIR" # nginx workers (nobody, under a root master) pass through it
+	if [ -n "$copy" ]; then
+		cp -r "$CERTS" "$STACK_DIR/certs"
+	fi
 	local attempt i
 	for attempt in 1 2 3; do
 		PORT=$((20000 + RANDOM % 40000))

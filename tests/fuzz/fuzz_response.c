@@ -1,0 +1,42 @@
+/*
+ * Fuzz target: jobctl's reading of what a server answers: the JSON of a job, a list, or an
+ * error, shown as tables, details and status lines (to /dev/null), and its exit status.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "jobview.h"
+#include "show.h"
+
+static FILE *null_out;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!null_out)
+		null_out = fopen("/dev/null", "w");
+	cJSON *v = cJSON_ParseWithLength((const char *)data, size);
+
+	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "jobs"), false);
+	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "logs"), true);
+	show_jobs_table(null_out, v, false);
+	show_job(null_out, v);
+	show_job_line(null_out, v);
+	int st = jobview_status(v);
+	if (st < 0 || st > 255)
+		abort();
+	(void)jobview_active(v);
+	show_output(null_out, (const char *)data, size);
+
+	struct api_resp r = {.status = 400};
+	char msg[512];
+	buf_append(&r.body, data, size);
+	api_error_message(&r, msg, sizeof msg);
+	api_resp_free(&r);
+	cJSON_Delete(v);
+	return 0;
+}
