@@ -8,6 +8,8 @@
 #   make certs      make the prototype's CA, server and client certificates again
 #   make revoke NAME=user2   revoke a client certificate (nginx checks the CRL)
 #   make lint       clang-format check, cppcheck and clang-tidy
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make valgrind   the end-to-end tests with jobsupd under valgrind
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -147,6 +149,14 @@ fuzz:
 			{ tail -40 build/fuzz/$$t.log; exit 1; }; \
 		grep -E 'number_of_executed_units|peak_rss' build/fuzz/$$t.log; \
 	done
+
+# The end-to-end suite with jobsupd under valgrind: any error or definite leak fails it.
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no
+.PHONY: valgrind
+valgrind: deps all
+	@$(MAKE) -s deps DEB_PACKAGES=valgrind
+	JOBSUPD_WRAPPER="$(VALGRIND)" tests/run.sh $(BUILD) e2e
 
 .PHONY: certs revoke
 certs:

@@ -8,7 +8,8 @@
 #   -p PORT   HTTPS port on 127.0.0.1 (default 8443)
 #   -b BUILD  where the binaries are (default: the checkout's build/)
 #   -k        keep the others running when one exits (for tests that restart one)
-# JOBAPI_ARGS, if set, is passed to jobapi (e.g. "--threads 16 --max-followers 64").
+# JOBAPI_ARGS, if set, is passed to jobapi (e.g. "--threads 16 --max-followers 64");
+# JOBSUPD_WRAPPER, if set, runs jobsupd under it (e.g. valgrind and its options).
 # Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
 set -u
 
@@ -115,7 +116,8 @@ inode() { stat -c %i "$1" 2>/dev/null || echo none; }
 fresh_socket() { [ -S "$1" ] && [ "$(inode "$1")" != "$2" ]; }
 
 old=$(inode run/private/jobsupd.sock)
-"$build/jobsupd" --socket run/private/jobsupd.sock "$@" &
+read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
+"${wrapper[@]}" "$build/jobsupd" --socket run/private/jobsupd.sock "$@" &
 pids+=($!)
 echo $! >run/jobsupd.pid
 wait_for jobsupd $! fresh_socket run/private/jobsupd.sock "$old"
