@@ -49,7 +49,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # Code shared by jobsupd and jobapi: buffers, JSON, errors, job specs, the wire protocol.
 COMMON := supervisor/buf.c supervisor/json.c supervisor/apierr.c supervisor/jobspec.c \
 	supervisor/proto.c supervisor/log.c
-SUPD := supervisor/sup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
+SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c

@@ -41,7 +41,7 @@ static const char usage_main[] =
 	"Run and watch jobs on a job worker over HTTPS with your client certificate.\n"
 	"\n"
 	"commands:\n"
-	"  start [--timeout S] [-f] -- CMD [ARG...]   start a job; prints its id\n"
+	"  start [--timeout S] [limits] [-f] -- CMD [ARG...]   start a job; prints its id\n"
 	"  list                        your running and queued jobs (all jobs, for an admin)\n"
 	"  status ID                   one job, with its output once it has ended\n"
 	"  logs                        the job log: active jobs and the most recent finished ones\n"
@@ -66,10 +66,15 @@ static const struct {
 	const char *name;
 	const char *help;
 } command_help[] = {
-	{"start", "usage: jobctl start [--timeout S] [-f] -- CMD [ARG...]\n"
+	{"start", "usage: jobctl start [--timeout S] [limits] [-f] -- CMD [ARG...]\n"
 		  "Start CMD as a job (executed directly, no shell) and print its id. It is queued\n"
 		  "when the running limit is reached.\n"
 		  "  --timeout S   stop the job after S seconds (default: the server's)\n"
+		  "  --memory SIZE   memory limit, e.g. 256M (K, M, G: powers of 1024)\n"
+		  "  --cpu PERCENT   CPU limit, percent of one CPU (200: two CPUs)\n"
+		  "  --pids N        most processes and threads at once\n"
+		  "  --io SIZE       disk bytes per second, read and write each, e.g. 10M\n"
+		  "                (limits the server cannot enforce are refused)\n"
 		  "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
 		  "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
 		  "                not the job.\n"},
@@ -354,34 +359,87 @@ static void print_json(const cJSON *v)
 	free(text);
 }
 
+/* A size like 256M or 1G (powers of 1024), or a plain number; 0 when it is not one. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
+	if (!s || errno || end == s)
+		return 0;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; break;
+	case 'M': case 'm': shift = 20; break;
+	case 'G': case 'g': shift = 30; break;
+	case 'T': case 't': shift = 40; break;
+	case '\0': break;
+	default: return 0;
+	}
+	if (shift && *++end == 'i')
+		end++;
+	if (shift && *end == 'B')
+		end++;
+	if (*end || v > (UINT64_MAX >> shift))
+		return 0;
+	return (uint64_t)v << shift;
+}
+
 static int cmd_start(struct ctx *x, int argc, char **argv)
 {
 	long timeout = -1;
 	bool follow = false;
+	static const struct {
+		const char *flag, *key;
+		bool size;
+	} limit_flags[] = {
+		{"--memory", "memory_bytes", true},
+		{"--cpu", "cpu_percent", false},
+		{"--pids", "pids", false},
+		{"--io", "io_bytes_per_s", true},
+	};
+	uint64_t limits[4] = {0};
 	int i = 0;
 	/* Options end at "--" or at the first word of the command. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i], *v;
-		int g;
+		const char *a = argv[i], *v = NULL;
+		size_t k = 0;
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
-		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
+		}
+		if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
 			follow = true;
-		} else if ((v = option_value("--timeout", argc, argv, &i))) {
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			return print_help("start");
+		if ((v = option_value("--timeout", argc, argv, &i))) {
 			timeout = parse_seconds(v, 100L * 365 * 86400);
 			if (timeout < 1)
 				return usage_error("start", "--timeout wants a whole number of "
 							    "seconds, at least 1");
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			return print_help("start");
-		} else if ((g = take_global(x, argc, argv, &i)) != 0) {
-			if (g < 0)
-				return EXIT_USAGE;
-		} else {
-			return usage_error("start", "unknown option for start: %s", a);
+			continue;
 		}
+		while (k < 4 && !(v = option_value(limit_flags[k].flag, argc, argv, &i)))
+			k++;
+		if (k < 4) {
+			char *end = "";
+			limits[k] = limit_flags[k].size ? parse_size(v) : strtoull(v, &end, 10);
+			if (limits[k] == 0 || *end || *v == '-')
+				return usage_error("start", "%s wants %s, not \"%s\"",
+						   limit_flags[k].flag,
+						   limit_flags[k].size ? "a size like 256M"
+								       : "a whole number, at least 1",
+						   v);
+			continue;
+		}
+		if (other_option(x, "start", argc, argv, &i))
+			return EXIT_USAGE;
 	}
+	bool any_limit = false;
+	for (size_t k = 0; k < 4; k++)
+		any_limit |= limits[k] != 0;
 	if (i >= argc)
 		return usage_error("start", "start needs a command, e.g. jobctl start -- ls -la");
 
@@ -397,6 +455,17 @@ static int cmd_start(struct ctx *x, int argc, char **argv)
 	if (timeout > 0) {
 		jw_key(&w, "timeout_s");
 		jw_int(&w, timeout);
+	}
+	if (any_limit) {
+		jw_key(&w, "limits");
+		jw_obj(&w);
+		for (size_t k = 0; k < 4; k++) {
+			if (!limits[k])
+				continue;
+			jw_key(&w, limit_flags[k].key);
+			jw_int(&w, (long long)limits[k]);
+		}
+		jw_obj_end(&w);
 	}
 	jw_obj_end(&w);
 	buf_putc(&body, '\0');

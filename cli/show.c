@@ -239,6 +239,52 @@ static void field(FILE *f, const char *name, const char *value)
 	buf_free(&b);
 }
 
+/* 268435456 -> "256 MiB"; exact multiples only, else bytes. */
+static void human_bytes(char *dst, size_t cap, double v)
+{
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+	while (u < 4 && v >= 1024 && v == 1024 * (double)(long long)(v / 1024)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(dst, cap, "%.0f %s", v, units[u]);
+}
+
+static void show_limits_and_usage(FILE *f, const cJSON *job)
+{
+	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(job, "limits");
+	const cJSON *use = cJSON_GetObjectItemCaseSensitive(job, "usage");
+	struct buf b = BUF_INIT;
+	char tmp[64];
+	double v;
+
+	if (jnum(lim, "memory_bytes", &v)) {
+		human_bytes(tmp, sizeof tmp, v);
+		buf_printf(&b, "memory %s", tmp);
+	}
+	if (jnum(lim, "cpu_percent", &v))
+		buf_printf(&b, "%scpu %.0f%%", buf_used(&b) ? ", " : "", v);
+	if (jnum(lim, "pids", &v))
+		buf_printf(&b, "%spids %.0f", buf_used(&b) ? ", " : "", v);
+	if (jnum(lim, "io_bytes_per_s", &v)) {
+		human_bytes(tmp, sizeof tmp, v);
+		buf_printf(&b, "%sio %s/s", buf_used(&b) ? ", " : "", tmp);
+	}
+	buf_putc(&b, '\0');
+	field(f, "limits:", buf_used(&b) > 1 ? buf_head(&b) : "none");
+	field(f, "contained:", jstr(job, "containment"));
+	buf_reset(&b);
+	if (jnum(use, "cpu_ms", &v))
+		buf_printf(&b, "cpu %.3f s", v / 1000);
+	if (jnum(use, "max_memory_bytes", &v))
+		buf_printf(&b, "%speak memory %.1f MiB", buf_used(&b) ? ", " : "", v / 1048576);
+	buf_putc(&b, '\0');
+	if (buf_used(&b) > 1)
+		field(f, "usage:", buf_head(&b));
+	buf_free(&b);
+}
+
 void show_job(FILE *f, const cJSON *job)
 {
 	char tmp[64];
@@ -270,6 +316,7 @@ void show_job(FILE *f, const cJSON *job)
 	field(f, "started:", tmp);
 	show_time(tmp, sizeof tmp, jstr(job, "finished_at"));
 	field(f, "finished:", tmp);
+	show_limits_and_usage(f, job);
 	jnum(job, "output_bytes", &bytes);
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(job, "output_truncated")))
 		snprintf(tmp, sizeof tmp, "%.0f bytes, the most recent kept", bytes);

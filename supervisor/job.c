@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +25,9 @@
  * SETTLE_MAX_MS ends the job whatever is left (cgroups would account for it exactly). */
 #define SETTLE_CHECK_MS 50
 #define SETTLE_MAX_MS 2000
+
+/* A running job's usage is read from its cgroup when asked for, at most this often. */
+#define USAGE_REFRESH_MS 200
 
 /* Reads of one pipe per wakeup, so one loud job cannot starve the rest of the loop. */
 #define OUTPUT_READS_PER_WAKEUP 16
@@ -165,13 +169,22 @@ void job_kick(struct sup *s)
 void job_sync_stats(struct sup *s)
 {
 	struct job *j;
+	int64_t now = loop_now();
 	TAILQ_FOREACH(j, &s->running, qlink)
 	{
-		if (!j->stats_dirty)
+		/* Usage from the cgroup, at most every USAGE_REFRESH_MS while it runs. */
+		bool usage = s->cg.mode != CONTAIN_PROCESS_GROUP && !j->main_done &&
+			     now - j->usage_read >= USAGE_REFRESH_MS;
+		if (!j->stats_dirty && !usage)
 			continue;
+		if (usage) {
+			uint64_t oom;
+			j->usage_read = now;
+			cg_job_usage(&s->cg, j->rec.id, &j->rec.usage, &oom);
+		}
 		j->stats_dirty = false;
 		store_update_stats(&s->store, j->rec.id, j->ring->total,
-				   j->ring->total > j->ring->cap);
+				   j->ring->total > j->ring->cap, &j->rec.usage);
 	}
 }
 
@@ -254,7 +267,9 @@ static void on_timeout(struct timer *t)
 
 void job_signal(struct job *j, int sig)
 {
-	/* The main process by its pid too, in case it is no longer in its group. */
+	/* Every process of its cgroup; its group and main process, which are all there are
+	 * without cgroups. */
+	cg_job_signal(&j->sup->cg, j->rec.id, sig);
 	if (!j->main_done)
 		kill(j->rec.pid, sig);
 	kill(-j->rec.pid, sig);
@@ -284,19 +299,33 @@ static void set_error(struct job *j, const char *fmt, ...)
 static void job_start(struct job *j)
 {
 	struct sup *s = j->sup;
-	int fd = -1, exec_errno = 0;
+	struct cg_entry entry;
+	struct spawn_failure fail;
+	char why[256];
+	int fd = -1;
 
 	j->rec.started_ms = wall_now();
-	pid_t pid = spawn_job(j->spec.argv, &fd, &exec_errno);
-	if (pid == 0) {
-		j->rec.has_exit = true;
-		j->rec.exit_code = spawn_exec_status(exec_errno);
-		set_error(j, "cannot execute \"%s\": %s", j->spec.argv[0], strerror(exec_errno));
+	if (cg_job_create(&s->cg, j->rec.id, &j->spec.limits, &entry, why, sizeof why) < 0) {
+		set_error(j, "cannot start the job: %s", why);
 		job_end(j, JOB_FAILED);
 		return;
 	}
-	if (pid < 0) {
-		set_error(j, "cannot start the job: %s", strerror(errno));
+	pid_t pid = spawn_job(j->spec.argv, &entry, &fd, &fail);
+	int spawn_errno = errno;
+	cg_entry_close(&entry);
+	if (pid <= 0) {
+		cg_job_remove(&s->cg, j->rec.id);
+		if (pid < 0) {
+			set_error(j, "cannot start the job: %s", strerror(spawn_errno));
+		} else if (fail.stage == SPAWN_EXEC) {
+			j->rec.has_exit = true;
+			j->rec.exit_code = spawn_exec_status(fail.err);
+			set_error(j, "cannot execute \"%s\": %s", j->spec.argv[0],
+				  strerror(fail.err));
+		} else {
+			set_error(j, "cannot set up the job's process (cgroup, limits): %s",
+				  strerror(fail.err));
+		}
 		job_end(j, JOB_FAILED);
 		return;
 	}
@@ -356,6 +385,8 @@ uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, stru
 	j->rec.state = JOB_QUEUED;
 	j->rec.timeout_s = j->spec.timeout_s;
 	j->rec.created_ms = wall_now();
+	j->rec.limits = j->spec.limits;
+	j->rec.containment = s->cg.mode;
 	if (store_insert(&s->store, &j->rec) < 0) {
 		*spec = j->spec;
 		memset(&j->spec, 0, sizeof j->spec);
@@ -513,13 +544,22 @@ void job_reaped(struct job *j)
 {
 	pid_t pid = j->rec.pid;
 	int status = 0;
+	struct rusage ru;
 
-	/* The zombie still holds the group id, so this reaches only what the job left running. */
+	/* The zombie still holds the group id, so this reaches only what the job left running;
+	 * its cgroup holds everything else it started. */
 	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	cg_job_signal(&j->sup->cg, j->rec.id, SIGKILL);
+	memset(&ru, 0, sizeof ru);
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	j->main_done = true;
 	j->main_status = status;
+	/* Without cgroups, what the kernel counted for the main process (and children it
+	 * waited for) is the job's usage. */
+	j->rusage_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+	j->rusage_maxrss = (uint64_t)ru.ru_maxrss * 1024;
 	j->settle_deadline = loop_now() + SETTLE_MAX_MS;
 	job_settle(j);
 }
@@ -529,15 +569,37 @@ static void on_settle_check(struct timer *t)
 	job_settle(container_of(t, struct job, settle));
 }
 
+/* The job's final usage, and whether its memory limit killed something (then it failed). */
+static void account(struct job *j, enum job_state *state)
+{
+	struct cg_usage u = {0};
+	uint64_t oom_kills = 0;
+	cg_job_usage(&j->sup->cg, j->rec.id, &u, &oom_kills);
+	if (!u.valid) {
+		u.cpu_ms = j->rusage_cpu_ms;
+		u.max_memory_bytes = j->rusage_maxrss;
+		u.valid = u.memory_known = true;
+	}
+	j->rec.usage = u;
+	if (oom_kills > 0 && j->ending == END_NATURAL) {
+		*state = JOB_FAILED;
+		set_error(j, "out of memory (limit %llu bytes)",
+			  (unsigned long long)j->rec.limits.memory_bytes);
+	}
+}
+
 void job_settle(struct job *j)
 {
 	int bytes = 0, status = j->main_status;
 
 	if (!j->main_done)
 		return;
-	/* Members still in the group were killed with the main process; wait a little for them.
-	 * (EPERM: members we may not signal, which we could not end anyway.) */
-	if (kill(-j->rec.pid, 0) == 0) {
+	/* What is left of the job (its cgroup's processes; without cgroups, its process group)
+	 * was killed with the main process; wait a little for it to go. (EPERM: members we may
+	 * not signal, which we could not end anyway.) */
+	bool left = j->sup->cg.mode == CONTAIN_PROCESS_GROUP ? kill(-j->rec.pid, 0) == 0
+							     : !cg_job_empty(&j->sup->cg, j->rec.id);
+	if (left) {
 		if (loop_now() < j->settle_deadline) {
 			if (!loop_timer_armed(&j->settle))
 				loop_timer_at(&j->sup->loop, &j->settle, loop_now() + SETTLE_CHECK_MS,
@@ -570,9 +632,11 @@ void job_settle(struct job *j)
 		}
 	}
 	describe_ending(j);
+	account(j, &state);
 	if (j->ending == END_STOP || j->ending == END_SHUTDOWN)
 		state = JOB_STOPPED;
 	else if (j->ending == END_TIMEOUT)
 		state = JOB_TIMED_OUT;
+	cg_job_remove(&j->sup->cg, j->rec.id);
 	job_end(j, state);
 }

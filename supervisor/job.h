@@ -64,6 +64,8 @@ struct job {
 	bool in_queue;          /* linked in sup->queue */
 	bool main_done;         /* the main process was reaped; the group may still be emptying */
 	int main_status;        /* its wait status */
+	uint64_t rusage_cpu_ms, rusage_maxrss; /* of the main process, for process-group mode */
+	int64_t usage_read;     /* when the cgroup's usage was last read (monotonic ms) */
 	struct watch out;       /* the output pipe; fd -1 once closed */
 	struct ring *ring;
 	bool stats_dirty;

@@ -2,10 +2,36 @@
 #include "jobspec.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const allowed_fields[] = {"command", "timeout_s"};
+static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
+
+/* The limits of the API, their flags, and where they live in struct job_limits. */
+static const struct {
+	const char *key;
+	const char *flag;
+	const char *what;
+	size_t offset;
+} limit_fields[] = {
+	{"memory_bytes", "--max-memory", "cgroup memory controller",
+	 offsetof(struct job_limits, memory_bytes)},
+	{"cpu_percent", "--max-cpu", "cgroup cpu controller", offsetof(struct job_limits, cpu_percent)},
+	{"pids", "--max-pids", "cgroup pids controller", offsetof(struct job_limits, pids)},
+	{"io_bytes_per_s", "--max-io", "cgroup io controller and disks",
+	 offsetof(struct job_limits, io_bytes_per_s)},
+};
+
+static uint64_t *limit_at(struct job_limits *l, size_t i)
+{
+	return (uint64_t *)((char *)l + limit_fields[i].offset);
+}
+
+static uint64_t limit_of(const struct job_limits *l, size_t i)
+{
+	return *(const uint64_t *)((const char *)l + limit_fields[i].offset);
+}
 
 static int check_fields(const cJSON *obj, struct apierr *err)
 {
@@ -18,7 +44,7 @@ static int check_fields(const cJSON *obj, struct apierr *err)
 				known = true;
 		if (!known) {
 			apierr_set(err, 400, "invalid_request",
-				   "unknown field \"%.64s\" (allowed: command, timeout_s)",
+				   "unknown field \"%.64s\" (allowed: command, timeout_s, limits)",
 				   item->string ? item->string : "");
 			return -1;
 		}
@@ -116,6 +142,56 @@ static int parse_timeout(const cJSON *t, const struct spec_limits *lim, long *ou
 	return 0;
 }
 
+static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct job_limits *out,
+			struct apierr *err)
+{
+	const cJSON *item;
+	*out = lim->deflt;
+	if (!l)
+		return 0;
+	if (!cJSON_IsObject(l)) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"limits\" must be an object like {\"memory_bytes\": 268435456, "
+			   "\"cpu_percent\": 50}");
+		return -1;
+	}
+	cJSON_ArrayForEach(item, l)
+	{
+		size_t i = 0;
+		while (i < sizeof limit_fields / sizeof *limit_fields &&
+		       strcmp(item->string ? item->string : "", limit_fields[i].key) != 0)
+			i++;
+		if (i == sizeof limit_fields / sizeof *limit_fields) {
+			apierr_set(err, 400, "invalid_request",
+				   "unknown limit \"%.64s\" (allowed: memory_bytes, cpu_percent, pids, "
+				   "io_bytes_per_s)",
+				   item->string ? item->string : "");
+			return -1;
+		}
+		const char *key = limit_fields[i].key;
+		double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
+		uint64_t max = limit_of(&lim->max, i);
+		if (!isfinite(d) || d != floor(d) || d < 1) {
+			apierr_set(err, 400, "invalid_request",
+				   "limits.%s must be a whole number, at least 1", key);
+			return -1;
+		}
+		if (max == 0) {
+			apierr_set(err, 400, "invalid_request",
+				   "limits.%s cannot be enforced by this job worker (it has no %s)",
+				   key, limit_fields[i].what);
+			return -1;
+		}
+		if (d > (double)max) {
+			apierr_set(err, 400, "invalid_request", "limits.%s must be at most %llu (%s)",
+				   key, (unsigned long long)max, limit_fields[i].flag);
+			return -1;
+		}
+		*limit_at(out, i) = (uint64_t)d;
+	}
+	return 0;
+}
+
 int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jobspec *out,
 		      struct apierr *err)
 {
@@ -128,11 +204,15 @@ int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jo
 	if (check_fields(obj, err) < 0)
 		return -1;
 	long timeout;
+	struct job_limits limits;
 	if (parse_timeout(cJSON_GetObjectItemCaseSensitive(obj, "timeout_s"), lim, &timeout, err))
+		return -1;
+	if (parse_limits(cJSON_GetObjectItemCaseSensitive(obj, "limits"), lim, &limits, err) < 0)
 		return -1;
 	if (parse_command(cJSON_GetObjectItemCaseSensitive(obj, "command"), lim, out, err) < 0)
 		return -1;
 	out->timeout_s = timeout;
+	out->limits = limits;
 	return 0;
 }
 
@@ -179,6 +259,19 @@ void jobspec_write_command(struct jw *w, const struct jobspec *s)
 	jw_arr_end(w);
 }
 
+void jobspec_write_limits(struct jw *w, const struct job_limits *l)
+{
+	jw_obj(w);
+	for (size_t i = 0; i < sizeof limit_fields / sizeof *limit_fields; i++) {
+		jw_key(w, limit_fields[i].key);
+		if (limit_of(l, i))
+			jw_int(w, (long long)limit_of(l, i));
+		else
+			jw_null(w);
+	}
+	jw_obj_end(w);
+}
+
 void jobspec_write(struct jw *w, const struct jobspec *s)
 {
 	jw_obj(w);
@@ -186,5 +279,15 @@ void jobspec_write(struct jw *w, const struct jobspec *s)
 	jobspec_write_command(w, s);
 	jw_key(w, "timeout_s");
 	jw_int(w, s->timeout_s);
+	/* Only the limits that are set: null is not something a request may say. */
+	jw_key(w, "limits");
+	jw_obj(w);
+	for (size_t i = 0; i < sizeof limit_fields / sizeof *limit_fields; i++) {
+		if (limit_of(&s->limits, i)) {
+			jw_key(w, limit_fields[i].key);
+			jw_int(w, (long long)limit_of(&s->limits, i));
+		}
+	}
+	jw_obj_end(w);
 	jw_obj_end(w);
 }

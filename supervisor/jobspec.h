@@ -9,17 +9,30 @@
 #define JOBSPEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
 #include "apierr.h"
 #include "json.h"
 
+/* A job's resource limits; 0 is "none". */
+struct job_limits {
+	uint64_t memory_bytes;
+	uint64_t cpu_percent; /* of one CPU: 200 is two CPUs' worth */
+	uint64_t pids;
+	uint64_t io_bytes_per_s;
+};
+
 struct spec_limits {
 	long max_command_bytes; /* sum of the bytes of all arguments */
 	long max_args;
 	long default_timeout_s;
 	long max_timeout_s;
+	/* Resource limits a job may ask for: at most max (0: this worker cannot enforce it),
+	 * and the defaults it gets when it does not ask. */
+	struct job_limits max;
+	struct job_limits deflt;
 };
 
 struct jobspec {
@@ -27,6 +40,7 @@ struct jobspec {
 	size_t argc;
 	size_t command_bytes;
 	long timeout_s;
+	struct job_limits limits; /* asked for, or the defaults */
 };
 
 /* Parse and validate a request body (body[len] must be '\0'). 0, or -1 with *err set (400 invalid_json, invalid_request,
@@ -42,5 +56,7 @@ void jobspec_free(struct jobspec *s);
 void jobspec_write(struct jw *w, const struct jobspec *s);
 /* Write only the command, as a JSON array of strings. */
 void jobspec_write_command(struct jw *w, const struct jobspec *s);
+/* Write limits as the "limits" object of the API (null for none). */
+void jobspec_write_limits(struct jw *w, const struct job_limits *l);
 
 #endif

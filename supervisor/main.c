@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,19 @@ static const char usage[] =
 	"  --max-followers N        clients following output at once (default 256)\n"
 	"  --max-clients N          connections from jobapi at once (default 1024)\n"
 	"  --syslog                 log to syslog (facility daemon) instead of stderr\n"
+	"\n"
+	"Containment: a cgroup per job where the host allows (see CONTAINMENT.md):\n"
+	"  --cgroup MODE            auto (default), v2, v1 or none (process groups)\n"
+	"  --cgroup-root PATH       jobsupd's cgroup, under each hierarchy's top (default\n"
+	"                           jobworker); stale job cgroups in it are removed at start\n"
+	"  --default-memory BYTES   limits a job gets when it asks for none (default: none);\n"
+	"  --default-cpu PERCENT    K, M, G suffixes for bytes; PERCENT of one CPU\n"
+	"  --default-pids N\n"
+	"  --default-io BYTES       per second, read and write each, on every disk\n"
+	"  --max-memory BYTES       the most a job may ask for (defaults: the host's memory,\n"
+	"  --max-cpu PERCENT        100 per CPU, 65536 processes, 10G per second)\n"
+	"  --max-pids N\n"
+	"  --max-io BYTES\n"
 	"  -h, --help               this help\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -99,7 +113,9 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 {
 	enum {
 		O_SOCKET = 256, O_RUNNING, O_QUEUED, O_LOG, O_CMDBYTES, O_ARGS, O_DEFTIMEOUT,
-		O_MAXTIMEOUT, O_GRACE, O_OUTCAP, O_FOLLOWERS, O_CLIENTS, O_SYSLOG,
+		O_MAXTIMEOUT, O_GRACE, O_OUTCAP, O_FOLLOWERS, O_CLIENTS, O_SYSLOG, O_CGROUP,
+		O_CGROUP_ROOT, O_DEF_MEM, O_DEF_CPU, O_DEF_PIDS, O_DEF_IO, O_MAX_MEM, O_MAX_CPU,
+		O_MAX_PIDS, O_MAX_IO,
 	};
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, O_SOCKET},
@@ -115,11 +131,23 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		{"max-followers", required_argument, NULL, O_FOLLOWERS},
 		{"max-clients", required_argument, NULL, O_CLIENTS},
 		{"syslog", no_argument, NULL, O_SYSLOG},
+		{"cgroup", required_argument, NULL, O_CGROUP},
+		{"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
+		{"default-memory", required_argument, NULL, O_DEF_MEM},
+		{"default-cpu", required_argument, NULL, O_DEF_CPU},
+		{"default-pids", required_argument, NULL, O_DEF_PIDS},
+		{"default-io", required_argument, NULL, O_DEF_IO},
+		{"max-memory", required_argument, NULL, O_MAX_MEM},
+		{"max-cpu", required_argument, NULL, O_MAX_CPU},
+		{"max-pids", required_argument, NULL, O_MAX_PIDS},
+		{"max-io", required_argument, NULL, O_MAX_IO},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	bool default_timeout_set = false;
+	struct spec_limits *lim = &cfg->limits;
 
 	*cfg = (struct sup_config){
 		.socket_path = DEFAULT_SOCKET,
@@ -131,7 +159,14 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		.max_clients = 1024,
 		.max_followers = 256,
 		.limits = {.max_command_bytes = 4096, .max_args = 256,
-			   .default_timeout_s = 3600, .max_timeout_s = 86400},
+			   .default_timeout_s = 3600, .max_timeout_s = 86400,
+			   .max = {.memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * page
+									 : 1ULL << 40,
+				   .cpu_percent = (uint64_t)(cpus > 0 ? cpus : 1) * 100,
+				   .pids = 65536,
+				   .io_bytes_per_s = 10ULL << 30}},
+		.cgroup_root = "jobworker",
+		.cgroup_want = CG_WANT_AUTO,
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -181,6 +216,54 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		case O_SYSLOG:
 			log_to_syslog();
 			break;
+		case O_CGROUP:
+			if (strcmp(optarg, "auto") == 0)
+				cfg->cgroup_want = CG_WANT_AUTO;
+			else if (strcmp(optarg, "v2") == 0)
+				cfg->cgroup_want = CG_WANT_V2;
+			else if (strcmp(optarg, "v1") == 0)
+				cfg->cgroup_want = CG_WANT_V1;
+			else if (strcmp(optarg, "none") == 0)
+				cfg->cgroup_want = CG_WANT_NONE;
+			else
+				die_usage("--cgroup is auto, v2, v1 or none, not \"%s\"", optarg);
+			break;
+		case O_CGROUP_ROOT:
+			if (!*optarg || strstr(optarg, ".."))
+				die_usage("--cgroup-root wants a path without \"..\", not \"%s\"",
+					  optarg);
+			cfg->cgroup_root = optarg;
+			break;
+		case O_DEF_MEM:
+			lim->deflt.memory_bytes = (uint64_t)parse_num("--default-memory", optarg, 1,
+								      LONG_MAX, true);
+			break;
+		case O_DEF_CPU:
+			lim->deflt.cpu_percent =
+				(uint64_t)parse_num("--default-cpu", optarg, 1, 100000, false);
+			break;
+		case O_DEF_PIDS:
+			lim->deflt.pids = (uint64_t)parse_num("--default-pids", optarg, 1, 4194304,
+							      false);
+			break;
+		case O_DEF_IO:
+			lim->deflt.io_bytes_per_s =
+				(uint64_t)parse_num("--default-io", optarg, 1, LONG_MAX, true);
+			break;
+		case O_MAX_MEM:
+			lim->max.memory_bytes =
+				(uint64_t)parse_num("--max-memory", optarg, 1, LONG_MAX, true);
+			break;
+		case O_MAX_CPU:
+			lim->max.cpu_percent = (uint64_t)parse_num("--max-cpu", optarg, 1, 100000, false);
+			break;
+		case O_MAX_PIDS:
+			lim->max.pids = (uint64_t)parse_num("--max-pids", optarg, 1, 4194304, false);
+			break;
+		case O_MAX_IO:
+			lim->max.io_bytes_per_s =
+				(uint64_t)parse_num("--max-io", optarg, 1, LONG_MAX, true);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -191,6 +274,11 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument: %s", argv[optind]);
+	const uint64_t *d = &lim->deflt.memory_bytes, *m = &lim->max.memory_bytes;
+	static const char *const names[] = {"memory", "cpu", "pids", "io"};
+	for (int i = 0; i < 4; i++)
+		if (d[i] > m[i])
+			die_usage("--default-%s is over --max-%s", names[i], names[i]);
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
 			die_usage("--default-timeout is longer than --max-timeout");

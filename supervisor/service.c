@@ -70,6 +70,10 @@ static void do_hello(struct conn *c)
 	jw_int(&w, cfg->limits.max_timeout_s);
 	jw_key(&w, "max_followers");
 	jw_int(&w, cfg->max_followers);
+	jw_key(&w, "max_limits");
+	jobspec_write_limits(&w, &cfg->limits.max);
+	jw_key(&w, "default_limits");
+	jobspec_write_limits(&w, &cfg->limits.deflt);
 	jw_obj_end(&w);
 	conn_reply(c, 200, &body);
 	buf_free(&body);

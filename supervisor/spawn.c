@@ -33,10 +33,10 @@ int spawn_exec_status(int exec_errno)
 
 /* In the vforked child: only system calls, then exec or _exit. */
 static void __attribute__((noreturn))
-child(char *const argv[], int out, int errpipe, pid_t parent)
+child(char *const argv[], const struct cg_entry *entry, int out, int errpipe, pid_t parent)
 {
 	sigset_t none;
-	int err;
+	struct spawn_failure f = {SPAWN_SETUP, 0};
 
 	sigemptyset(&none);
 	/* A session of its own: the job leads its process group and cannot move into another
@@ -49,21 +49,24 @@ child(char *const argv[], int out, int errpipe, pid_t parent)
 		goto fail;
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
+	if (cg_child_enter(entry) < 0)
+		goto fail;
 	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		goto fail;
+	f.stage = SPAWN_EXEC;
 	execvp(argv[0], argv);
 fail:
-	err = errno;
-	(void)!write(errpipe, &err, sizeof err);
+	f.err = errno;
+	(void)!write(errpipe, &f, sizeof f);
 	_exit(127);
 }
 
-pid_t spawn_job(char *const argv[], int *out_fd, int *exec_errno)
+pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
+		struct spawn_failure *fail)
 {
 	int out[2], errp[2];
 	pid_t parent = getpid();
 
-	*exec_errno = 0;
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -78,7 +81,7 @@ pid_t spawn_job(char *const argv[], int *out_fd, int *exec_errno)
 
 	pid_t pid = vfork();
 	if (pid == 0)
-		child(argv, out[1], errp[1], parent);
+		child(argv, entry, out[1], errp[1], parent);
 	int saved = errno;
 	close(out[1]);
 	close(errp[1]);
@@ -90,17 +93,15 @@ pid_t spawn_job(char *const argv[], int *out_fd, int *exec_errno)
 	}
 
 	/* vfork returns once the child has exec'd or exited: the pipe holds the answer now. */
-	int err = 0;
 	ssize_t n;
 	do {
-		n = read(errp[0], &err, sizeof err);
+		n = read(errp[0], fail, sizeof *fail);
 	} while (n < 0 && errno == EINTR);
 	close(errp[0]);
-	if (n == sizeof err) {
+	if (n == sizeof *fail) {
 		close(out[0]);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		*exec_errno = err;
 		return 0;
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);

@@ -13,17 +13,32 @@
 
 #include <sys/types.h>
 
+#include "cgroup.h"
+
 /* Open what every spawn needs (/dev/null). 0 or -1 (errno). */
 int spawn_init(void);
 void spawn_fini(void);
 
+enum spawn_stage {
+	SPAWN_SETUP, /* placing the child (its cgroup, limits, descriptors) failed */
+	SPAWN_EXEC,  /* the command could not be executed */
+};
+
+struct spawn_failure {
+	enum spawn_stage stage;
+	int err;
+};
+
 /*
- * Start argv[0] (searched in PATH) with argv. Returns the child's pid, which is also its session
- * and process group id, and sets *out_fd to the read end of its output pipe (non-blocking, close-on-exec).
- * When the command cannot be executed, returns 0 with *exec_errno set (the child has exited and
- * was reaped). Returns -1 (errno) when no child could be made.
+ * Start argv[0] (searched in PATH) with argv, inside the cgroup of entry (which the child enters
+ * before exec, so the job's first instruction already runs there). Returns the child's pid,
+ * which is also its session and process group id, and sets *out_fd to the read end of its
+ * output pipe (non-blocking, close-on-exec). When the child failed before or at exec, returns 0
+ * with *fail set (the child has exited and was reaped). Returns -1 (errno) when no child could
+ * be made.
  */
-pid_t spawn_job(char *const argv[], int *out_fd, int *exec_errno);
+pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
+		struct spawn_failure *fail);
 
 /* The exit code a shell gives a command that failed to execute with this errno: 127 when it was
  * not found, 126 otherwise. */

@@ -23,14 +23,18 @@ static const char schema[] =
 	" error TEXT,"
 	" output_bytes INTEGER NOT NULL DEFAULT 0,"
 	" output_truncated INTEGER NOT NULL DEFAULT 0,"
-	" finished_seq INTEGER);"
+	" finished_seq INTEGER,"
+	" limit_memory INTEGER, limit_cpu INTEGER, limit_pids INTEGER, limit_io INTEGER,"
+	" containment INTEGER NOT NULL,"
+	" cpu_ms INTEGER, max_memory INTEGER);"
 	"CREATE INDEX jobs_owner ON jobs(owner, id);"
 	"CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
 	"CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 #define COLUMNS                                                                                  \
 	"id, owner, command, state, exit_code, signal, error, pid, timeout_s, created_ms,"         \
-	" started_ms, finished_ms, output_bytes, output_truncated"
+	" started_ms, finished_ms, output_bytes, output_truncated, limit_memory, limit_cpu,"        \
+	" limit_pids, limit_io, containment, cpu_ms, max_memory"
 
 static const char *const state_names[] = {
 	[JOB_QUEUED] = "queued",   [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",
@@ -69,14 +73,17 @@ int store_open(struct store *s)
 			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
 				goto fail;
 	if (prepare(s, &s->insert,
-		    "INSERT INTO jobs (id, owner, command, state, timeout_s, created_ms)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)") < 0 ||
+		    "INSERT INTO jobs (id, owner, command, state, timeout_s, created_ms,"
+		    " limit_memory, limit_cpu, limit_pids, limit_io, containment)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") < 0 ||
 	    prepare(s, &s->update,
 		    "UPDATE jobs SET state = ?2, started_ms = ?3, finished_ms = ?4, pid = ?5,"
 		    " exit_code = ?6, signal = ?7, error = ?8, output_bytes = ?9,"
-		    " output_truncated = ?10, finished_seq = ?11 WHERE id = ?1") < 0 ||
+		    " output_truncated = ?10, finished_seq = ?11, cpu_ms = ?12, max_memory = ?13"
+		    " WHERE id = ?1") < 0 ||
 	    prepare(s, &s->stats,
-		    "UPDATE jobs SET output_bytes = ?2, output_truncated = ?3 WHERE id = ?1") < 0 ||
+		    "UPDATE jobs SET output_bytes = ?2, output_truncated = ?3, cpu_ms = ?4,"
+		    " max_memory = ?5 WHERE id = ?1") < 0 ||
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
 	    prepare(s, &s->get, "SELECT " COLUMNS " FROM jobs WHERE id = ?1") < 0 ||
@@ -140,6 +147,11 @@ int store_insert(struct store *s, const struct job_record *r)
 	sqlite3_bind_int(st, 4, r->state);
 	sqlite3_bind_int64(st, 5, r->timeout_s);
 	sqlite3_bind_int64(st, 6, r->created_ms);
+	bind_opt_int(st, 7, (int64_t)r->limits.memory_bytes, r->limits.memory_bytes != 0);
+	bind_opt_int(st, 8, (int64_t)r->limits.cpu_percent, r->limits.cpu_percent != 0);
+	bind_opt_int(st, 9, (int64_t)r->limits.pids, r->limits.pids != 0);
+	bind_opt_int(st, 10, (int64_t)r->limits.io_bytes_per_s, r->limits.io_bytes_per_s != 0);
+	sqlite3_bind_int(st, 11, r->containment);
 	return step_done(s, st);
 }
 
@@ -160,15 +172,20 @@ int store_update(struct store *s, const struct job_record *r)
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->output_bytes);
 	sqlite3_bind_int(st, 10, r->output_truncated);
 	bind_opt_int(st, 11, (int64_t)r->finished_seq, r->finished_seq != 0);
+	bind_opt_int(st, 12, (int64_t)r->usage.cpu_ms, r->usage.valid);
+	bind_opt_int(st, 13, (int64_t)r->usage.max_memory_bytes, r->usage.memory_known);
 	return step_done(s, st);
 }
 
-int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated)
+int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated,
+		       const struct cg_usage *usage)
 {
 	sqlite3_stmt *st = s->stats;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)bytes);
 	sqlite3_bind_int(st, 3, truncated);
+	bind_opt_int(st, 4, (int64_t)usage->cpu_ms, usage->valid);
+	bind_opt_int(st, 5, (int64_t)usage->max_memory_bytes, usage->memory_known);
 	return step_done(s, st);
 }
 
@@ -296,6 +313,28 @@ static void render_row(struct store *s, sqlite3_stmt *st, bool with_output, stru
 	jw_int(w, sqlite3_column_int64(st, 12));
 	jw_key(w, "output_truncated");
 	jw_bool(w, sqlite3_column_int(st, 13) != 0);
+	jw_key(w, "limits");
+	jw_obj(w);
+	static const char *const limit_keys[] = {"memory_bytes", "cpu_percent", "pids",
+						 "io_bytes_per_s"};
+	for (int i = 0; i < 4; i++) {
+		jw_key(w, limit_keys[i]);
+		put_opt_int(w, st, 14 + i);
+	}
+	jw_obj_end(w);
+	jw_key(w, "containment");
+	jw_str(w, cg_mode_name(sqlite3_column_int(st, 18)));
+	jw_key(w, "usage");
+	if (sqlite3_column_type(st, 19) == SQLITE_NULL) {
+		jw_null(w);
+	} else {
+		jw_obj(w);
+		jw_key(w, "cpu_ms");
+		jw_int(w, sqlite3_column_int64(st, 19));
+		jw_key(w, "max_memory_bytes");
+		put_opt_int(w, st, 20);
+		jw_obj_end(w);
+	}
 	if (with_output && !JOB_STATE_ACTIVE(state)) {
 		sqlite3_stmt *o = s->get_output;
 		sqlite3_bind_int64(o, 1, sqlite3_column_int64(st, 0));

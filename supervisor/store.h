@@ -17,6 +17,8 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "cgroup.h"
+#include "jobspec.h"
 
 enum job_state {
 	JOB_QUEUED,
@@ -48,6 +50,9 @@ struct job_record {
 	uint64_t output_bytes;
 	bool output_truncated;
 	uint64_t finished_seq; /* order of finishing, for the log cap */
+	struct job_limits limits;
+	enum containment containment;
+	struct cg_usage usage; /* valid once known */
 };
 
 /* Whose view a read is: a user sees its own jobs, an admin every job. */
@@ -73,8 +78,9 @@ void store_close(struct store *s);
 
 int store_insert(struct store *s, const struct job_record *r);
 int store_update(struct store *s, const struct job_record *r);
-/* Only the output counters of a running job. */
-int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated);
+/* Only the output counters and usage of a running job. */
+int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated,
+		       const struct cg_usage *usage);
 int store_put_output(struct store *s, uint64_t id, const void *data, size_t len);
 /* Append a finished job's kept output to out. */
 int store_get_output(struct store *s, uint64_t id, struct buf *out);

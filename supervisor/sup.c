@@ -216,6 +216,39 @@ static int open_signals(struct sup *s)
 	return 0;
 }
 
+/* Choose how jobs are contained, and offer only the limits that can be enforced. */
+static int init_containment(struct sup *s)
+{
+	char desc[512];
+	struct spec_limits *lim = &s->cfg.limits;
+	if (cg_init(&s->cg, s->cfg.cgroup_root, s->cfg.cgroup_want, desc, sizeof desc) < 0) {
+		log_error("%s", desc);
+		return -1;
+	}
+	log_info("%s", desc);
+	const struct {
+		bool can;
+		uint64_t *max, *deflt;
+		const char *name;
+	} limits[] = {
+		{cg_can_limit_memory(&s->cg), &lim->max.memory_bytes, &lim->deflt.memory_bytes,
+		 "memory"},
+		{cg_can_limit_cpu(&s->cg), &lim->max.cpu_percent, &lim->deflt.cpu_percent, "cpu"},
+		{cg_can_limit_pids(&s->cg), &lim->max.pids, &lim->deflt.pids, "pids"},
+		{cg_can_limit_io(&s->cg), &lim->max.io_bytes_per_s, &lim->deflt.io_bytes_per_s, "io"},
+	};
+	for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+		if (limits[i].can)
+			continue;
+		if (*limits[i].deflt)
+			log_warn("--default-%s cannot be enforced here; jobs run without it",
+				 limits[i].name);
+		*limits[i].max = 0;
+		*limits[i].deflt = 0;
+	}
+	return 0;
+}
+
 int sup_init(struct sup *s, const struct sup_config *cfg)
 {
 	memset(s, 0, sizeof *s);
@@ -241,7 +274,7 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	 * knows when a job's process group is empty. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
-	return 0;
+	return init_containment(s);
 }
 
 void sup_fini(struct sup *s)
@@ -255,6 +288,7 @@ void sup_fini(struct sup *s)
 		s->signals.fd = -1;
 	}
 	job_table_fini(s);
+	cg_fini(&s->cg);
 	store_close(&s->store);
 	spawn_fini();
 	loop_fini(&s->loop);

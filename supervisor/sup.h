@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "cgroup.h"
 #include "jobspec.h"
 #include "loop.h"
 #include "store.h"
@@ -27,6 +28,8 @@ struct sup_config {
 	long max_clients;
 	long max_followers;
 	struct spec_limits limits;
+	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
+	enum cg_want cgroup_want;
 };
 
 TAILQ_HEAD(job_queue, job);
@@ -36,6 +39,7 @@ struct sup {
 	struct sup_config cfg;
 	struct loop loop;
 	struct store store;
+	struct cgroups cg;
 	struct watch listen, signals;
 	struct timer accept_retry, shutdown_deadline;
 	struct deferred schedule, trim;

@@ -23,13 +23,16 @@ start_stack() {
 	if [ -n "$copy" ]; then
 		cp -r "$CERTS" "$STACK_DIR/certs"
 	fi
-	local attempt i
+	local attempt i low
+	# Below the ephemeral range, where outgoing connections cannot hold the port.
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
 	for attempt in 1 2 3; do
-		PORT=$((20000 + RANDOM % 40000))
+		PORT=$((10000 + RANDOM % (low - 10000)))
 		port_in_use "$PORT" && continue
-		# fd 3 is bats' own: the stack must not hold it, or bats waits for it.
-		"$REPO/nginx/stack.sh" -d "$STACK_DIR" -p "$PORT" -b "$BUILD" $keep -- "$@" \
-			>"$STACK_DIR/stack.log" 2>&1 3>&- &
+		# fd 3 is bats' own: the stack must not hold it, or bats waits for it. Each stack
+		# has its own cgroup root, which jobsupd cleans at start.
+		"$REPO/nginx/stack.sh" -d "$STACK_DIR" -p "$PORT" -b "$BUILD" $keep -- \
+			--cgroup-root "$(cgroup_root)" "$@" >"$STACK_DIR/stack.log" 2>&1 3>&- &
 		STACK_PID=$!
 		for ((i = 0; i < 400; i++)); do
 			grep -q 'stack: ready' "$STACK_DIR/stack.log" && break
@@ -47,6 +50,9 @@ start_stack() {
 	export JOBCTL_URL=https://localhost:$PORT
 	export JOBCTL_CERT=$CERTS/user1.crt JOBCTL_KEY=$CERTS/user1.key JOBCTL_CACERT=$CERTS/ca.crt
 }
+
+# cgroup_root: this stack's cgroup root (under each hierarchy's top).
+cgroup_root() { echo "jobworker-test.${STACK_DIR##*.}"; }
 
 # stop_stack: in teardown_file. Fails when a process of the stack or a job is left behind.
 stop_stack() {

@@ -36,6 +36,9 @@ static struct sup_config config(void)
 		.max_followers = 8,
 		.limits = {.max_command_bytes = 4096, .max_args = 64, .default_timeout_s = 60,
 			   .max_timeout_s = 600},
+		/* The state machine without cgroups; containment is tested end to end. */
+		.cgroup_root = "unused",
+		.cgroup_want = CG_WANT_NONE,
 	};
 }
 

@@ -1,0 +1,686 @@
+/* cgroup: a cgroup per job, on either hierarchy; see cgroup.h and CONTAINMENT.md. */
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define CPU_PERIOD_US 100000
+/* How long to wait for a stale cgroup's processes to go, and for a v1 freeze to settle. */
+#define STALE_WAIT_MS 2000
+#define FREEZE_WAIT_MS 500
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} controllers[] = {
+	{"memory", CG_MEMORY}, {"cpu", CG_CPU},	     {"cpuacct", CG_CPUACCT},
+	{"pids", CG_PIDS},     {"io", CG_IO},	     {"blkio", CG_IO},
+	{"freezer", CG_FREEZER},
+};
+
+const char *cg_mode_name(enum containment mode)
+{
+	switch (mode) {
+	case CONTAIN_CGROUP_V2:
+		return "cgroup-v2";
+	case CONTAIN_CGROUP_V1:
+		return "cgroup-v1";
+	case CONTAIN_PROCESS_GROUP:
+		break;
+	}
+	return "process-group";
+}
+
+bool cg_can_limit_memory(const struct cgroups *cg)
+{
+	return cg->mode == CONTAIN_PROCESS_GROUP || (cg->ctrls & CG_MEMORY);
+}
+bool cg_can_limit_cpu(const struct cgroups *cg)
+{
+	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_CPU);
+}
+bool cg_can_limit_pids(const struct cgroups *cg)
+{
+	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_PIDS);
+}
+bool cg_can_limit_io(const struct cgroups *cg)
+{
+	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_IO) && cg->ndevices > 0;
+}
+
+/* Files */
+
+/* snprintf into a path, false when it did not fit (then dst holds an empty string). */
+static bool pathf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool pathf(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap) {
+		dst[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return w == (ssize_t)n ? 0 : -1;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* The number after "key " in a "key value" file (cpu.stat, memory.events, oom_control). */
+static bool read_key(const char *path, const char *key, uint64_t *out)
+{
+	char buf[4096];
+	if (read_file(path, buf, sizeof buf) < 0)
+		return false;
+	size_t klen = strlen(key);
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			*out = strtoull(line + klen + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool read_number(const char *path, uint64_t *out)
+{
+	char buf[64];
+	if (read_file(path, buf, sizeof buf) <= 0)
+		return false;
+	*out = strtoull(buf, NULL, 10);
+	return true;
+}
+
+/* path of a file of job id's cgroup in hierarchy h ("" for the directory). */
+static void job_path(const struct cgroups *cg, int h, uint64_t id, const char *file, char *dst,
+		     size_t cap)
+{
+	pathf(dst, cap, "%s/%llu%s%s", cg->hier[h].path, (unsigned long long)id, *file ? "/" : "",
+	      file);
+}
+
+/* The hierarchy that has controller bit, or -1. */
+static int hier_of(const struct cgroups *cg, unsigned bit)
+{
+	for (int h = 0; h < cg->nhier; h++)
+		if (cg->hier[h].ctrls & bit)
+			return h;
+	return -1;
+}
+
+static bool write_job(const struct cgroups *cg, unsigned bit, uint64_t id, const char *file,
+		      const char *text)
+{
+	char path[PATH_MAX];
+	int h = hier_of(cg, bit);
+	if (h < 0)
+		return false;
+	job_path(cg, h, id, file, path, sizeof path);
+	return write_file(path, text) == 0;
+}
+
+/* Processes */
+
+/* Signal every process listed in dir/cgroup.procs; returns how many were listed. */
+static int signal_procs(const char *dir, int sig)
+{
+	char path[PATH_MAX];
+	pathf(path, sizeof path, "%s/cgroup.procs", dir);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int n = 0;
+	long pid;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (pid > 0)
+			kill((pid_t)pid, sig);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	nanosleep(&ts, NULL);
+}
+
+/* v1: freeze, so that nothing forks while being killed; state is "FROZEN" or "THAWED". */
+static void v1_freeze(const char *dir, const char *state)
+{
+	char path[PATH_MAX], now[32];
+	pathf(path, sizeof path, "%s/freezer.state", dir);
+	if (write_file(path, state) < 0 || strcmp(state, "FROZEN") != 0)
+		return;
+	for (int waited = 0; waited < FREEZE_WAIT_MS; waited++) {
+		if (read_file(path, now, sizeof now) > 0 && strncmp(now, "FROZEN", 6) == 0)
+			return;
+		sleep_ms(1);
+	}
+}
+
+/* Kill everything in the cgroup at dir (the directory in the hierarchy that lists processes;
+ * freezer_dir is the freezer's, or NULL). */
+static int kill_all(const struct cgroups *cg, const char *dir, const char *freezer_dir)
+{
+	char path[PATH_MAX];
+	if (cg->mode == CONTAIN_CGROUP_V2) {
+		pathf(path, sizeof path, "%s/cgroup.kill", dir);
+		if (write_file(path, "1") == 0)
+			return 0;
+	}
+	if (freezer_dir)
+		v1_freeze(freezer_dir, "FROZEN");
+	int n = signal_procs(dir, SIGKILL);
+	if (freezer_dir)
+		v1_freeze(freezer_dir, "THAWED");
+	return n;
+}
+
+int cg_job_signal(struct cgroups *cg, uint64_t id, int sig)
+{
+	char dir[PATH_MAX], fdir[PATH_MAX];
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return 0;
+	job_path(cg, cg->procs_hier, id, "", dir, sizeof dir);
+	if (sig != SIGKILL)
+		return signal_procs(dir, sig);
+	int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
+	if (fh >= 0)
+		job_path(cg, fh, id, "", fdir, sizeof fdir);
+	return kill_all(cg, dir, fh >= 0 ? fdir : NULL);
+}
+
+bool cg_job_empty(struct cgroups *cg, uint64_t id)
+{
+	char path[PATH_MAX], buf[256];
+	uint64_t populated;
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return true;
+	if (cg->mode == CONTAIN_CGROUP_V2) {
+		job_path(cg, cg->procs_hier, id, "cgroup.events", path, sizeof path);
+		return !read_key(path, "populated", &populated) || populated == 0;
+	}
+	job_path(cg, cg->procs_hier, id, "cgroup.procs", path, sizeof path);
+	return read_file(path, buf, sizeof buf) <= 0;
+}
+
+void cg_job_usage(struct cgroups *cg, uint64_t id, struct cg_usage *u, uint64_t *oom_kills)
+{
+	char path[PATH_MAX];
+	uint64_t v;
+	int h;
+
+	*oom_kills = 0;
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return;
+	u->valid = true;
+	if (cg->mode == CONTAIN_CGROUP_V2) {
+		job_path(cg, 0, id, "cpu.stat", path, sizeof path);
+		if (read_key(path, "usage_usec", &v))
+			u->cpu_ms = v / 1000;
+		job_path(cg, 0, id, "memory.peak", path, sizeof path);
+		if (read_number(path, &v)) {
+			u->max_memory_bytes = v;
+			u->memory_known = true;
+		}
+		job_path(cg, 0, id, "memory.events", path, sizeof path);
+		read_key(path, "oom_kill", oom_kills);
+		return;
+	}
+	if ((h = hier_of(cg, CG_CPUACCT)) >= 0) {
+		job_path(cg, h, id, "cpuacct.usage", path, sizeof path);
+		if (read_number(path, &v))
+			u->cpu_ms = v / 1000000;
+	}
+	if ((h = hier_of(cg, CG_MEMORY)) >= 0) {
+		job_path(cg, h, id, "memory.max_usage_in_bytes", path, sizeof path);
+		if (read_number(path, &v)) {
+			u->max_memory_bytes = v;
+			u->memory_known = true;
+		}
+		job_path(cg, h, id, "memory.oom_control", path, sizeof path);
+		read_key(path, "oom_kill", oom_kills);
+	}
+}
+
+void cg_job_remove(struct cgroups *cg, uint64_t id)
+{
+	char path[PATH_MAX];
+	for (int h = 0; h < cg->nhier && cg->mode != CONTAIN_PROCESS_GROUP; h++) {
+		job_path(cg, h, id, "", path, sizeof path);
+		if (rmdir(path) < 0 && errno != ENOENT)
+			log_warn("cannot remove the cgroup %s: %s", path, strerror(errno));
+	}
+}
+
+/* Creating a job's cgroup */
+
+static int set_limits(struct cgroups *cg, uint64_t id, const struct job_limits *lim, char *errmsg,
+		      size_t cap)
+{
+	char v[256];
+	const char *what = NULL;
+	bool v2 = cg->mode == CONTAIN_CGROUP_V2;
+
+	if (lim->memory_bytes) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->memory_bytes);
+		if (!write_job(cg, CG_MEMORY, id, v2 ? "memory.max" : "memory.limit_in_bytes", v))
+			what = "memory";
+		/* Swap counts too, where the kernel accounts it: the limit is the job's memory. */
+		write_job(cg, CG_MEMORY, id, v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes",
+			  v2 ? "0" : v);
+	}
+	if (!what && lim->cpu_percent) {
+		unsigned long long quota = lim->cpu_percent * (CPU_PERIOD_US / 100);
+		if (v2) {
+			snprintf(v, sizeof v, "%llu %d", quota, CPU_PERIOD_US);
+			if (!write_job(cg, CG_CPU, id, "cpu.max", v))
+				what = "cpu";
+		} else {
+			snprintf(v, sizeof v, "%d", CPU_PERIOD_US);
+			write_job(cg, CG_CPU, id, "cpu.cfs_period_us", v);
+			snprintf(v, sizeof v, "%llu", quota);
+			if (!write_job(cg, CG_CPU, id, "cpu.cfs_quota_us", v))
+				what = "cpu";
+		}
+	}
+	if (!what && lim->pids) {
+		snprintf(v, sizeof v, "%llu", (unsigned long long)lim->pids);
+		if (!write_job(cg, CG_PIDS, id, "pids.max", v))
+			what = "pids";
+	}
+	if (!what && lim->io_bytes_per_s) {
+		int done = 0;
+		for (int d = 0; d < cg->ndevices; d++) {
+			unsigned long long bps = (unsigned long long)lim->io_bytes_per_s;
+			if (v2) {
+				snprintf(v, sizeof v, "%s rbps=%llu wbps=%llu", cg->devices[d], bps, bps);
+				done += write_job(cg, CG_IO, id, "io.max", v);
+			} else {
+				snprintf(v, sizeof v, "%s %llu", cg->devices[d], bps);
+				done += write_job(cg, CG_IO, id, "blkio.throttle.read_bps_device", v) &&
+					write_job(cg, CG_IO, id, "blkio.throttle.write_bps_device", v);
+			}
+		}
+		if (!done)
+			what = "io";
+	}
+	if (what) {
+		snprintf(errmsg, cap, "cannot set the job's %s limit: %s", what, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
+		  struct cg_entry *entry, char *errmsg, size_t cap)
+{
+	char path[PATH_MAX];
+
+	entry->nfds = 0;
+	entry->rlimit_as = 0;
+	if (cg->mode == CONTAIN_PROCESS_GROUP) {
+		entry->rlimit_as = (rlim_t)lim->memory_bytes;
+		return 0;
+	}
+	for (int h = 0; h < cg->nhier; h++) {
+		job_path(cg, h, id, "", path, sizeof path);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			snprintf(errmsg, cap, "cannot create the job's cgroup %s: %s", path,
+				 strerror(errno));
+			goto fail;
+		}
+	}
+	if (set_limits(cg, id, lim, errmsg, cap) < 0)
+		goto fail;
+	for (int h = 0; h < cg->nhier; h++) {
+		job_path(cg, h, id, "cgroup.procs", path, sizeof path);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(errmsg, cap, "cannot open %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		entry->fds[entry->nfds++] = fd;
+	}
+	return 0;
+fail:
+	cg_entry_close(entry);
+	cg_job_remove(cg, id);
+	return -1;
+}
+
+void cg_entry_close(struct cg_entry *entry)
+{
+	for (int i = 0; i < entry->nfds; i++)
+		close(entry->fds[i]);
+	entry->nfds = 0;
+}
+
+int cg_child_enter(const struct cg_entry *entry)
+{
+	for (int i = 0; i < entry->nfds; i++)
+		if (write(entry->fds[i], "0", 1) != 1)
+			return -1;
+	if (entry->rlimit_as) {
+		struct rlimit rl = {entry->rlimit_as, entry->rlimit_as};
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Start-up: which hierarchies, and the root in each */
+
+struct mount_seen {
+	char v1[CG_MAX_HIER][PATH_MAX / 4];
+	unsigned v1_ctrls[CG_MAX_HIER];
+	int nv1;
+	char v2[PATH_MAX / 4];
+};
+
+static unsigned ctrl_bits(const char *list)
+{
+	unsigned bits = 0;
+	char copy[512];
+	snprintf(copy, sizeof copy, "%s", list);
+	for (char *save, *t = strtok_r(copy, ", \n", &save); t; t = strtok_r(NULL, ", \n", &save))
+		for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++)
+			if (strcmp(t, controllers[i].name) == 0)
+				bits |= controllers[i].bit;
+	return bits;
+}
+
+static void find_mounts(struct mount_seen *m)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	memset(m, 0, sizeof *m);
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char mnt[PATH_MAX / 4], fstype[64], opts[512];
+		const char *sep = strstr(line, " - ");
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2)
+			continue;
+		if (strcmp(fstype, "cgroup2") == 0 && !m->v2[0]) {
+			pathf(m->v2, sizeof m->v2, "%s", mnt);
+		} else if (strcmp(fstype, "cgroup") == 0 && m->nv1 < CG_MAX_HIER) {
+			unsigned bits = ctrl_bits(opts);
+			if (bits) {
+				pathf(m->v1[m->nv1], sizeof m->v1[0], "%s", mnt);
+				m->v1_ctrls[m->nv1++] = bits;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* Make dir (and its parents within the hierarchy); false when it cannot be had. */
+static bool make_dir(const char *dir)
+{
+	char p[PATH_MAX];
+	pathf(p, sizeof p, "%s", dir);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return false;
+		*s = '/';
+	}
+	return mkdir(p, 0755) == 0 || errno == EEXIST;
+}
+
+/* Kill and remove what a previous jobsupd left under the root. */
+static void clean_stale(struct cgroups *cg)
+{
+	char dir[PATH_MAX], fdir[PATH_MAX];
+	int removed = 0;
+	DIR *d = opendir(cg->hier[cg->procs_hier].path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long long id = strtoull(e->d_name, &end, 10);
+		if (e->d_type != DT_DIR || *end || end == e->d_name)
+			continue;
+		job_path(cg, cg->procs_hier, id, "", dir, sizeof dir);
+		int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
+		if (fh >= 0)
+			job_path(cg, fh, id, "", fdir, sizeof fdir);
+		for (int waited = 0; !cg_job_empty(cg, id) && waited < STALE_WAIT_MS; waited += 10) {
+			kill_all(cg, dir, fh >= 0 ? fdir : NULL);
+			sleep_ms(10);
+		}
+		cg_job_remove(cg, id);
+		removed++;
+	}
+	closedir(d);
+	if (removed)
+		log_info("removed %d cgroups a previous jobsupd left behind", removed);
+	/* v1: the other hierarchies may hold directories the first does not. */
+	for (int h = 0; h < cg->nhier; h++) {
+		if (h == cg->procs_hier || !(d = opendir(cg->hier[h].path)))
+			continue;
+		while ((e = readdir(d)))
+			if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+				pathf(dir, sizeof dir, "%s/%s", cg->hier[h].path, e->d_name);
+				rmdir(dir);
+			}
+		closedir(d);
+	}
+}
+
+static void find_devices(struct cgroups *cg)
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) && cg->ndevices < CG_MAX_DEVICES) {
+		char path[PATH_MAX], dev[32];
+		const char *n = e->d_name;
+		/* Disks only: not loop devices, RAM disks, compressed swap, optical drives. */
+		if (n[0] == '.' || !strncmp(n, "loop", 4) || !strncmp(n, "ram", 3) ||
+		    !strncmp(n, "zram", 4) || !strncmp(n, "sr", 2) || !strncmp(n, "nbd", 3))
+			continue;
+		pathf(path, sizeof path, "/sys/block/%s/dev", n);
+		if (read_file(path, dev, sizeof dev) > 0) {
+			dev[strcspn(dev, "\n")] = '\0';
+			if (strlen(dev) < sizeof cg->devices[0])
+				strcpy(cg->devices[cg->ndevices++], dev);
+		}
+	}
+	closedir(d);
+}
+
+/* v2 allows controllers for children only in a cgroup without processes of its own: when that
+ * is jobsupd's own (a delegated service cgroup), jobsupd moves into a leaf beside the root. */
+static int move_out(const char *parent)
+{
+	char leaf[PATH_MAX], procs[PATH_MAX];
+	pathf(leaf, sizeof leaf, "%s/supervisor", parent);
+	pathf(procs, sizeof procs, "%s/cgroup.procs", leaf);
+	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+		return -1;
+	if (write_file(procs, "0") < 0)
+		return -1;
+	log_info("moved jobsupd into %s, so that %s can delegate controllers", leaf, parent);
+	return 0;
+}
+
+/* v2: the controllers the root's parent offers, enabled for the root and its children. */
+static unsigned v2_enable(const char *parent, const char *root)
+{
+	char path[PATH_MAX], avail[512];
+	pathf(path, sizeof path, "%s/cgroup.controllers", parent);
+	if (read_file(path, avail, sizeof avail) < 0)
+		return 0;
+	unsigned want = ctrl_bits(avail) & (CG_MEMORY | CG_CPU | CG_PIDS | CG_IO);
+	unsigned got = 0;
+	for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++) {
+		char op[32];
+		if (!(want & controllers[i].bit) || !strcmp(controllers[i].name, "blkio"))
+			continue;
+		snprintf(op, sizeof op, "+%s", controllers[i].name);
+		pathf(path, sizeof path, "%s/cgroup.subtree_control", parent);
+		if (write_file(path, op) < 0 && errno == EBUSY && move_out(parent) == 0)
+			write_file(path, op);
+		pathf(path, sizeof path, "%s/cgroup.subtree_control", root);
+		if (write_file(path, op) == 0)
+			got |= controllers[i].bit;
+	}
+	return got | CG_CPUACCT; /* cpu.stat is always there */
+}
+
+static bool try_v2(struct cgroups *cg, const struct mount_seen *m, const char *root_name,
+		   bool need_controllers)
+{
+	char parent[PATH_MAX];
+	struct cg_hier *h = &cg->hier[0];
+	if (!m->v2[0])
+		return false;
+	if (root_name[0] == '/')
+		pathf(h->path, sizeof h->path, "%s", root_name);
+	else
+		pathf(h->path, sizeof h->path, "%s/%s", m->v2, root_name);
+	pathf(parent, sizeof parent, "%s", h->path);
+	*strrchr(parent, '/') = '\0';
+	struct stat st;
+	bool existed = stat(h->path, &st) == 0;
+	if (!make_dir(h->path))
+		return false;
+	h->ctrls = v2_enable(parent, h->path);
+	if (need_controllers && !(h->ctrls & CG_MEMORY && h->ctrls & CG_PIDS && h->ctrls & CG_CPU)) {
+		if (!existed)
+			rmdir(h->path);
+		return false;
+	}
+	cg->mode = CONTAIN_CGROUP_V2;
+	cg->nhier = 1;
+	cg->ctrls = h->ctrls;
+	return true;
+}
+
+static bool try_v1(struct cgroups *cg, const struct mount_seen *m, const char *root_name)
+{
+	unsigned seen = 0;
+	cg->nhier = 0;
+	for (int i = 0; i < m->nv1; i++) {
+		unsigned bits = m->v1_ctrls[i] & ~seen;
+		if (!bits)
+			continue;
+		struct cg_hier *h = &cg->hier[cg->nhier];
+		pathf(h->path, sizeof h->path, "%s/%s", m->v1[i], root_name);
+		if (!make_dir(h->path))
+			continue;
+		h->ctrls = bits;
+		seen |= bits;
+		cg->nhier++;
+	}
+	if (!(seen & (CG_MEMORY | CG_CPU | CG_PIDS | CG_FREEZER))) {
+		cg->nhier = 0;
+		return false;
+	}
+	cg->mode = CONTAIN_CGROUP_V1;
+	cg->ctrls = seen;
+	cg->procs_hier = hier_of(cg, CG_FREEZER) >= 0 ? hier_of(cg, CG_FREEZER) : 0;
+	return true;
+}
+
+int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc,
+	    size_t cap)
+{
+	struct mount_seen m;
+	memset(cg, 0, sizeof *cg);
+	cg->mode = CONTAIN_PROCESS_GROUP;
+	find_mounts(&m);
+
+	bool ok = false;
+	switch (want) {
+	case CG_WANT_AUTO:
+		ok = try_v2(cg, &m, root_name, true) || try_v1(cg, &m, root_name) ||
+		     try_v2(cg, &m, root_name, false);
+		break;
+	case CG_WANT_V2:
+		ok = try_v2(cg, &m, root_name, false);
+		break;
+	case CG_WANT_V1:
+		ok = try_v1(cg, &m, root_name);
+		break;
+	case CG_WANT_NONE:
+		ok = true;
+		break;
+	}
+	if (!ok && want != CG_WANT_AUTO) {
+		snprintf(desc, cap, "cannot use cgroup %s under %s: %s",
+			 want == CG_WANT_V2 ? "v2" : "v1", root_name,
+			 (want == CG_WANT_V2 ? !m.v2[0] : !m.nv1) ? "not mounted"
+								  : "not writable here");
+		return -1;
+	}
+	if (cg->mode == CONTAIN_PROCESS_GROUP) {
+		snprintf(desc, cap,
+			 "containment: process groups and setrlimit (%s); memory limits via "
+			 "RLIMIT_AS only, no cpu, pids or io limits, and a job that leaves its "
+			 "session escapes being stopped",
+			 want == CG_WANT_NONE ? "asked for" : "no writable cgroup hierarchy");
+		return 0;
+	}
+	find_devices(cg);
+	clean_stale(cg);
+	char names[128] = "";
+	for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++)
+		if ((cg->ctrls & controllers[i].bit) && !strstr(names, controllers[i].name) &&
+		    !(cg->mode == CONTAIN_CGROUP_V2 && controllers[i].bit == CG_CPUACCT) &&
+		    !(cg->mode == CONTAIN_CGROUP_V1 && !strcmp(controllers[i].name, "io")))
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+				 names[0] ? ", " : "", controllers[i].name);
+	snprintf(desc, cap, "containment: %s under %s%s (controllers: %s)", cg_mode_name(cg->mode),
+		 cg->hier[0].path, cg->nhier > 1 ? " and the other hierarchies" : "",
+		 names[0] ? names : "none");
+	return 0;
+}
+
+void cg_fini(struct cgroups *cg)
+{
+	/* The root goes too (once empty), whoever made it: it is jobsupd's alone. */
+	for (int h = 0; h < cg->nhier && cg->mode != CONTAIN_PROCESS_GROUP; h++)
+		rmdir(cg->hier[h].path);
+}

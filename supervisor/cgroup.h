@@ -1,0 +1,118 @@
+/*
+ * cgroup: containment of jobs. Each job gets a cgroup of its own under a root that jobsupd owns,
+ * with its limits; it is placed there before its first instruction, signalled and killed as a
+ * whole, accounted (CPU time, peak memory, OOM kills) and removed once empty.
+ *
+ * Three modes, chosen at start-up (see CONTAINMENT.md):
+ *   cgroup-v2      the unified hierarchy, with the controllers it delegates (memory, cpu, pids,
+ *                  io); killing is cgroup.kill, emptiness cgroup.events.
+ *   cgroup-v1      one hierarchy per controller (memory, cpu, cpuacct, pids, blkio, freezer);
+ *                  killing is freeze, signal every process, thaw.
+ *   process-group  no usable cgroups (not root, read-only): the job's process group only, and
+ *                  setrlimit(RLIMIT_AS) for a memory limit; other limits cannot be enforced.
+ *
+ * Paths are built on demand from the hierarchy roots and the job id; nothing is allocated per
+ * job. All functions are for jobsupd's loop only; only cg_child_* run in a forked child.
+ */
+#ifndef CGROUP_H
+#define CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "jobspec.h"
+
+enum containment {
+	CONTAIN_PROCESS_GROUP,
+	CONTAIN_CGROUP_V1,
+	CONTAIN_CGROUP_V2,
+};
+
+enum cg_want {
+	CG_WANT_AUTO, /* v2 if it has controllers, else v1, else process groups */
+	CG_WANT_V2,   /* the unified hierarchy even without controllers (kill and accounting) */
+	CG_WANT_V1,
+	CG_WANT_NONE,
+};
+
+/* Controllers, as a bit set. */
+enum {
+	CG_MEMORY = 1 << 0,
+	CG_CPU = 1 << 1,
+	CG_CPUACCT = 1 << 2,
+	CG_PIDS = 1 << 3,
+	CG_IO = 1 << 4,
+	CG_FREEZER = 1 << 5,
+};
+
+struct cg_usage {
+	uint64_t cpu_ms;
+	uint64_t max_memory_bytes;
+	bool valid;       /* cpu_ms is known */
+	bool memory_known; /* max_memory_bytes is known */
+};
+
+#define CG_MAX_HIER 6
+#define CG_MAX_DEVICES 16
+
+struct cg_hier {
+	char path[PATH_MAX / 4]; /* the root of jobsupd's cgroups in this hierarchy */
+	unsigned ctrls;
+};
+
+struct cgroups {
+	enum containment mode;
+	struct cg_hier hier[CG_MAX_HIER];
+	int nhier;
+	unsigned ctrls;     /* the controllers jobs get */
+	int procs_hier;     /* where to list and count a job's processes */
+	char devices[CG_MAX_DEVICES][24]; /* "MAJ:MIN" of the disks io limits apply to */
+	int ndevices;
+};
+
+/* Decide the mode, make the root (root_name is a path under each hierarchy's top, or an
+ * absolute path for v2) and clean what a previous jobsupd left in it. Writes a one-line
+ * description of the outcome into desc. Only fails (-1, desc says why) when want was explicit
+ * and cannot be had. */
+int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc,
+	    size_t cap);
+/* Remove the root, once every job's cgroup is gone. */
+void cg_fini(struct cgroups *cg);
+const char *cg_mode_name(enum containment mode);
+/* Which limits this mode can enforce, as CG_* bits of limits (memory via RLIMIT_AS without
+ * cgroups). */
+bool cg_can_limit_memory(const struct cgroups *cg);
+bool cg_can_limit_cpu(const struct cgroups *cg);
+bool cg_can_limit_pids(const struct cgroups *cg);
+bool cg_can_limit_io(const struct cgroups *cg);
+
+/* What a child must do to enter its job's cgroup: up to CG_MAX_HIER open cgroup.procs files to
+ * write "0" to, and an address-space limit (0: none) where there are no cgroups. */
+struct cg_entry {
+	int fds[CG_MAX_HIER];
+	int nfds;
+	rlim_t rlimit_as;
+};
+
+/* Make job id's cgroup with its limits and open what the child needs. 0, or -1 with errmsg. */
+int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
+		  struct cg_entry *entry, char *errmsg, size_t cap);
+/* Close the parent's copies of the entry's descriptors (after the spawn). */
+void cg_entry_close(struct cg_entry *entry);
+/* In the vforked child: enter the cgroup and apply the rlimit. 0 or -1 (errno). */
+int cg_child_enter(const struct cg_entry *entry);
+
+/* Send sig to every process of the job's cgroup (SIGKILL: atomically, so that nothing forks
+ * away meanwhile). Returns how many processes there were, or -1. */
+int cg_job_signal(struct cgroups *cg, uint64_t id, int sig);
+/* Is the job's cgroup empty? (true without cgroups) */
+bool cg_job_empty(struct cgroups *cg, uint64_t id);
+/* Usage so far, and how many processes the memory limit killed. */
+void cg_job_usage(struct cgroups *cg, uint64_t id, struct cg_usage *u, uint64_t *oom_kills);
+/* Remove the job's (empty) cgroup. */
+void cg_job_remove(struct cgroups *cg, uint64_t id);
+
+#endif
