@@ -10,6 +10,7 @@
 #   make lint       clang-format check, cppcheck and clang-tidy
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   the end-to-end tests with jobsupd under valgrind
+#   make bench      the benchmark: figures against ceilings measured in the same run
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -39,7 +40,7 @@ endif
 PKGS := fcgi libcjson sqlite3 libcurl
 WARN := -std=c11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-ALL_CPPFLAGS := -D_GNU_SOURCE -Isupervisor -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -iquote supervisor -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS := $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
@@ -83,7 +84,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_OBJS := $(call obj,$(COMMON) $(SUPD) $(API) $(CLI))
 
-$(BUILD)/obj/tests/unit/%.o: ALL_CPPFLAGS += -Ifcgi -Icli
+$(BUILD)/obj/tests/unit/%.o: ALL_CPPFLAGS += -iquote fcgi -iquote cli
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,$(PKGS) cmocka) -lpthread
@@ -125,7 +126,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := request proto response
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -Isupervisor -Ifcgi -Icli $(call pc_cflags,libcjson libcurl)
+	-D_GNU_SOURCE -iquote supervisor -iquote fcgi -iquote cli $(call pc_cflags,libcjson libcurl)
 FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
 FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
@@ -149,6 +150,23 @@ fuzz:
 			{ tail -40 build/fuzz/$$t.log; exit 1; }; \
 		grep -E 'number_of_executed_units|peak_rss' build/fuzz/$$t.log; \
 	done
+
+# The benchmark (not part of the tests): the real stack against ceilings measured in the same run.
+BENCH_BINS := $(BUILD)/bench/load $(BUILD)/bench/fcgi_ceiling $(BUILD)/bench/spawn_ceiling
+$(BUILD)/bench/load: $(BUILD)/obj/bench/load.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson) -lpthread
+$(BUILD)/bench/fcgi_ceiling: $(BUILD)/obj/bench/fcgi_ceiling.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi) -lpthread
+$(BUILD)/bench/spawn_ceiling: $(BUILD)/obj/bench/spawn_ceiling.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+.PHONY: bench
+bench: deps all
+	@$(MAKE) -s deps DEB_PACKAGES="task-spooler"
+	@$(MAKE) $(BENCH_BINS)
+	bench/run.sh $(BUILD)
 
 # The end-to-end suite with jobsupd under valgrind: any error or definite leak fails it.
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \

@@ -9,7 +9,9 @@
 #   -b BUILD  where the binaries are (default: the checkout's build/)
 #   -k        keep the others running when one exits (for tests that restart one)
 # JOBAPI_ARGS, if set, is passed to jobapi (e.g. "--threads 16 --max-followers 64");
-# JOBSUPD_WRAPPER, if set, runs jobsupd under it (e.g. valgrind and its options).
+# JOBSUPD_WRAPPER, if set, runs jobsupd under it (e.g. valgrind and its options);
+# NGINX_EXTRA and NGINX_HTTP_EXTRA, if set, are files added to the server and to the http
+# block of nginx's configuration (the benchmark's ceilings).
 # Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
 set -u
 
@@ -46,12 +48,18 @@ for name in jobsupd jobapi nginx; do
 	rm -f "run/$name.pid"
 done
 conf=nginx/jobworker.conf
-if [ "$port" != 8443 ] || [ "$dir" != "$repo" ]; then
+abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX_HTTP_EXTRA:-}" ]; then
 	# A copy in run/: its certificate paths (../certs) still resolve from there.
 	[ -e certs ] || ln -s "$repo/certs" certs
-	sed "s/listen 127.0.0.1:8443 /listen 127.0.0.1:$port /" "$repo/nginx/jobworker.conf" \
-		>run/jobworker.conf
-	cp "$repo/nginx/fastcgi_jobapi" run/fastcgi_jobapi
+	extra= http_extra=
+	[ -n "${NGINX_EXTRA:-}" ] && extra="include $(abspath "$NGINX_EXTRA");"
+	[ -n "${NGINX_HTTP_EXTRA:-}" ] && http_extra="include $(abspath "$NGINX_HTTP_EXTRA");"
+	sed -e "s/listen 127.0.0.1:8443 /listen 127.0.0.1:$port /" \
+		-e "s|^\(\t*\)location / {|\1$extra\n\1location / {|" \
+		-e "s|^\(\t*\)server {|\1$http_extra\n\1server {|" \
+		"$repo/nginx/jobworker.conf" >run/jobworker.conf
+	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" run/
 	conf=run/jobworker.conf
 fi
 

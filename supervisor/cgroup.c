@@ -204,6 +204,10 @@ static int kill_all(const struct cgroups *cg, const char *dir, const char *freez
 		if (write_file(path, "1") == 0)
 			return 0;
 	}
+	/* Freezing toggles a kernel static key (an IPI to every CPU), so an empty cgroup, the
+	 * usual case once the main process is reaped, is left alone. */
+	if (signal_procs(dir, 0) == 0)
+		return 0;
 	if (freezer_dir)
 		v1_freeze(freezer_dir, "FROZEN");
 	int n = signal_procs(dir, SIGKILL);
@@ -291,6 +295,22 @@ void cg_job_remove(struct cgroups *cg, uint64_t id)
 
 /* Creating a job's cgroup */
 
+/* The controllers a job's cgroup needs: on v1 each is a hierarchy of its own, and every one
+ * costs a directory and a migration per job (the migration may wait for an RCU grace period),
+ * so a job joins only those that track it (freezer), account it (memory, cpuacct) or enforce a
+ * limit it has. */
+static unsigned hier_need(const struct cgroups *cg, const struct job_limits *lim)
+{
+	unsigned need = CG_FREEZER | CG_MEMORY | CG_CPUACCT | cg->hier[cg->procs_hier].ctrls;
+	if (lim->cpu_percent)
+		need |= CG_CPU;
+	if (lim->pids)
+		need |= CG_PIDS;
+	if (lim->io_bytes_per_s)
+		need |= CG_IO;
+	return need;
+}
+
 static int set_limits(struct cgroups *cg, uint64_t id, const struct job_limits *lim, char *errmsg,
 		      size_t cap)
 {
@@ -359,7 +379,10 @@ int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
 		entry->rlimit_as = (rlim_t)lim->memory_bytes;
 		return 0;
 	}
+	unsigned need = hier_need(cg, lim);
 	for (int h = 0; h < cg->nhier; h++) {
+		if (!(cg->hier[h].ctrls & need))
+			continue;
 		job_path(cg, h, id, "", path, sizeof path);
 		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 			snprintf(errmsg, cap, "cannot create the job's cgroup %s: %s", path,
@@ -370,6 +393,8 @@ int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
 	if (set_limits(cg, id, lim, errmsg, cap) < 0)
 		goto fail;
 	for (int h = 0; h < cg->nhier; h++) {
+		if (!(cg->hier[h].ctrls & need))
+			continue;
 		job_path(cg, h, id, "cgroup.procs", path, sizeof path);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0) {

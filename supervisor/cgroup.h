@@ -89,8 +89,10 @@ bool cg_can_limit_cpu(const struct cgroups *cg);
 bool cg_can_limit_pids(const struct cgroups *cg);
 bool cg_can_limit_io(const struct cgroups *cg);
 
-/* What a child must do to enter its job's cgroup: up to CG_MAX_HIER open cgroup.procs files to
- * write "0" to, and an address-space limit (0: none) where there are no cgroups. */
+/* How a child enters its job's cgroup, before it execs: it writes "0" to each of the open
+ * cgroup.procs files. (clone3 with CLONE_INTO_CGROUP would spare the migration on v2, but it
+ * cannot share memory safely from C, and copying jobsupd's measured slower than migrating.)
+ * Without cgroups, an address-space limit (0: none). */
 struct cg_entry {
 	int fds[CG_MAX_HIER];
 	int nfds;

@@ -182,14 +182,6 @@ int supc_connect(struct supclient *c, struct apierr *err)
 	return 0;
 }
 
-/* A kept connection is stale when jobsupd closed it (it restarted): peek for that. */
-static bool stale(struct supclient *c)
-{
-	char b;
-	ssize_t n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
 int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 	      struct supframe *reply, struct apierr *err)
 {
@@ -201,9 +193,9 @@ int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 		return -1;
 	}
 	int rc = -1;
+	/* A kept connection is stale when jobsupd restarted: the send then fails at once (its
+	 * peer is gone), before anything reached the new jobsupd, so it is safe to send again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if (c->fd >= 0 && stale(c))
-			supc_close(c);
 		if (supc_connect(c, err) < 0)
 			break;
 		buf_consume(&c->in, c->frame_len);

@@ -270,8 +270,11 @@ static void on_conn_event(struct watch *w, uint32_t events)
 			ssize_t n = recv(c->w.fd, dst, READ_CHUNK, 0);
 			if (n > 0) {
 				c->in.len += (size_t)n;
-				if (buf_used(&c->in) > PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
-					break; /* process what is here first */
+				/* A short read took all there was: no second recv just to hear EAGAIN
+				 * (the socket is level-triggered, so anything later wakes us again). */
+				if ((size_t)n < READ_CHUNK ||
+				    buf_used(&c->in) > PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
+					break;
 				continue;
 			}
 			if (n < 0 && errno == EINTR)

@@ -183,8 +183,9 @@ void job_sync_stats(struct sup *s)
 			cg_job_usage(&s->cg, j->rec.id, &j->rec.usage, &oom);
 		}
 		j->stats_dirty = false;
-		store_update_stats(&s->store, j->rec.id, j->ring->total,
-				   j->ring->total > j->ring->cap, &j->rec.usage);
+		j->rec.output_bytes = j->ring->total;
+		j->rec.output_truncated = j->ring->total > j->ring->cap;
+		store_update(&s->store, &j->rec);
 	}
 }
 
@@ -432,21 +433,18 @@ static void job_free(struct deferred *d)
 
 static void save_output(struct job *j)
 {
-	struct store *st = &j->sup->store;
+	struct iovec parts[2];
+	int n = 0;
+	uint64_t pos = ring_start(j->ring);
 	const char *p;
-	size_t kept = ring_kept(j->ring);
-	if (kept == 0)
-		return;
-	/* Most output never wraps: store it from the ring without a copy. */
-	if (ring_peek(j->ring, ring_start(j->ring), &p) == kept) {
-		store_put_output(st, j->rec.id, p, kept);
-		return;
+	size_t len;
+	while (n < 2 && (len = ring_peek(j->ring, pos, &p)) > 0) {
+		parts[n].iov_base = (void *)p;
+		parts[n++].iov_len = len;
+		pos += len;
 	}
-	struct buf b = BUF_INIT;
-	ring_copy(j->ring, &b);
-	if (buf_ok(&b))
-		store_put_output(st, j->rec.id, buf_head(&b), buf_used(&b));
-	buf_free(&b);
+	if (n > 0 && store_put_output(&j->sup->store, j->rec.id, parts, n) < 0)
+		log_error("job %llu: its output could not be kept", (unsigned long long)j->rec.id);
 }
 
 static void job_end(struct job *j, enum job_state state)

@@ -79,8 +79,17 @@ void jw_bytes(struct jw *w, const void *p, size_t n)
 
 void jw_int(struct jw *w, long long v)
 {
+	/* By hand: printf is a large part of rendering a job. */
+	char digits[24], *p = digits + sizeof digits;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
 	jw_sep(w);
-	buf_printf(w->b, "%lld", v);
+	buf_append(w->b, p, (size_t)(digits + sizeof digits - p));
 }
 
 void jw_bool(struct jw *w, bool v)

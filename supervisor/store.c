@@ -7,34 +7,19 @@
 
 #include "json.h"
 
+/* Each row keeps what queries need (owner, whether active, the order of finishing) and the
+ * job object as the API shows it, rendered whenever the record changes: a read then only
+ * concatenates rows, however many it lists. */
 static const char schema[] =
 	"CREATE TABLE jobs ("
 	" id INTEGER PRIMARY KEY,"
 	" owner TEXT NOT NULL,"
-	" command TEXT NOT NULL,"
-	" state INTEGER NOT NULL,"
-	" timeout_s INTEGER NOT NULL,"
-	" created_ms INTEGER NOT NULL,"
-	" started_ms INTEGER,"
-	" finished_ms INTEGER,"
-	" pid INTEGER,"
-	" exit_code INTEGER,"
-	" signal INTEGER,"
-	" error TEXT,"
-	" output_bytes INTEGER NOT NULL DEFAULT 0,"
-	" output_truncated INTEGER NOT NULL DEFAULT 0,"
+	" active INTEGER NOT NULL,"
 	" finished_seq INTEGER,"
-	" limit_memory INTEGER, limit_cpu INTEGER, limit_pids INTEGER, limit_io INTEGER,"
-	" containment INTEGER NOT NULL,"
-	" cpu_ms INTEGER, max_memory INTEGER);"
+	" json TEXT NOT NULL);"
 	"CREATE INDEX jobs_owner ON jobs(owner, id);"
 	"CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
 	"CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
-
-#define COLUMNS                                                                                  \
-	"id, owner, command, state, exit_code, signal, error, pid, timeout_s, created_ms,"         \
-	" started_ms, finished_ms, output_bytes, output_truncated, limit_memory, limit_cpu,"        \
-	" limit_pids, limit_io, containment, cpu_ms, max_memory"
 
 static const char *const state_names[] = {
 	[JOB_QUEUED] = "queued",   [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",
@@ -62,31 +47,22 @@ int store_open(struct store *s)
 	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	static const char *const list_sql[2][2] = {
-		[STORE_ACTIVE] = {"SELECT " COLUMNS " FROM jobs WHERE state <= 1 AND owner = ?1"
-				  " ORDER BY id",
-				  "SELECT " COLUMNS " FROM jobs WHERE state <= 1 ORDER BY id"},
-		[STORE_LOG] = {"SELECT " COLUMNS " FROM jobs WHERE owner = ?1 ORDER BY id DESC",
-			       "SELECT " COLUMNS " FROM jobs ORDER BY id DESC"},
+		[STORE_ACTIVE] = {"SELECT json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
+				  "SELECT json FROM jobs WHERE active ORDER BY id"},
+		[STORE_LOG] = {"SELECT json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
+			       "SELECT json FROM jobs ORDER BY id DESC"},
 	};
 	for (int w = 0; w < 2; w++)
 		for (int a = 0; a < 2; a++)
 			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
 				goto fail;
 	if (prepare(s, &s->insert,
-		    "INSERT INTO jobs (id, owner, command, state, timeout_s, created_ms,"
-		    " limit_memory, limit_cpu, limit_pids, limit_io, containment)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") < 0 ||
+		    "INSERT INTO jobs (id, owner, active, json) VALUES (?1, ?2, 1, ?3)") < 0 ||
 	    prepare(s, &s->update,
-		    "UPDATE jobs SET state = ?2, started_ms = ?3, finished_ms = ?4, pid = ?5,"
-		    " exit_code = ?6, signal = ?7, error = ?8, output_bytes = ?9,"
-		    " output_truncated = ?10, finished_seq = ?11, cpu_ms = ?12, max_memory = ?13"
-		    " WHERE id = ?1") < 0 ||
-	    prepare(s, &s->stats,
-		    "UPDATE jobs SET output_bytes = ?2, output_truncated = ?3, cpu_ms = ?4,"
-		    " max_memory = ?5 WHERE id = ?1") < 0 ||
+		    "UPDATE jobs SET active = ?2, finished_seq = ?3, json = ?4 WHERE id = ?1") < 0 ||
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
-	    prepare(s, &s->get, "SELECT " COLUMNS " FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->get, "SELECT owner, active, json FROM jobs WHERE id = ?1") < 0 ||
 	    prepare(s, &s->owner, "SELECT owner FROM jobs WHERE id = ?1") < 0 ||
 	    prepare(s, &s->oldest_finished,
 		    "SELECT id FROM jobs WHERE finished_seq IS NOT NULL"
@@ -104,7 +80,7 @@ fail:
 
 void store_close(struct store *s)
 {
-	sqlite3_stmt **all[] = {&s->insert,	    &s->update,		 &s->stats,
+	sqlite3_stmt **all[] = {&s->insert,	    &s->update,
 				&s->put_output,	    &s->get_output,	 &s->get,
 				&s->owner,	    &s->oldest_finished, &s->delete_job,
 				&s->delete_output,  &s->list[0][0],	 &s->list[0][1],
@@ -115,6 +91,7 @@ void store_close(struct store *s)
 	}
 	sqlite3_close(s->db);
 	s->db = NULL;
+	buf_free(&s->json);
 }
 
 /* Run a statement that returns no rows, then make it ready for reuse. */
@@ -130,71 +107,79 @@ static int step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
-static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v, bool present)
+static void render_record(const struct job_record *r, struct jw *w);
+
+/* The record's JSON, rendered into the store's scratch buffer; NULL when out of memory. */
+static const char *json_of(struct store *s, const struct job_record *r, size_t *len)
 {
-	if (present)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
+	struct jw w;
+	buf_reset(&s->json);
+	jw_init(&w, &s->json);
+	render_record(r, &w);
+	*len = buf_used(&s->json);
+	return buf_ok(&s->json) ? buf_head(&s->json) : NULL;
 }
 
 int store_insert(struct store *s, const struct job_record *r)
 {
 	sqlite3_stmt *st = s->insert;
+	size_t len;
+	const char *json = json_of(s, r, &len);
+	if (!json)
+		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
 	sqlite3_bind_text(st, 2, r->owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->command, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, r->state);
-	sqlite3_bind_int64(st, 5, r->timeout_s);
-	sqlite3_bind_int64(st, 6, r->created_ms);
-	bind_opt_int(st, 7, (int64_t)r->limits.memory_bytes, r->limits.memory_bytes != 0);
-	bind_opt_int(st, 8, (int64_t)r->limits.cpu_percent, r->limits.cpu_percent != 0);
-	bind_opt_int(st, 9, (int64_t)r->limits.pids, r->limits.pids != 0);
-	bind_opt_int(st, 10, (int64_t)r->limits.io_bytes_per_s, r->limits.io_bytes_per_s != 0);
-	sqlite3_bind_int(st, 11, r->containment);
+	sqlite3_bind_text(st, 3, json, (int)len, SQLITE_STATIC);
 	return step_done(s, st);
 }
 
 int store_update(struct store *s, const struct job_record *r)
 {
 	sqlite3_stmt *st = s->update;
+	size_t len;
+	const char *json = json_of(s, r, &len);
+	if (!json)
+		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	sqlite3_bind_int(st, 2, r->state);
-	bind_opt_int(st, 3, r->started_ms, r->started_ms != 0);
-	bind_opt_int(st, 4, r->finished_ms, r->finished_ms != 0);
-	bind_opt_int(st, 5, r->pid, r->pid != 0);
-	bind_opt_int(st, 6, r->exit_code, r->has_exit);
-	bind_opt_int(st, 7, r->signal, r->signal != 0);
-	if (r->error)
-		sqlite3_bind_text(st, 8, r->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, JOB_STATE_ACTIVE(r->state));
+	if (r->finished_seq)
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->finished_seq);
 	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->output_bytes);
-	sqlite3_bind_int(st, 10, r->output_truncated);
-	bind_opt_int(st, 11, (int64_t)r->finished_seq, r->finished_seq != 0);
-	bind_opt_int(st, 12, (int64_t)r->usage.cpu_ms, r->usage.valid);
-	bind_opt_int(st, 13, (int64_t)r->usage.max_memory_bytes, r->usage.memory_known);
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_text(st, 4, json, (int)len, SQLITE_STATIC);
 	return step_done(s, st);
 }
 
-int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated,
-		       const struct cg_usage *usage)
-{
-	sqlite3_stmt *st = s->stats;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)bytes);
-	sqlite3_bind_int(st, 3, truncated);
-	bind_opt_int(st, 4, (int64_t)usage->cpu_ms, usage->valid);
-	bind_opt_int(st, 5, (int64_t)usage->max_memory_bytes, usage->memory_known);
-	return step_done(s, st);
-}
-
-int store_put_output(struct store *s, uint64_t id, const void *data, size_t len)
+int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts)
 {
 	sqlite3_stmt *st = s->put_output;
+	sqlite3_blob *blob = NULL;
+	size_t total = 0;
+	for (int i = 0; i < nparts; i++)
+		total += parts[i].iov_len;
+	/* Room first, then the bytes straight into the database's pages: no copy of the output
+	 * is ever made in between. */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_blob64(st, 2, len ? data : "", len, SQLITE_STATIC);
-	return step_done(s, st);
+	sqlite3_bind_zeroblob64(st, 2, total);
+	if (step_done(s, st) < 0)
+		return -1;
+	if (total == 0)
+		return 0;
+	if (sqlite3_blob_open(s->db, "main", "output", "data", (sqlite3_int64)id, 1, &blob) !=
+	    SQLITE_OK)
+		goto fail;
+	int at = 0;
+	for (int i = 0; i < nparts; i++) {
+		if (sqlite3_blob_write(blob, parts[i].iov_base, (int)parts[i].iov_len, at) != SQLITE_OK)
+			goto fail;
+		at += (int)parts[i].iov_len;
+	}
+	sqlite3_blob_close(blob);
+	return 0;
+fail:
+	fprintf(stderr, "jobsupd: sqlite: %s\n", sqlite3_errmsg(s->db));
+	sqlite3_blob_close(blob);
+	return -1;
 }
 
 int store_get_output(struct store *s, uint64_t id, struct buf *out)
@@ -232,13 +217,31 @@ int store_visible(struct store *s, uint64_t id, const struct viewer *v)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? visible : -1;
 }
 
+/* Digits of v into p, right-aligned in width (zero-padded). */
+static void put_digits(char *p, int width, long v)
+{
+	for (int i = width - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+}
+
 void format_time(int64_t ms, char dst[32])
 {
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(dst, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dst + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+	/* The civil date of a day count (H. Hinnant's days_from_civil, inverted), by hand:
+	 * gmtime and strftime are slow, and every job carries three timestamps. */
+	int64_t secs = ms / 1000, days = secs / 86400, rem = secs % 86400;
+	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+	int64_t year = yoe + era * 400 + (month <= 2);
+	memcpy(dst, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(dst, 4, (long)year);
+	put_digits(dst + 5, 2, (long)month);
+	put_digits(dst + 8, 2, (long)day);
+	put_digits(dst + 11, 2, (long)(rem / 3600));
+	put_digits(dst + 14, 2, (long)(rem / 60 % 60));
+	put_digits(dst + 17, 2, (long)(rem % 60));
+	put_digits(dst + 20, 3, (long)(ms % 1000));
 }
 
 void format_signal(int sig, char dst[16])
@@ -250,122 +253,122 @@ void format_signal(int sig, char dst[16])
 		snprintf(dst, 16, "SIG%d", sig);
 }
 
-static void put_opt_int(struct jw *w, sqlite3_stmt *st, int col)
+static void put_opt(struct jw *w, uint64_t v, bool present)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		jw_null(w);
+	if (present)
+		jw_int(w, (long long)v);
 	else
-		jw_int(w, sqlite3_column_int64(st, col));
+		jw_null(w);
 }
 
-static void put_opt_time(struct jw *w, sqlite3_stmt *st, int col)
+static void put_time(struct jw *w, int64_t ms)
 {
 	char t[32];
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	if (!ms) {
 		jw_null(w);
 		return;
 	}
-	format_time(sqlite3_column_int64(st, col), t);
-	jw_str(w, t);
+	format_time(ms, t);
+	jw_bytes(w, t, 24);
 }
 
-/* Render the row st points at (columns in COLUMNS order). */
-static void render_row(struct store *s, sqlite3_stmt *st, bool with_output, struct jw *w)
+static void render_record(const struct job_record *r, struct jw *w)
 {
 	char id[24], sig[16];
-	int state = sqlite3_column_int(st, 3);
+	static const char *const limit_keys[] = {"memory_bytes", "cpu_percent", "pids",
+						 "io_bytes_per_s"};
+	const uint64_t *limits = &r->limits.memory_bytes;
 
 	jw_obj(w);
-	snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
+	snprintf(id, sizeof id, "%llu", (unsigned long long)r->id);
 	jw_key(w, "id");
 	jw_str(w, id);
 	jw_key(w, "owner");
-	jw_bytes(w, sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	jw_str(w, r->owner);
 	jw_key(w, "command");
-	jw_raw(w, (const char *)sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+	jw_raw(w, r->command, strlen(r->command));
 	jw_key(w, "state");
-	jw_str(w, job_state_name(state));
+	jw_str(w, job_state_name(r->state));
 	jw_key(w, "exit_code");
-	put_opt_int(w, st, 4);
+	put_opt(w, (uint64_t)r->exit_code, r->has_exit);
 	jw_key(w, "signal");
-	if (sqlite3_column_type(st, 5) == SQLITE_NULL) {
-		jw_null(w);
-	} else {
-		format_signal(sqlite3_column_int(st, 5), sig);
+	if (r->signal) {
+		format_signal(r->signal, sig);
 		jw_str(w, sig);
+	} else {
+		jw_null(w);
 	}
 	jw_key(w, "error");
-	if (sqlite3_column_type(st, 6) == SQLITE_NULL)
-		jw_null(w);
+	if (r->error)
+		jw_str(w, r->error);
 	else
-		jw_bytes(w, sqlite3_column_text(st, 6), (size_t)sqlite3_column_bytes(st, 6));
+		jw_null(w);
 	jw_key(w, "pid");
-	put_opt_int(w, st, 7);
+	put_opt(w, (uint64_t)r->pid, r->pid != 0);
 	jw_key(w, "timeout_s");
-	jw_int(w, sqlite3_column_int64(st, 8));
+	jw_int(w, r->timeout_s);
 	jw_key(w, "created_at");
-	put_opt_time(w, st, 9);
+	put_time(w, r->created_ms);
 	jw_key(w, "started_at");
-	put_opt_time(w, st, 10);
+	put_time(w, r->started_ms);
 	jw_key(w, "finished_at");
-	put_opt_time(w, st, 11);
+	put_time(w, r->finished_ms);
 	jw_key(w, "output_bytes");
-	jw_int(w, sqlite3_column_int64(st, 12));
+	jw_int(w, (long long)r->output_bytes);
 	jw_key(w, "output_truncated");
-	jw_bool(w, sqlite3_column_int(st, 13) != 0);
+	jw_bool(w, r->output_truncated);
 	jw_key(w, "limits");
 	jw_obj(w);
-	static const char *const limit_keys[] = {"memory_bytes", "cpu_percent", "pids",
-						 "io_bytes_per_s"};
 	for (int i = 0; i < 4; i++) {
 		jw_key(w, limit_keys[i]);
-		put_opt_int(w, st, 14 + i);
+		put_opt(w, limits[i], limits[i] != 0);
 	}
 	jw_obj_end(w);
 	jw_key(w, "containment");
-	jw_str(w, cg_mode_name(sqlite3_column_int(st, 18)));
+	jw_str(w, cg_mode_name(r->containment));
 	jw_key(w, "usage");
-	if (sqlite3_column_type(st, 19) == SQLITE_NULL) {
-		jw_null(w);
-	} else {
+	if (r->usage.valid) {
 		jw_obj(w);
 		jw_key(w, "cpu_ms");
-		jw_int(w, sqlite3_column_int64(st, 19));
+		jw_int(w, (long long)r->usage.cpu_ms);
 		jw_key(w, "max_memory_bytes");
-		put_opt_int(w, st, 20);
+		put_opt(w, r->usage.max_memory_bytes, r->usage.memory_known);
 		jw_obj_end(w);
-	}
-	if (with_output && !JOB_STATE_ACTIVE(state)) {
-		sqlite3_stmt *o = s->get_output;
-		sqlite3_bind_int64(o, 1, sqlite3_column_int64(st, 0));
-		jw_key(w, "output");
-		if (sqlite3_step(o) == SQLITE_ROW)
-			jw_bytes(w, sqlite3_column_blob(o, 0), (size_t)sqlite3_column_bytes(o, 0));
-		else
-			jw_str(w, "");
-		sqlite3_reset(o);
+	} else {
+		jw_null(w);
 	}
 	jw_obj_end(w);
-}
-
-static bool row_visible(sqlite3_stmt *st, const struct viewer *v)
-{
-	return v->admin || strcmp((const char *)sqlite3_column_text(st, 1), v->user) == 0;
 }
 
 int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with_output,
 		 struct buf *out)
 {
 	sqlite3_stmt *st = s->get;
-	struct jw w;
 	int found = 0;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && row_visible(st, v)) {
-		jw_init(&w, out);
-		render_row(s, st, with_output, &w);
+	if (rc == SQLITE_ROW &&
+	    (v->admin || strcmp((const char *)sqlite3_column_text(st, 0), v->user) == 0)) {
+		const char *json = (const char *)sqlite3_column_text(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
 		found = 1;
+		if (!with_output || sqlite3_column_int(st, 1)) {
+			buf_append(out, json, len);
+		} else {
+			/* The stored object, with "output" before its closing brace. */
+			sqlite3_stmt *o = s->get_output;
+			buf_append(out, json, len - 1);
+			buf_puts(out, ",\"output\":");
+			sqlite3_bind_int64(o, 1, (sqlite3_int64)id);
+			if (sqlite3_step(o) == SQLITE_ROW)
+				json_quote(out, sqlite3_column_blob(o, 0),
+					   (size_t)sqlite3_column_bytes(o, 0));
+			else
+				buf_puts(out, "\"\"");
+			sqlite3_reset(o);
+			buf_putc(out, '}');
+		}
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -387,7 +390,7 @@ int store_render_list(struct store *s, enum store_list which, const struct viewe
 	jw_key(&w, which == STORE_ACTIVE ? "jobs" : "logs");
 	jw_arr(&w);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		render_row(s, st, false, &w);
+		jw_raw(&w, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	sqlite3_reset(st);

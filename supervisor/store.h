@@ -2,8 +2,8 @@
  * store: the jobs table and the kept output of finished jobs, in an in-memory SQLite database
  * that only jobsupd's loop touches. Every statement is prepared once at open and reused.
  *
- * A job's record is written when the job is made and again on each change of state; readers
- * render JSON straight from the rows, so what a client sees is what the table holds. While a
+ * A job's record is written when the job is made and again on each change; the job object the
+ * API shows is rendered then and kept in the row, so a read only concatenates rows. While a
  * job runs its output lives in its ring (ring.h); when it ends, the kept bytes move here.
  */
 #ifndef STORE_H
@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <sqlite3.h>
 
@@ -68,20 +69,20 @@ enum store_list {
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *update, *stats, *put_output, *get_output, *get, *owner;
+	sqlite3_stmt *insert, *update, *put_output, *get_output, *get, *owner;
 	sqlite3_stmt *list[2][2]; /* [enum store_list][admin] */
 	sqlite3_stmt *oldest_finished, *delete_job, *delete_output;
+	struct buf json; /* where records are rendered */
 };
 
 int store_open(struct store *s);
 void store_close(struct store *s);
 
+/* Write a new record, or a changed one (all of it: rendering is cheap, reading is often). */
 int store_insert(struct store *s, const struct job_record *r);
 int store_update(struct store *s, const struct job_record *r);
-/* Only the output counters and usage of a running job. */
-int store_update_stats(struct store *s, uint64_t id, uint64_t bytes, bool truncated,
-		       const struct cg_usage *usage);
-int store_put_output(struct store *s, uint64_t id, const void *data, size_t len);
+/* Keep a finished job's output, given in parts (the two halves of a wrapped ring). */
+int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts);
 /* Append a finished job's kept output to out. */
 int store_get_output(struct store *s, uint64_t id, struct buf *out);
 /* Remove the finished job that finished first, with its output. */

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# The benchmark: the real stack with its default configuration, and in the same run the ceilings
+# it is measured against (the same nginx and TLS answering by itself, or in front of a minimal
+# libfcgi responder; posix_spawn; task-spooler; a plain pipe; curl). Each figure is the median
+# of ROUNDS rounds. Prints one table and writes it to BUILD/bench.txt.
+#
+#   bench/run.sh BUILD          ROUNDS=5, MANY=100000 (jobs for the memory figure) to change
+set -u
+cd "$(dirname "$0")/.." || exit 2
+repo=$(pwd)
+build=$(cd "${1:?usage: bench/run.sh BUILD}" && pwd)
+rounds=${ROUNDS:-5}
+many=${MANY:-100000}
+out=$build/bench.txt
+load=$build/bench/load
+
+T=$(mktemp -d /tmp/jobworker-bench.XXXXXX)
+chmod 755 "$T"
+mkdir -p "$T/run"
+read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+port=$((10000 + RANDOM % (low - 10000)))
+url=https://localhost:$port
+export JOBCTL_URL=$url JOBCTL_CERT=$repo/certs/user1.crt JOBCTL_KEY=$repo/certs/user1.key
+export JOBCTL_CACERT=$repo/certs/ca.crt
+
+pids=()
+cleanup() {
+	[ -n "${TS_SOCKET:-}" ] && tsp -K >/dev/null 2>&1
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+"$build/bench/fcgi_ceiling" "$T/run/ceiling.sock" 8 &
+pids+=($!)
+NGINX_EXTRA=$repo/bench/ceilings.conf NGINX_HTTP_EXTRA=$repo/bench/ceilings-http.conf nginx/stack.sh -d "$T" -p "$port" -b "$build" \
+	>"$T/stack.log" 2>&1 3>&- &
+pids+=($!)
+for ((i = 0; i < 400; i++)); do
+	grep -q 'stack: ready' "$T/stack.log" && break
+	sleep 0.025
+done
+grep -q 'stack: ready' "$T/stack.log" || { cat "$T/stack.log"; exit 1; }
+sup=$(cat "$T/run/jobsupd.pid")
+running=$(sed -n 's/.*max-running \([0-9]*\).*/\1/p' "$T/stack.log" | head -1)
+jobctl=$build/jobctl
+
+say() { printf '%s\n' "$*" >&2; }
+# key KEY LINE: the value of KEY=... in a line of load's output.
+key() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
+# median: of the numbers on stdin.
+median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# measure NAME CMD...: run CMD for every round; then `med NAME KEY` is the median of KEY.
+declare -A results
+measure() {
+	local name=$1 r
+	shift
+	results[$name]=
+	for ((r = 0; r < rounds; r++)); do results[$name]+="$("$@")"$'\n'; done
+}
+med() {
+	local line
+	while read -r line; do [ -n "$line" ] && key "$2" "$line"; done <<<"${results[$1]}" | median
+}
+now() { date +%s.%N; }
+
+rows=()
+# row FIGURE VALUE CEILING RATIO TARGET MET
+row() { rows+=("$(printf '%-44s %14s %14s %8s %12s %4s' "$@")"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+meets() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN {ok = dir == ">=" ? v >= t : v <= t; print (ok ? "yes" : "NO")}'; }
+
+# --- reads ---
+say "reads: GET /jobs/{id}, GET /jobs with 50 jobs, and the ceilings"
+id=$("$jobctl" start true)
+"$jobctl" wait "$id" >/dev/null
+read_job() { "$load" rate "$url" --threads 4 --seconds 2 --path "/jobs/$id"; }
+read_fcgi() { "$load" rate "$url" --threads 4 --seconds 2 --path /ceiling/fcgi; }
+read_nginx() { "$load" rate "$url" --threads 4 --seconds 2 --path /ceiling/return; }
+measure job read_job
+measure fcgi read_fcgi
+measure nginx read_nginx
+job_rps=$(med job rps) job_p50=$(med job p50_us) job_p99=$(med job p99_us)
+fcgi_rps=$(med fcgi rps) fcgi_p50=$(med fcgi p50_us) fcgi_p99=$(med fcgi p99_us)
+nginx_rps=$(med nginx rps)
+"$load" submit "$url" --count 50 --post '{"command":["sleep","3600"]}' >/dev/null
+# The ceiling answers as many bytes as the list is: the same transport work on both sides.
+list_bytes=$(curl -sS --cacert "$JOBCTL_CACERT" --cert "$JOBCTL_CERT" --key "$JOBCTL_KEY" \
+	"$url/jobs" | wc -c)
+read_list() { "$load" rate "$url" --threads 4 --seconds 2 --path /jobs; }
+read_list_fcgi() { "$load" rate "$url" --threads 4 --seconds 2 --path "/ceiling/fcgi?bytes=$list_bytes"; }
+measure list read_list
+measure list_fcgi read_list_fcgi
+list_rps=$(med list rps) list_p50=$(med list p50_us) list_p99=$(med list p99_us)
+lfcgi_rps=$(med list_fcgi rps) lfcgi_p50=$(med list_fcgi p50_us) lfcgi_p99=$(med list_fcgi p99_us)
+"$jobctl" stop --all >/dev/null
+r=$(ratio "$job_rps" "$fcgi_rps")
+row "GET /jobs/{id}, req/s (4 clients)" "$job_rps" "$fcgi_rps" "$r" ">= 0.8" "$(meets "$r" 0.8 '>=')"
+row "  p50 / p99, us" "$job_p50 / $job_p99" "$fcgi_p50 / $fcgi_p99" "" "" ""
+r=$(ratio "$list_rps" "$lfcgi_rps")
+row "GET /jobs with 50 jobs ($list_bytes B), req/s" "$list_rps" "$lfcgi_rps" "$r" ">= 0.8" "$(meets "$r" 0.8 '>=')"
+row "  p50 / p99, us" "$list_p50 / $list_p99" "$lfcgi_p50 / $lfcgi_p99" "" "" ""
+row "nginx alone (return 200), req/s" "$nginx_rps" "" "" "" ""
+
+# --- starts ---
+say "starts: 1000 jobs of true from 4 clients; posix_spawn; task-spooler"
+measure starts "$load" jobs "$url" --threads 4 --count 1000
+measure spawn "$build/bench/spawn_ceiling" 1000 4
+start_rate=$(med starts jobs_per_s)
+spawn_rate=$(med spawn jobs_per_s)
+export TS_SOCKET=$T/tsp.sock TS_MAXFINISHED=2000 TS_SAVELIST=
+tsp_run() {
+	tsp -K >/dev/null 2>&1
+	tsp -S "$running" >/dev/null 2>&1
+	local t0=$(now) j
+	for ((j = 0; j < 1000; j++)); do tsp true >/dev/null; done
+	tsp -w >/dev/null 2>&1
+	while tsp | grep -qE ' (running|queued) '; do tsp -w >/dev/null 2>&1 || sleep 0.01; done
+	awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "jobs_per_s=%.0f\n", 1000 / (b - a)}'
+}
+measure tsp tsp_run
+tsp_rate=$(med tsp jobs_per_s)
+containment=$(sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$T/stack.log" | head -1)
+r=$(ratio "$start_rate" "$spawn_rate")
+row "jobs of true started+finished /s ($containment)" "$start_rate" "$spawn_rate" "$r" ">= 0.5" "$(meets "$r" 0.5 '>=')"
+r=$(ratio "$start_rate" "$tsp_rate")
+row "  vs task-spooler (tsp -S $running)" "$start_rate" "$tsp_rate" "$r" ">= 1.5" "$(meets "$r" 1.5 '>=')"
+# The same from a second stack without cgroups: what a cgroup per job costs.
+if [ "$containment" != process-group ]; then
+	T2=$T/nocg
+	mkdir -p "$T2"
+	port2=$((port + 1))
+	nginx/stack.sh -d "$T2" -p "$port2" -b "$build" -- --cgroup none >"$T2/stack.log" 2>&1 3>&- &
+	pids+=($!)
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'stack: ready' "$T2/stack.log" && break
+		sleep 0.025
+	done
+	measure starts_nocg "$load" jobs "https://localhost:$port2" --threads 4 --count 1000
+	nocg_rate=$(med starts_nocg jobs_per_s)
+	r=$(ratio "$nocg_rate" "$spawn_rate")
+	row "  the same with --cgroup none" "$nocg_rate" "$spawn_rate" "$r" ">= 0.5" "$(meets "$r" 0.5 '>=')"
+	kill -TERM "${pids[-1]}"
+	wait "${pids[-1]}"
+fi
+
+# --- output ---
+say "output: a job writing 1 GiB, and the same into a pipe"
+out_run() {
+	local id started finished
+	id=$("$jobctl" start -- head -c 1G /dev/zero)
+	"$jobctl" --json wait "$id" >"$T/out.json"
+	jq -r '[.started_at, .finished_at] | map(.[0:19] + "Z" | fromdate) as $s |
+		map(capture("\\.(?<ms>[0-9]+)Z").ms | tonumber) as $m |
+		"seconds=\(($s[1] - $s[0]) + ($m[1] - $m[0]) / 1000)"' "$T/out.json"
+}
+pipe_run() {
+	local t0=$(now)
+	sh -c 'head -c 1G /dev/zero | cat >/dev/null'
+	awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "seconds=%.3f\n", b - a}'
+}
+measure out out_run
+measure pipe pipe_run
+out_s=$(med out seconds)
+pipe_s=$(med pipe seconds)
+r=$(ratio "$pipe_s" "$out_s")
+row "1 GiB of output, seconds" "$out_s" "$pipe_s" "$r" ">= 0.8" "$(meets "$r" 0.8 '>=')"
+
+# --- latencies ---
+say "latency: following, and starting"
+follow_run() {
+	local id
+	id=$("$jobctl" start -- sh -c 'i=0; while [ $i -lt 200 ]; do date +%s.%N; sleep 0.01; i=$((i + 1)); done')
+	"$load" follow "$url" --path "/jobs/$id/output?follow=1"
+}
+measure follow follow_run
+f50=$(med follow p50_us)
+f99=$(med follow p99_us)
+row "follow latency p50 / p99, us" "$f50 / $f99" "" "" "p99 <= 5000" "$(meets "$f99" 5000 '<=')"
+measure startlat "$load" startlat "$url" --count 100
+s50=$(med startlat p50_us)
+s99=$(med startlat p99_us)
+row "start latency p50 / p99, us" "$s50 / $s99" "" "" "p99 <= 5000" "$(meets "$s99" 5000 '<=')"
+
+# --- memory ---
+say "memory: every cap full, then $many short jobs"
+rss() { awk -v k="$1:" '$1 == k {print $2 * 1024}' "/proc/$sup/status"; }
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
+# The log full of jobs with full output, every slot running, the queue full.
+"$load" jobs "$url" --count 50 --post '{"command":["head","-c","2M","/dev/urandom"]}' >/dev/null
+"$load" submit "$url" --count "$running" --post '{"command":["sleep","3600"]}' >/dev/null
+"$load" submit "$url" --count 1000 --threads 4 >/dev/null
+full=$(rss VmRSS)
+"$jobctl" stop --all >/dev/null
+row "jobsupd RSS, every cap full, MiB" "$(mib "$full")" "" "" "<= 64" "$(meets "$(mib "$full")" 64 '<=')"
+"$load" jobs "$url" --threads 4 --count 1000 >/dev/null
+after_1k=$(rss VmRSS)
+"$load" jobs "$url" --threads 4 --count $((many - 1000)) >/dev/null
+after_many=$(rss VmRSS)
+r=$(ratio "$after_many" "$after_1k")
+row "jobsupd RSS after 1k / ${many} jobs, MiB" "$(mib "$after_1k") / $(mib "$after_many")" "" "$r" "flat" "$(meets "$r" 1.1 '<=')"
+
+# --- jobctl ---
+say "jobctl list against one curl call"
+jobctl_run() {
+	local t0=$(now) i
+	for ((i = 0; i < 20; i++)); do "$jobctl" list >/dev/null; done
+	awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "ms=%.2f\n", (b - a) * 50}'
+}
+curl_run() {
+	local t0=$(now) i
+	for ((i = 0; i < 20; i++)); do
+		curl -sS -o /dev/null --cacert "$JOBCTL_CACERT" --cert "$JOBCTL_CERT" \
+			--key "$JOBCTL_KEY" "$url/jobs"
+	done
+	awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "ms=%.2f\n", (b - a) * 50}'
+}
+measure jobctl jobctl_run
+measure curl curl_run
+jc=$(med jobctl ms)
+cu=$(med curl ms)
+r=$(ratio "$jc" "$cu")
+row "one jobctl list vs one curl, ms" "$jc" "$cu" "$r" "<= 1.1" "$(meets "$r" 1.1 '<=')"
+
+{
+	printf 'job worker benchmark, %s, %s CPUs, max-running %s, median of %s rounds\n' \
+		"$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$running" "$rounds"
+	printf '%-44s %14s %14s %8s %12s %4s\n' figure value ceiling ratio target met
+	printf '%s\n' "${rows[@]}"
+} | tee "$out"
