@@ -192,8 +192,10 @@ mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 "$load" submit "$url" --count "$running" --post '{"command":["sleep","3600"]}' >/dev/null
 "$load" submit "$url" --count 1000 --threads 4 >/dev/null
 full=$(rss VmRSS)
+peak=$(rss VmHWM)
 "$jobctl" stop --all >/dev/null
 row "jobsupd RSS, every cap full, MiB" "$(mib "$full")" "" "" "<= 64" "$(meets "$(mib "$full")" 64 '<=')"
+row "  its peak (VmHWM) so far, MiB" "$(mib "$peak")" "" "" "<= 64" "$(meets "$(mib "$peak")" 64 '<=')"
 "$load" jobs "$url" --threads 4 --count 1000 >/dev/null
 after_1k=$(rss VmRSS)
 "$load" jobs "$url" --threads 4 --count $((many - 1000)) >/dev/null

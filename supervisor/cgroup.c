@@ -392,10 +392,14 @@ int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
 	}
 	if (set_limits(cg, id, lim, errmsg, cap) < 0)
 		goto fail;
+	/* v1: the child enters through "tasks", moving just itself (it has one thread): unlike
+	 * cgroup.procs, that takes no lock of the whole thread group, whose write side may wait
+	 * for an RCU grace period (milliseconds) when the system was idle. */
+	const char *entry_file = cg->mode == CONTAIN_CGROUP_V1 ? "tasks" : "cgroup.procs";
 	for (int h = 0; h < cg->nhier; h++) {
 		if (!(cg->hier[h].ctrls & need))
 			continue;
-		job_path(cg, h, id, "cgroup.procs", path, sizeof path);
+		job_path(cg, h, id, entry_file, path, sizeof path);
 		int fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0) {
 			snprintf(errmsg, cap, "cannot open %s: %s", path, strerror(errno));

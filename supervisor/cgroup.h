@@ -90,7 +90,7 @@ bool cg_can_limit_pids(const struct cgroups *cg);
 bool cg_can_limit_io(const struct cgroups *cg);
 
 /* How a child enters its job's cgroup, before it execs: it writes "0" to each of the open
- * cgroup.procs files. (clone3 with CLONE_INTO_CGROUP would spare the migration on v2, but it
+ * files (tasks on v1, cgroup.procs on v2). (clone3 with CLONE_INTO_CGROUP would spare the migration on v2, but it
  * cannot share memory safely from C, and copying jobsupd's measured slower than migrating.)
  * Without cgroups, an address-space limit (0: none). */
 struct cg_entry {

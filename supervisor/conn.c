@@ -14,6 +14,8 @@
 #define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 #define READ_CHUNK (64 * 1024)
+/* A buffer grown past this (a large reply, a large request) is given back once empty. */
+#define KEEP_BUFFER (256 * 1024)
 
 static void conn_free(struct deferred *d)
 {
@@ -101,8 +103,42 @@ int conn_flush(struct conn *c)
 		conn_close(c);
 		return -1;
 	}
+	if (buf_used(&c->out) == 0 && c->out.cap > KEEP_BUFFER)
+		buf_free(&c->out);
 	update_interest(c);
 	return 0;
+}
+
+struct buf *conn_reply_open(struct conn *c)
+{
+	uint8_t hdr[PROTO_HDR_LEN] = {0};
+	c->reply_at = buf_used(&c->out);
+	buf_append(&c->out, hdr, sizeof hdr);
+	return &c->out;
+}
+
+void conn_reply_cancel(struct conn *c)
+{
+	c->out.len = c->out.off + c->reply_at;
+	c->out.failed = false;
+}
+
+void conn_reply_close(struct conn *c, int status)
+{
+	struct apierr e;
+	size_t len = buf_used(&c->out) - c->reply_at - PROTO_HDR_LEN;
+	if (!buf_ok(&c->out) || len > PROTO_MAX_REPLY) {
+		conn_reply_cancel(c);
+		apierr_set(&e, 500, "internal",
+			   len > PROTO_MAX_REPLY ? "the answer is over the size the protocol carries"
+						 : "jobsupd is out of memory");
+		conn_reply_error(c, &e);
+		return;
+	}
+	proto_hdr_put((uint8_t *)buf_head(&c->out) + c->reply_at, PROTO_REPLY, (uint16_t)status,
+		      (uint32_t)len);
+	c->pending = PEND_NONE;
+	conn_flush(c);
 }
 
 void conn_reply(struct conn *c, int status, const struct buf *body)
@@ -249,6 +285,8 @@ static void process_input(struct conn *c)
 		service_request(c, h.type, payload, h.len);
 		/* service_request may have closed c; `in` lives until the deferred free. */
 		buf_consume(&c->in, PROTO_HDR_LEN + h.len);
+		if (buf_used(&c->in) == 0 && c->in.cap > KEEP_BUFFER)
+			buf_free(&c->in);
 	}
 }
 

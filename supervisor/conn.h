@@ -64,7 +64,8 @@ struct conn {
 	uint64_t pos;      /* FOLLOW: next byte to send */
 	bool job_ended;    /* FOLLOW: no more bytes will come */
 
-	bool closing; /* close once `out` is written */
+	size_t reply_at; /* where the reply being built starts, from the head of `out` */
+	bool closing;    /* close once `out` is written */
 	LIST_ENTRY(conn) link;
 	struct deferred gone;
 };
@@ -77,6 +78,11 @@ void conn_cancel_pending(struct conn *c);
 
 /* Queue a reply frame (or an error reply) and start writing it. */
 void conn_reply(struct conn *c, int status, const struct buf *body);
+/* Build a reply in place, in the connection's queue (no copy of a large body): open returns
+ * the buffer to append the body to; close sends it with its status, cancel forgets it. */
+struct buf *conn_reply_open(struct conn *c);
+void conn_reply_close(struct conn *c, int status);
+void conn_reply_cancel(struct conn *c);
 void conn_reply_error(struct conn *c, const struct apierr *e);
 /* Queue the frames of a finished output stream: DATA chunks of bytes, then END. */
 void conn_send_output(struct conn *c, const char *p, size_t n);

@@ -142,12 +142,34 @@ size_t utf8_seq_len(const unsigned char *p, size_t n)
 	return len;
 }
 
+/* How long n bytes are once quoted: the same rules as json_quote, counted first so that a
+ * large output is quoted into one allocation of the right size. */
+static size_t quoted_len(const unsigned char *s, size_t n)
+{
+	size_t out = 2;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c >= 0x80 ? utf8_seq_len(s + i, n - i) : 0;
+		if (len > 0) {
+			out += len;
+			i += len;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f)
+			out += c == '"' || c == '\\' ? 2 : 1;
+		else
+			out += c == '\n' || c == '\t' || c == '\r' ? 2 : 6;
+		i++;
+	}
+	return out;
+}
+
 void json_quote(struct buf *b, const void *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
-	/* Worst case is six bytes out for each byte in; reserve once for the common case. */
-	buf_reserve(b, n + n / 8 + 2);
+	/* Short strings are sized roughly; long ones (output) exactly. */
+	buf_reserve(b, n < 4096 ? n + n / 8 + 2 : quoted_len(s, n));
 	buf_putc(b, '"');
 	size_t run = 0; /* start of bytes to copy as they are */
 	size_t i = 0;

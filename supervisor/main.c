@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,9 @@ int main(int argc, char **argv)
 	int status = 1;
 
 	log_init("jobsupd");
+	/* A fixed threshold: big buffers (output rings, large replies) are mapped and given back
+	 * when freed, instead of growing the heap for good once one was freed. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	parse_flags(argc, argv, &cfg);
 	if (sup_init(s, &cfg) < 0 || sup_listen(s) < 0)
 		goto out;

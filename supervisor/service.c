@@ -30,17 +30,19 @@ static void reply_not_found(struct conn *c)
 static void reply_job(struct conn *c, uint64_t id, int status, bool with_output)
 {
 	struct sup *s = c->sup;
-	struct buf body = BUF_INIT;
 
 	job_sync_stats(s);
-	int rc = id ? store_render(&s->store, id, &c->viewer, with_output, &body) : 0;
-	if (rc == 1)
-		conn_reply(c, status, &body);
-	else if (rc == 0)
+	struct buf *out = conn_reply_open(c);
+	int rc = id ? store_render(&s->store, id, &c->viewer, with_output, out) : 0;
+	if (rc == 1) {
+		conn_reply_close(c, status);
+		return;
+	}
+	conn_reply_cancel(c);
+	if (rc == 0)
 		reply_not_found(c);
 	else
 		reply_internal(c);
-	buf_free(&body);
 }
 
 /* The active job the request names, if the caller may see it. */
@@ -131,13 +133,14 @@ static void do_get(struct conn *c, const struct proto_req *req)
 
 static void do_list(struct conn *c, enum store_list which)
 {
-	struct buf body = BUF_INIT;
 	job_sync_stats(c->sup);
-	if (store_render_list(&c->sup->store, which, &c->viewer, &body) == 0)
-		conn_reply(c, 200, &body);
-	else
-		reply_internal(c);
-	buf_free(&body);
+	struct buf *out = conn_reply_open(c);
+	if (store_render_list(&c->sup->store, which, &c->viewer, out) == 0) {
+		conn_reply_close(c, 200);
+		return;
+	}
+	conn_reply_cancel(c);
+	reply_internal(c);
 }
 
 static void do_output(struct conn *c, const struct proto_req *req)

@@ -44,7 +44,10 @@ int store_open(struct store *s)
 	if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		goto fail;
-	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	/* No rollback journal: the database lives and dies with the process, and a journal would
+	 * copy every page a statement changes (a whole job's output, when it is evicted). */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode = OFF", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	static const char *const list_sql[2][2] = {
 		[STORE_ACTIVE] = {"SELECT json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
