@@ -11,6 +11,7 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   the end-to-end tests with jobsupd under valgrind
 #   make bench      the benchmark: figures against ceilings measured in the same run
+#   make install    PREFIX=/usr/local DESTDIR=... SYSCONFDIR=/etc; make uninstall
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -55,7 +56,7 @@ SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c
 API_MAIN := fcgi/main.c
-CLI := cli/api.c cli/show.c cli/jobview.c
+CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -71,7 +72,10 @@ $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
 
 # jobctl finds the checkout's certificates wherever it is run from.
-$(BUILD)/obj/cli/main.o: ALL_CPPFLAGS += -DJOBCTL_CERTDIR='"$(CURDIR)/certs"'
+VERSION := 0.1.0
+$(BUILD)/obj/cli/main.o: ALL_CPPFLAGS += -DJOBCTL_CERTDIR='"$(CERTDIR_DEFAULT)"' \
+	-DJOBWORKER_VERSION='"$(VERSION)"'
+CERTDIR_DEFAULT ?= $(CURDIR)/certs
 
 $(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
@@ -97,7 +101,8 @@ test: deps unit
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
 # to test. Only what is missing is installed (as root, or through sudo).
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
-	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin
+	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin \
+	mandoc python3-yaml
 .PHONY: deps
 deps:
 	@missing=; \
@@ -150,6 +155,62 @@ fuzz:
 			{ tail -40 build/fuzz/$$t.log; exit 1; }; \
 		grep -E 'number_of_executed_units|peak_rss' build/fuzz/$$t.log; \
 	done
+
+# Installing: programs, man pages, systemd units, the nginx site template, bash completion.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
+DATADIR = $(PREFIX)/share
+MANDIR = $(DATADIR)/man
+UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+COMPLETIONDIR = $(DATADIR)/bash-completion/completions
+FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e 's|@DATADIR@|$(DATADIR)|g'
+INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
+	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
+	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
+	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
+	$(DATADIR)/jobworker/jobapi_params $(SYSCONFDIR)/jobworker/jobworker.env
+
+# The installed jobctl looks for the user's certificate in their config directory and for
+# the CA in $(SYSCONFDIR)/jobworker/certs, not in this checkout.
+$(BUILD)/install/main.o: cli/main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(call pc_cflags,$(PKGS)) $(ALL_CFLAGS) -DJOBWORKER_VERSION='"$(VERSION)"' \
+		-DJOBCTL_CERTDIR='"$(SYSCONFDIR)/jobworker/certs"' -c -o $@ $<
+$(BUILD)/install/config.o: cli/config.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(call pc_cflags,$(PKGS)) $(ALL_CFLAGS) -DJOBCTL_INSTALLED -c -o $@ $<
+$(BUILD)/install/jobctl: $(BUILD)/install/main.o $(BUILD)/install/config.o \
+		$(call obj,$(filter-out cli/config.c,$(CLI)) $(COMMON))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
+
+.PHONY: install uninstall
+install: all $(BUILD)/install/jobctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker \
+		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
+	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
+	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/man/jobsupd.8 docs/man/jobapi.8 $(DESTDIR)$(MANDIR)/man8/
+	$(FILL) supervisor/jobsupd.service.in >$(DESTDIR)$(UNITDIR)/jobsupd.service
+	$(FILL) fcgi/jobapi.service.in >$(DESTDIR)$(UNITDIR)/jobapi.service
+	install -m 0644 supervisor/jobworker.sysusers $(DESTDIR)$(SYSUSERSDIR)/jobworker.conf
+	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
+	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
+	install -m 0644 nginx/jobapi_params $(DESTDIR)$(DATADIR)/jobworker/
+	@# The settings are the administrator's: an existing file is left as it is.
+	[ -e $(DESTDIR)$(SYSCONFDIR)/jobworker/jobworker.env ] || \
+		$(FILL) supervisor/jobworker.env.in >$(DESTDIR)$(SYSCONFDIR)/jobworker/jobworker.env
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(SYSCONFDIR)/jobworker/certs \
+		$(DESTDIR)$(SYSCONFDIR)/jobworker 2>/dev/null
 
 # The benchmark (not part of the tests): the real stack against ceilings measured in the same run.
 BENCH_BINS := $(BUILD)/bench/load $(BUILD)/bench/fcgi_ceiling $(BUILD)/bench/spawn_ceiling

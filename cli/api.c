@@ -95,7 +95,11 @@ int api_call(const struct api_conf *conf, const char *method, const char *path, 
 	    check_file("client key", conf->key, resp) < 0 ||
 	    check_file("CA certificate", conf->cacert, resp) < 0)
 		return -1;
-	if ((size_t)snprintf(url, sizeof url, "%s%s", conf->url, path) >= sizeof url) {
+	/* https://host:port/ and https://host:port are the same server. */
+	size_t base = strlen(conf->url);
+	while (base > 0 && conf->url[base - 1] == '/')
+		base--;
+	if ((size_t)snprintf(url, sizeof url, "%.*s%s", (int)base, conf->url, path) >= sizeof url) {
 		snprintf(resp->failure, sizeof resp->failure, "the URL is too long");
 		return -1;
 	}

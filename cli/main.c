@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "config.h"
 #include "json.h"
 #include "jobview.h"
 #include "proto.h"
@@ -27,12 +28,17 @@
 #ifndef JOBCTL_CERTDIR
 #define JOBCTL_CERTDIR "certs"
 #endif
+#ifndef JOBWORKER_VERSION
+#define JOBWORKER_VERSION "unknown"
+#endif
 
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NO_ANSWER = 3, EXIT_TIMED_OUT = JOBVIEW_TIMED_OUT };
 
 struct ctx {
 	struct api_conf conf;
+	struct settings st;
 	bool json;
+	bool color; /* on a terminal, unless NO_COLOR */
 };
 
 static const char usage_main[] =
@@ -42,13 +48,18 @@ static const char usage_main[] =
 	"\n"
 	"commands:\n"
 	"  start [--timeout S] [limits] [-f] -- CMD [ARG...]   start a job; prints its id\n"
-	"  list                        your running and queued jobs (all jobs, for an admin)\n"
+	"  list [--all] [--state S] [--owner NAME]\n"
+	"                              your running and queued jobs (all jobs, for an admin);\n"
+	"                              --all: finished ones too\n"
 	"  status ID                   one job, with its output once it has ended\n"
 	"  logs                        the job log: active jobs and the most recent finished ones\n"
 	"  logs [-f] ID                a job's output, raw, as it was written (-f: follow it)\n"
 	"  wait [--timeout S] ID       wait for a job to end; exit with its exit status\n"
-	"  stop ID                     stop a job: SIGTERM, then SIGKILL after the grace period\n"
+	"  stop [--signal SIG] ID      stop a job: SIGTERM (or SIG), then SIGKILL after the grace\n"
+	"                              period\n"
 	"  stop --all                  stop all your running and queued jobs\n"
+	"  restart ID                  start a new job with the same command and limits\n"
+	"  config                      the settings in effect, and where each comes from\n"
 	"\n"
 	"options (anywhere before --):\n"
 	"  --url URL        the job worker (JOBCTL_URL; default https://localhost:8443)\n"
@@ -58,6 +69,11 @@ static const char usage_main[] =
 	"                   default certs/ca.crt); default certificates are the checkout's\n"
 	"  --json           print the API's JSON instead of tables\n"
 	"  -h, --help       this help; `jobctl COMMAND --help` for one command\n"
+	"  --version        jobctl's version\n"
+	"\n"
+	"settings: flags, then JOBCTL_* variables, then $XDG_CONFIG_HOME/jobctl/config\n"
+	"(key = value: url, cert, key, cacert), then the defaults; see `jobctl config`.\n"
+	"Tables use colour on a terminal, unless NO_COLOR is set.\n"
 	"\n"
 	"exit status: 0 done, 1 the API refused, 2 usage, 3 cannot connect or TLS failed;\n"
 	"wait and start -f exit with the job's status (128+N for signal N, 124 for a timeout).\n";
@@ -78,11 +94,22 @@ static const struct {
 		  "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
 		  "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
 		  "                not the job.\n"},
-	{"stop", "usage: jobctl stop ID | jobctl stop --all\n"
-		 "Stop a job, or all your running and queued jobs: SIGTERM to its processes, then\n"
-		 "SIGKILL after the server's grace period. Prints each job's final state.\n"},
-	{"list", "usage: jobctl list\n"
-		 "Your running and queued jobs, oldest first (every user's, for an admin).\n"},
+	{"stop", "usage: jobctl stop [--signal SIG] ID | jobctl stop --all\n"
+		 "Stop a job, or all your running and queued jobs: SIGTERM to its processes (or\n"
+		 "SIG: TERM, INT, HUP, QUIT, USR1, USR2, KILL), then SIGKILL after the server's\n"
+		 "grace period. Prints each job's final state.\n"},
+	{"list", "usage: jobctl list [--all] [--state S] [--owner NAME]\n"
+		 "Your running and queued jobs, oldest first (every user's, for an admin).\n"
+		 "  -a, --all       the whole log: finished jobs too, newest first\n"
+		 "  --state S       only jobs in state S (queued, running, succeeded, failed,\n"
+		 "                  stopped, timed_out)\n"
+		 "  --owner NAME    only NAME's jobs (an admin sees everyone's)\n"},
+	{"restart", "usage: jobctl restart ID\n"
+		    "Start a new job with the command, timeout and limits of job ID (which stays\n"
+		    "in the log, unchanged), and print the new id.\n"},
+	{"config", "usage: jobctl config\n"
+		   "Print the settings in effect (url, cert, key, cacert) and where each comes\n"
+		   "from: a flag, a JOBCTL_* variable, the config file, or the default.\n"},
 	{"status", "usage: jobctl status ID\n"
 		   "One job's details; once it has ended, also its output (escaped for the "
 		   "terminal).\n"},
@@ -275,39 +302,28 @@ static int wait_for_end(struct ctx *x, const char *id, long timeout_s, cJSON **o
 
 /* Options */
 
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : fallback;
-}
-
 /* A global option at argv[*i]: 1 taken (and *i moved past its value), 0 not one, -1 error. */
 static int take_global(struct ctx *x, int argc, char **argv, int *i)
 {
-	static const struct {
-		const char *name;
-		size_t offset;
-	} opts[] = {
-		{"--url", offsetof(struct api_conf, url)},
-		{"--cert", offsetof(struct api_conf, cert)},
-		{"--key", offsetof(struct api_conf, key)},
-		{"--cacert", offsetof(struct api_conf, cacert)},
-	};
+	static const char *const flags[SET_COUNT] = {"--url", "--cert", "--key", "--cacert"};
+	const char **fields[SET_COUNT] = {&x->conf.url, &x->conf.cert, &x->conf.key,
+					  &x->conf.cacert};
 	const char *a = argv[*i];
 	if (strcmp(a, "--json") == 0) {
 		x->json = true;
 		return 1;
 	}
-	for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
-		size_t n = strlen(opts[k].name);
-		if (strncmp(a, opts[k].name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+	for (int k = 0; k < SET_COUNT; k++) {
+		size_t n = strlen(flags[k]);
+		if (strncmp(a, flags[k], n) != 0 || (a[n] != '\0' && a[n] != '='))
 			continue;
 		const char *v = a[n] == '=' ? a + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
 		if (!v || !*v) {
-			usage_error(NULL, "%s needs a value", opts[k].name);
+			usage_error(NULL, "%s needs a value", flags[k]);
 			return -1;
 		}
-		*(const char **)((char *)&x->conf + opts[k].offset) = v;
+		settings_flag(&x->st, k, v, flags[k]);
+		*fields[k] = v;
 		return 1;
 	}
 	return 0;
@@ -510,10 +526,13 @@ static int cmd_start(struct ctx *x, int argc, char **argv)
 static int cmd_stop(struct ctx *x, int argc, char **argv)
 {
 	bool all = false;
-	const char *id = NULL;
+	const char *id = NULL, *sig = NULL, *v;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--all") == 0)
 			all = true;
+		else if ((v = option_value("--signal", argc, argv, &i)) ||
+			 (v = option_value("-s", argc, argv, &i)))
+			sig = v;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return print_help("stop");
 		else if (argv[i][0] == '-') {
@@ -532,8 +551,17 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
+	if (sig && all)
+		return usage_error("stop", "--signal stops one job");
+	if (sig && !proto_stop_signal(strncmp(sig, "SIG", 3) == 0 ? sig + 3 : sig))
+		return usage_error("stop", "--signal is TERM, INT, HUP, QUIT, USR1, USR2 or KILL, "
+					   "not \"%s\"",
+				   sig);
 	char path[128];
-	snprintf(path, sizeof path, all ? "/jobs" : "/jobs/%s", all ? "" : id);
+	if (all)
+		snprintf(path, sizeof path, "/jobs");
+	else
+		snprintf(path, sizeof path, "/jobs/%s%s%s", id, sig ? "?signal=" : "", sig ? sig : "");
 	cJSON *res;
 	int rc = call(x, "DELETE", path, NULL, &res, true);
 	if (rc || x->json) {
@@ -553,31 +581,69 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 	return 0;
 }
 
+static const char *const states[] = {"queued", "running", "succeeded", "failed", "stopped",
+				     "timed_out"};
+
+/* list [--all] [--state S] [--owner NAME], and logs without an id (log: the whole log). */
 static int cmd_list(struct ctx *x, int argc, char **argv, bool log)
 {
 	const char *cmd = log ? "logs" : "list";
+	struct table_opts o = {.finished = log, .color = x->color, .now = time(NULL)};
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+		const char *a = argv[i], *v;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return print_help(cmd);
-		if (argv[i][0] != '-')
-			return usage_error(cmd, "unexpected argument for %s: %s", cmd, argv[i]);
-		int rc = other_option(x, cmd, argc, argv, &i);
-		if (rc)
-			return rc;
+		if (a[0] != '-')
+			return usage_error(cmd, "unexpected argument for %s: %s", cmd, a);
+		if (!log && (strcmp(a, "--all") == 0 || strcmp(a, "-a") == 0)) {
+			o.finished = log = true;
+		} else if ((v = option_value("--state", argc, argv, &i))) {
+			size_t k = 0;
+			while (k < sizeof states / sizeof *states && strcmp(v, states[k]) != 0)
+				k++;
+			if (k == sizeof states / sizeof *states)
+				return usage_error(cmd, "--state is one of queued, running, succeeded, "
+							"failed, stopped, timed_out; not \"%s\"",
+						   v);
+			o.state = v;
+		} else if ((v = option_value("--owner", argc, argv, &i))) {
+			if (!*v)
+				return usage_error(cmd, "--owner needs a name");
+			o.owner = v;
+		} else if (other_option(x, cmd, argc, argv, &i)) {
+			return EXIT_USAGE;
+		}
 	}
+	/* A finished state is only in the log. */
+	if (o.state && strcmp(o.state, "queued") != 0 && strcmp(o.state, "running") != 0)
+		log = o.finished = true;
 	cJSON *res;
-	int rc = call(x, "GET", log ? "/jobs/logs" : "/jobs", NULL, &res, true);
-	if (rc || x->json) {
+	int rc = call(x, "GET", log ? "/jobs/logs" : "/jobs", NULL, &res, !o.state && !o.owner);
+	if (rc) {
 		cJSON_Delete(res);
 		return rc;
 	}
-	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, log ? "logs" : "jobs");
-	if (cJSON_GetArraySize(jobs) == 0)
-		printf(log ? "the job log is empty\n" : "no running or queued jobs\n");
-	else
-		show_jobs_table(stdout, jobs, log);
+	cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, log ? "logs" : "jobs");
+	show_filter(jobs, o.state, o.owner);
+	if (x->json && (o.state || o.owner)) {
+		char *text = cJSON_PrintUnformatted(res);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+	} else if (!x->json) {
+		if (cJSON_GetArraySize(jobs) == 0)
+			printf(log ? "no jobs in the log%s\n" : "no running or queued jobs%s\n",
+			       o.state || o.owner ? " match" : "");
+		else
+			show_jobs_table(stdout, jobs, &o);
+	}
 	cJSON_Delete(res);
 	return 0;
+}
+
+static int cmd_ls(struct ctx *x, int argc, char **argv)
+{
+	return cmd_list(x, argc, argv, false);
 }
 
 static int cmd_logs(struct ctx *x, int argc, char **argv)
@@ -680,80 +746,117 @@ static int cmd_wait(struct ctx *x, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_restart(struct ctx *x, int argc, char **argv)
+{
+	const char *id = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help("restart");
+		if (argv[i][0] == '-') {
+			if (other_option(x, "restart", argc, argv, &i))
+				return EXIT_USAGE;
+		} else if (id) {
+			return usage_error("restart", "restart takes one job id");
+		} else {
+			id = argv[i];
+		}
+	}
+	int rc = check_id("restart", id);
+	if (rc)
+		return rc;
+	char path[128];
+	snprintf(path, sizeof path, "/jobs/%s/restart", id);
+	cJSON *job;
+	rc = call(x, "POST", path, "", &job, true);
+	if (rc == 0 && !x->json)
+		printf("%s\n", cJSON_GetStringValue(cJSON_GetObjectItem(job, "id")));
+	cJSON_Delete(job);
+	return rc;
+}
+
+static int cmd_config(struct ctx *x, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return print_help("config");
+		if (argv[i][0] != '-' || other_option(x, "config", argc, argv, &i))
+			return usage_error("config", "config takes no arguments");
+	}
+	settings_print(&x->st, stdout, x->json);
+	return 0;
+}
+
+static int run_command(struct ctx *x, const char *cmd, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct ctx *, int, char **);
+	} commands[] = {
+		{"start", cmd_start},	  {"stop", cmd_stop},	  {"list", cmd_ls},
+		{"ls", cmd_ls},		  {"status", cmd_status}, {"logs", cmd_logs},
+		{"wait", cmd_wait},	  {"restart", cmd_restart}, {"config", cmd_config},
+	};
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(x, argc, argv);
+	if (strcmp(cmd, "help") == 0)
+		return print_help(argc > 0 ? argv[0] : NULL);
+	return usage_error(NULL, "unknown command: %s", cmd);
+}
+
 int main(int argc, char **argv)
 {
-	static char url[1024];
-	struct ctx x = {
-		.conf = {
-			.url = env_or("JOBCTL_URL", "https://localhost:8443"),
-			.cert = env_or("JOBCTL_CERT", JOBCTL_CERTDIR "/user1.crt"),
-			.key = env_or("JOBCTL_KEY", JOBCTL_CERTDIR "/user1.key"),
-			.cacert = env_or("JOBCTL_CACERT", JOBCTL_CERTDIR "/ca.crt"),
-		},
-	};
+	struct ctx x = {0};
 	char **args = calloc((size_t)argc + 1, sizeof *args);
 	int nargs = 0;
 	const char *cmd = NULL;
 
 	if (!args)
 		return EXIT_REFUSED;
+	if (settings_load(&x.st, JOBCTL_CERTDIR) < 0) {
+		settings_free(&x.st);
+		free(args);
+		return EXIT_USAGE;
+	}
+	x.conf = (struct api_conf){x.st.s[SET_URL].value, x.st.s[SET_CERT].value,
+				   x.st.s[SET_KEY].value, x.st.s[SET_CACERT].value};
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+	x.color = isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
+		  !(term && strcmp(term, "dumb") == 0);
+
 	/* Global options before the command are taken here; after it, by the command. */
-	for (int i = 1; i < argc; i++) {
+	int rc = -1;
+	for (int i = 1; i < argc && rc < 0; i++) {
 		if (cmd) {
 			args[nargs++] = argv[i];
 			continue;
 		}
 		int t = take_global(&x, argc, argv, &i);
-		if (t < 0) {
-			free(args);
-			return EXIT_USAGE;
-		}
-		if (t > 0)
+		if (t < 0)
+			rc = EXIT_USAGE;
+		else if (t > 0)
 			continue;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			free(args);
-			return print_help(NULL);
-		}
-		if (argv[i][0] == '-') {
-			free(args);
-			return usage_error(NULL, "unknown option: %s", argv[i]);
-		}
-		cmd = argv[i];
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			rc = print_help(NULL);
+		else if (strcmp(argv[i], "--version") == 0)
+			rc = printf("jobctl %s\n", JOBWORKER_VERSION) < 0;
+		else if (argv[i][0] == '-')
+			rc = usage_error(NULL, "unknown option: %s", argv[i]);
+		else
+			cmd = argv[i];
 	}
-	if (!cmd) {
-		free(args);
+	if (rc < 0 && !cmd) {
 		fputs(usage_main, stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-	/* https://host:port/ and https://host:port are the same server. */
-	snprintf(url, sizeof url, "%s", x.conf.url);
-	for (size_t n = strlen(url); n > 0 && url[n - 1] == '/'; n--)
-		url[n - 1] = '\0';
-	x.conf.url = url;
-
-	int rc;
-	if (api_init() < 0) {
+	if (rc < 0 && api_init() < 0) {
 		errorf("cannot initialise libcurl");
-		free(args);
-		return EXIT_NO_ANSWER;
+		rc = EXIT_NO_ANSWER;
+	} else if (rc < 0) {
+		rc = run_command(&x, cmd, nargs, args);
+		api_fini();
 	}
-	if (strcmp(cmd, "start") == 0)
-		rc = cmd_start(&x, nargs, args);
-	else if (strcmp(cmd, "stop") == 0)
-		rc = cmd_stop(&x, nargs, args);
-	else if (strcmp(cmd, "list") == 0 || strcmp(cmd, "ls") == 0)
-		rc = cmd_list(&x, nargs, args, false);
-	else if (strcmp(cmd, "status") == 0)
-		rc = cmd_status(&x, nargs, args);
-	else if (strcmp(cmd, "logs") == 0)
-		rc = cmd_logs(&x, nargs, args);
-	else if (strcmp(cmd, "wait") == 0)
-		rc = cmd_wait(&x, nargs, args);
-	else if (strcmp(cmd, "help") == 0)
-		rc = print_help(nargs > 0 ? args[0] : NULL);
-	else
-		rc = usage_error(NULL, "unknown command: %s", cmd);
-	api_fini();
+	settings_free(&x.st);
 	free(args);
 	return rc;
 }

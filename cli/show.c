@@ -94,23 +94,75 @@ void show_command(struct buf *out, const cJSON *command)
 	}
 }
 
+/* An RFC 3339 UTC time as seconds and milliseconds; false when it is not one. */
+static bool parse_time(const char *rfc3339, time_t *t, int *ms)
+{
+	struct tm tm = {0};
+	if (!rfc3339 || sscanf(rfc3339, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+			       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, ms) != 7)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*t = timegm(&tm);
+	return true;
+}
+
 /* "10:00:05" for today, "2026-11-28 10:00" otherwise, in local time; "-" for none. */
 static void show_time(char *dst, size_t cap, const char *rfc3339)
 {
-	struct tm tm = {0}, now_tm, local;
+	struct tm now_tm, local;
+	time_t t, now = time(NULL);
 	int ms;
-	if (!rfc3339 || sscanf(rfc3339, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
-			       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+	if (!parse_time(rfc3339, &t, &ms)) {
 		snprintf(dst, cap, "-");
 		return;
 	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm), now = time(NULL);
 	localtime_r(&t, &local);
 	localtime_r(&now, &now_tm);
 	bool today = local.tm_year == now_tm.tm_year && local.tm_yday == now_tm.tm_yday;
 	strftime(dst, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &local);
+}
+
+void show_ago(char *dst, size_t cap, const char *rfc3339, time_t now)
+{
+	time_t t;
+	int ms;
+	if (!parse_time(rfc3339, &t, &ms)) {
+		snprintf(dst, cap, "-");
+		return;
+	}
+	long d = (long)(now - t);
+	if (d < 1)
+		snprintf(dst, cap, "just now");
+	else if (d < 60)
+		snprintf(dst, cap, "%lds ago", d);
+	else if (d < 3600)
+		snprintf(dst, cap, "%ldm ago", d / 60);
+	else if (d < 86400)
+		snprintf(dst, cap, "%ldh ago", d / 3600);
+	else
+		snprintf(dst, cap, "%ldd ago", d / 86400);
+}
+
+void show_duration(char *dst, size_t cap, const char *from, const char *to)
+{
+	time_t a, b;
+	int ma, mb;
+	if (!parse_time(from, &a, &ma) || !parse_time(to, &b, &mb)) {
+		snprintf(dst, cap, "-");
+		return;
+	}
+	long ms = (long)(b - a) * 1000 + (mb - ma);
+	if (ms < 0)
+		ms = 0;
+	if (ms < 10000)
+		snprintf(dst, cap, "%.1fs", (double)ms / 1000);
+	else if (ms < 60000)
+		snprintf(dst, cap, "%lds", ms / 1000);
+	else if (ms < 3600000)
+		snprintf(dst, cap, "%ldm%02lds", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(dst, cap, "%ldh%02ldm", ms / 3600000, ms / 60000 % 60);
 }
 
 /* "0", "SIGKILL", or "-" */
@@ -125,8 +177,6 @@ static void show_exit(char *dst, size_t cap, const cJSON *job)
 }
 
 /* Tables: cells are escaped text; widths count UTF-8 characters, not bytes. */
-
-#define TABLE_COLS 6
 
 static size_t text_width(const char *s)
 {
@@ -164,47 +214,87 @@ static char *cell(const char *s, size_t max)
 	return text;
 }
 
-void show_jobs_table(FILE *f, const cJSON *jobs, bool finished_columns)
+void show_filter(cJSON *jobs, const char *state, const char *owner)
 {
-	const char *head[TABLE_COLS] = {"ID", "STATE", finished_columns ? "EXIT" : "PID", "OWNER",
-					finished_columns ? "FINISHED" : "STARTED", "COMMAND"};
+	cJSON *j = jobs ? jobs->child : NULL;
+	while (j) {
+		cJSON *next = j->next;
+		const char *st = jstr(j, "state"), *ow = jstr(j, "owner");
+		if ((state && (!st || strcmp(st, state) != 0)) ||
+		    (owner && (!ow || strcmp(ow, owner) != 0)))
+			cJSON_Delete(cJSON_DetachItemViaPointer(jobs, j));
+		j = next;
+	}
+}
+
+static const char *state_color(const char *state)
+{
+	static const struct {
+		const char *state, *sgr;
+	} colors[] = {{"queued", "33"},	   {"running", "36"}, {"succeeded", "32"},
+		      {"failed", "31"},	   {"stopped", "35"}, {"timed_out", "31"}};
+	for (size_t i = 0; i < sizeof colors / sizeof *colors; i++)
+		if (state && strcmp(state, colors[i].state) == 0)
+			return colors[i].sgr;
+	return NULL;
+}
+
+enum { COL_ID, COL_STATE, COL_NUM, COL_OWNER, COL_WHEN, COL_TOOK, COL_COMMAND, TABLE_COLS };
+
+void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
+{
+	const char *head[TABLE_COLS] = {"ID",	  "STATE", o->finished ? "EXIT" : "PID", "OWNER",
+					o->finished ? "FINISHED" : "STARTED", o->finished ? "TOOK" : "",
+					"COMMAND"};
 	size_t n = (size_t)cJSON_GetArraySize(jobs), width[TABLE_COLS];
 	char **cells = calloc((n + 1) * TABLE_COLS, sizeof *cells);
+	const char **colors = calloc(n + 1, sizeof *colors);
 	const cJSON *job;
 	size_t row = 1;
 
-	if (!cells)
+	if (!cells || !colors) {
+		free(cells);
+		free(colors);
 		return;
+	}
 	for (int c = 0; c < TABLE_COLS; c++)
 		cells[c] = strdup(head[c]);
 	cJSON_ArrayForEach(job, jobs)
 	{
-		char num[32], when[32];
+		char num[32], when[32], took[32] = "";
 		double pid;
 		struct buf cmd = BUF_INIT;
 		char **r = cells + row * TABLE_COLS;
+		const char *state = jstr(job, "state");
 
-		if (finished_columns)
+		if (o->finished)
 			show_exit(num, sizeof num, job);
 		else if (jnum(job, "pid", &pid))
 			snprintf(num, sizeof num, "%.0f", pid);
 		else
 			snprintf(num, sizeof num, "-");
-		show_time(when, sizeof when,
-			  jstr(job, finished_columns ? "finished_at" : "started_at"));
+		if (o->finished) {
+			show_ago(when, sizeof when, jstr(job, "finished_at"), o->now);
+			show_duration(took, sizeof took, jstr(job, "started_at"),
+				      jstr(job, "finished_at"));
+		} else {
+			show_ago(when, sizeof when, jstr(job, "started_at"), o->now);
+		}
 		show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
 		buf_putc(&cmd, '\0');
-		r[0] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
-		r[1] = cell(jstr(job, "state") ? jstr(job, "state") : "?", 0);
-		r[2] = cell(num, 0);
-		r[3] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
-		r[4] = cell(when, 0);
+		r[COL_ID] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
+		r[COL_STATE] = cell(state ? state : "?", 0);
+		r[COL_NUM] = cell(num, 0);
+		r[COL_OWNER] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
+		r[COL_WHEN] = cell(when, 0);
+		r[COL_TOOK] = cell(took, 0);
 		/* The command is escaped already: take it as it is. */
-		r[5] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
-		if (r[5] && text_width(r[5]) > COMMAND_COLUMN_MAX) {
-			free(r[5]);
-			r[5] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
+		r[COL_COMMAND] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
+		if (r[COL_COMMAND] && text_width(r[COL_COMMAND]) > COMMAND_COLUMN_MAX) {
+			free(r[COL_COMMAND]);
+			r[COL_COMMAND] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
 		}
+		colors[row] = o->color ? state_color(state) : NULL;
 		buf_free(&cmd);
 		row++;
 	}
@@ -219,15 +309,24 @@ void show_jobs_table(FILE *f, const cJSON *jobs, bool finished_columns)
 	for (size_t i = 0; i < row; i++) {
 		for (int c = 0; c < TABLE_COLS; c++) {
 			const char *s = cells[i * TABLE_COLS + c] ? cells[i * TABLE_COLS + c] : "";
-			if (c == TABLE_COLS - 1)
+			if (width[c] == 0)
+				continue; /* a column nothing fills (TOOK in the list) */
+			if (c == TABLE_COLS - 1) {
 				fprintf(f, "%s\n", s);
+				continue;
+			}
+			/* Colour wraps the text, the padding stays outside it. */
+			if (c == COL_STATE && colors[i])
+				fprintf(f, "\033[%sm%s\033[0m", colors[i], s);
 			else
-				fprintf(f, "%s%*s  ", s, (int)(width[c] - text_width(s)), "");
+				fputs(s, f);
+			fprintf(f, "%*s  ", (int)(width[c] - text_width(s)), "");
 		}
 	}
 	for (size_t i = 0; i < row * TABLE_COLS; i++)
 		free(cells[i]);
 	free(cells);
+	free(colors);
 }
 
 static void field(FILE *f, const char *name, const char *value)

@@ -119,26 +119,114 @@ static bool take_long_slot(struct api *api)
 	return false;
 }
 
+static const int counted[API_STATUSES] = {200, 201, 400, 403, 404, 405, 409, 413, 429, 500, 503};
+
+static void count(struct api *api, int status)
+{
+	int i = 0;
+	while (i < API_STATUSES - 1 && counted[i] != status)
+		i++;
+	atomic_fetch_add(&api->requests[i], 1); /* the last counts any other status */
+}
+
+/* GET /metrics: jobsupd's figures, then jobapi's own request counts. */
+static int send_metrics(struct api *api, FCGX_Request *r, const struct supframe *reply)
+{
+	char line[160];
+	FCGX_PutS("Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
+		  "Cache-Control: no-store\r\n\r\n",
+		  r->out);
+	FCGX_PutStr(reply->data, (int)reply->len, r->out);
+	FCGX_PutS("# HELP jobworker_http_requests_total Requests jobapi answered, by status.\n"
+		  "# TYPE jobworker_http_requests_total counter\n",
+		  r->out);
+	for (int i = 0; i < API_STATUSES; i++) {
+		unsigned long n = atomic_load(&api->requests[i]);
+		if (i < API_STATUSES - 1)
+			snprintf(line, sizeof line,
+				 "jobworker_http_requests_total{status=\"%d\"} %lu\n", counted[i], n);
+		else
+			snprintf(line, sizeof line,
+				 "jobworker_http_requests_total{status=\"other\"} %lu\n", n);
+		FCGX_PutS(line, r->out);
+	}
+	return 200;
+}
+
+/* GET /healthz: 200 when jobsupd answers a handshake now (on a kept connection too). */
+static int send_health(FCGX_Request *r, struct supclient *sc)
+{
+	struct apierr err;
+	struct supframe reply;
+	struct proto_req hello = {.type = PROTO_HELLO};
+	if (supc_call(sc, &hello, -1, &reply, &err) < 0 || reply.status != 200) {
+		if (reply.status != 200 && err.status != 503)
+			apierr_set(&err, 503, "unavailable", "the job supervisor did not answer");
+		http_error(r->out, &err, NULL);
+		return err.status;
+	}
+	static const char ok[] = "{\"status\":\"ok\",\"supervisor\":\"reachable\"}";
+	http_json(r->out, 200, ok, sizeof ok - 1, NULL);
+	return 200;
+}
+
+/* Send the request to jobsupd and pass its answer on; the status answered. */
+static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct proto_req *req,
+		 const struct route *rt, bool long_lived)
+{
+	struct supframe reply;
+	struct apierr err;
+	int rc = supc_call(sc, req, long_lived ? r->ipcFd : -1, &reply, &err);
+	if (rc == -2)
+		return 0; /* the client went away */
+	if (rc < 0) {
+		http_error(r->out, &err, NULL);
+		return err.status;
+	}
+	if (rt->op == PROTO_OUTPUT && reply.status == 200) {
+		stream_output(r, sc, rt->follow);
+		return 200;
+	}
+	if (rt->op == PROTO_METRICS && reply.status == 200)
+		return send_metrics(api, r, &reply);
+	char location[PROTO_MAX_ID + 8];
+	if (reply.status == 201)
+		location_of(&reply, location, sizeof location);
+	http_json(r->out, reply.status, reply.data, reply.len,
+		  reply.status == 201 && location[0] ? location : NULL);
+	return reply.status;
+}
+
 void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 {
 	struct identity id;
 	struct route rt;
 	struct apierr err;
-	struct supframe reply;
 	const char *allow = NULL;
 	char *body = NULL;
 	bool long_lived = false;
 	struct proto_req req;
+	int status;
 
 	memset(&req, 0, sizeof req);
-	if (authenticate(r, &id) < 0)
+	if (authenticate(r, &id) < 0) {
+		count(api, 403);
 		return;
+	}
 	const char *path = param(r, "DOCUMENT_URI");
 	if (!*path)
 		path = param(r, "SCRIPT_NAME");
 	if (route_parse(param(r, "REQUEST_METHOD"), path, param(r, "QUERY_STRING"), &rt, &err,
 			&allow) < 0)
 		goto fail;
+	if (rt.op == PROTO_HELLO) {
+		status = send_health(r, sc);
+		goto out;
+	}
+	if (rt.op == PROTO_METRICS && !id.admin) {
+		apierr_set(&err, 403, "forbidden", "metrics are for admins (OU=admins)");
+		goto fail;
+	}
 
 	req.type = rt.op;
 	memcpy(req.user, id.user, sizeof req.user);
@@ -146,6 +234,7 @@ void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 	memcpy(req.id, rt.id, sizeof req.id);
 	req.wait_s = rt.wait_s;
 	req.follow = rt.follow;
+	req.signal = rt.signal;
 
 	if (rt.op == PROTO_START) {
 		size_t len;
@@ -168,25 +257,14 @@ void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 		}
 		long_lived = true;
 	}
-
-	int rc = supc_call(sc, &req, long_lived ? r->ipcFd : -1, &reply, &err);
-	if (rc == -2)
-		goto out; /* the client went away */
-	if (rc < 0)
-		goto fail;
-	if (rt.op == PROTO_OUTPUT && reply.status == 200) {
-		stream_output(r, sc, rt.follow);
-	} else {
-		char location[PROTO_MAX_ID + 8];
-		if (reply.status == 201)
-			location_of(&reply, location, sizeof location);
-		http_json(r->out, reply.status, reply.data, reply.len,
-			  reply.status == 201 && location[0] ? location : NULL);
-	}
+	status = relay(api, r, sc, &req, &rt, long_lived);
 	goto out;
 fail:
 	http_error(r->out, &err, err.status == 405 ? allow : NULL);
+	status = err.status;
 out:
+	if (status)
+		count(api, status);
 	if (long_lived) {
 		/* The extra threads for long requests mostly idle: they give their supervisor
 		 * connection back. */

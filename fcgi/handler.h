@@ -15,10 +15,15 @@
 /* Request bodies larger than this are refused with 413 (nginx refuses them first). */
 #define BODY_MAX (64 * 1024)
 
+/* Requests answered, by status, for /metrics: 200, 201, 400, 403, 404, 405, 409, 413, 429,
+ * 500, 503, and any other. */
+#define API_STATUSES 12
+
 struct api {
 	const char *supervisor_path;
 	long max_long;        /* follows and waits at once (--max-followers) */
 	atomic_long nlong;
+	atomic_ulong requests[API_STATUSES];
 };
 
 void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc);

@@ -5,20 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum resource { RES_JOBS, RES_LOGS, RES_JOB, RES_OUTPUT };
+enum resource { RES_JOBS, RES_LOGS, RES_JOB, RES_OUTPUT, RES_RESTART, RES_HEALTH, RES_METRICS };
 
 static const char *const allow_of[] = {
 	[RES_JOBS] = "GET, POST, DELETE",
 	[RES_LOGS] = "GET",
 	[RES_JOB] = "GET, DELETE",
 	[RES_OUTPUT] = "GET",
+	[RES_RESTART] = "POST",
+	[RES_HEALTH] = "GET",
+	[RES_METRICS] = "GET",
 };
 
 static int not_found(struct apierr *err, const char *path)
 {
 	apierr_set(err, 404, "not_found",
-		   "no such path: %.100s (the API has /jobs, /jobs/logs, /jobs/{id} and "
-		   "/jobs/{id}/output)",
+		   "no such path: %.100s (the API has /jobs, /jobs/logs, /jobs/{id}, "
+		   "/jobs/{id}/output, /jobs/{id}/restart, /healthz and /metrics)",
 		   path);
 	return -1;
 }
@@ -26,6 +29,10 @@ static int not_found(struct apierr *err, const char *path)
 /* Which resource path names; copies a job id into rt->id. -1 with *err when none. */
 static int match_path(const char *path, struct route *rt, enum resource *res, struct apierr *err)
 {
+	if (strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0) {
+		*res = path[1] == 'h' ? RES_HEALTH : RES_METRICS;
+		return 0;
+	}
 	if (strncmp(path, "/jobs", 5) != 0)
 		return not_found(err, path);
 	const char *p = path + 5;
@@ -42,7 +49,7 @@ static int match_path(const char *path, struct route *rt, enum resource *res, st
 	}
 	const char *slash = strchr(p, '/');
 	size_t n = slash ? (size_t)(slash - p) : strlen(p);
-	if (slash && strcmp(slash, "/output") != 0)
+	if (slash && strcmp(slash, "/output") != 0 && strcmp(slash, "/restart") != 0)
 		return not_found(err, path);
 	char id[PROTO_MAX_ID + 2];
 	if (n > PROTO_MAX_ID) {
@@ -58,7 +65,7 @@ static int match_path(const char *path, struct route *rt, enum resource *res, st
 		return -1;
 	}
 	memcpy(rt->id, id, n + 1);
-	*res = slash ? RES_OUTPUT : RES_JOB;
+	*res = !slash ? RES_JOB : slash[1] == 'o' ? RES_OUTPUT : RES_RESTART;
 	return 0;
 }
 
@@ -73,7 +80,8 @@ static int match_method(const char *method, enum resource res, struct route *rt,
 		{RES_JOBS, "GET", PROTO_LIST},	    {RES_JOBS, "POST", PROTO_START},
 		{RES_JOBS, "DELETE", PROTO_STOPALL}, {RES_LOGS, "GET", PROTO_LOGS},
 		{RES_JOB, "GET", PROTO_GET},	    {RES_JOB, "DELETE", PROTO_STOP},
-		{RES_OUTPUT, "GET", PROTO_OUTPUT},
+		{RES_OUTPUT, "GET", PROTO_OUTPUT},  {RES_RESTART, "POST", PROTO_RESTART},
+		{RES_HEALTH, "GET", PROTO_HELLO},   {RES_METRICS, "GET", PROTO_METRICS},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
 		if (table[i].res == res && strcmp(table[i].method, method) == 0) {
@@ -114,9 +122,23 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 		}
 		return 0;
 	}
+	if (rt->op == PROTO_STOP && strcmp(key, "signal") == 0) {
+		/* A name, with or without its SIG prefix: signal=INT, signal=SIGINT. */
+		const char *name = strncmp(val, "SIG", 3) == 0 ? val + 3 : val;
+		rt->signal = proto_stop_signal(name);
+		if (!rt->signal) {
+			apierr_set(err, 400, "invalid_request",
+				   "signal=%.32s: a stop begins with TERM, INT, HUP, QUIT, USR1, USR2 or "
+				   "KILL",
+				   val);
+			return -1;
+		}
+		return 0;
+	}
 	apierr_set(err, 400, "invalid_request", "unknown query parameter \"%.32s\"%s", key,
 		   rt->op == PROTO_GET	    ? " (this endpoint takes: wait)"
 		   : rt->op == PROTO_OUTPUT ? " (this endpoint takes: follow)"
+		   : rt->op == PROTO_STOP   ? " (this endpoint takes: signal)"
 					    : " (this endpoint takes none)");
 	return -1;
 }

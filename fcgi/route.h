@@ -16,6 +16,7 @@ struct route {
 	char id[PROTO_MAX_ID + 1];
 	int wait_s;  /* GET /jobs/{id}?wait=S */
 	bool follow; /* GET /jobs/{id}/output?follow=1 */
+	int signal;  /* DELETE /jobs/{id}?signal=INT (0: the default, TERM) */
 };
 
 /* 0 with *rt, or -1 with *err (and *allow, the Allow header's value, for 405; else NULL). */

@@ -240,9 +240,10 @@ static size_t read_output(struct job *j, size_t limit, int reads)
 	return got;
 }
 
-static void announce_output(struct job *j)
+static void announce_output(struct job *j, size_t bytes)
 {
 	j->stats_dirty = true;
+	j->sup->output_bytes += bytes;
 	struct jobwatch *w, *next;
 	for (w = LIST_FIRST(&j->followers); w; w = next) {
 		next = LIST_NEXT(w, link);
@@ -254,8 +255,9 @@ static void on_output(struct watch *w, uint32_t events)
 {
 	struct job *j = container_of(w, struct job, out);
 	(void)events;
-	if (read_output(j, SIZE_MAX, OUTPUT_READS_PER_WAKEUP) > 0)
-		announce_output(j);
+	size_t got = read_output(j, SIZE_MAX, OUTPUT_READS_PER_WAKEUP);
+	if (got > 0)
+		announce_output(j, got);
 }
 
 /* Starting */
@@ -263,7 +265,7 @@ static void on_output(struct watch *w, uint32_t events)
 static void on_timeout(struct timer *t)
 {
 	struct job *j = container_of(t, struct job, timeout);
-	job_stop(j, END_TIMEOUT, NULL);
+	job_stop(j, END_TIMEOUT, NULL, 0);
 }
 
 void job_signal(struct job *j, int sig)
@@ -315,6 +317,7 @@ static void job_start(struct job *j)
 	int spawn_errno = errno;
 	cg_entry_close(&entry);
 	if (pid <= 0) {
+		s->spawn_failures++;
 		cg_job_remove(&s->cg, j->rec.id);
 		if (pid < 0) {
 			set_error(j, "cannot start the job: %s", strerror(spawn_errno));
@@ -330,6 +333,7 @@ static void job_start(struct job *j)
 		job_end(j, JOB_FAILED);
 		return;
 	}
+	s->spawned++;
 	j->rec.state = JOB_RUNNING;
 	j->rec.pid = pid;
 	TAILQ_INSERT_TAIL(&s->running, j, qlink);
@@ -487,7 +491,7 @@ static void job_end(struct job *j, enum job_state state)
 	job_kick(s);
 }
 
-void job_stop(struct job *j, enum job_ending why, const char *by)
+void job_stop(struct job *j, enum job_ending why, const char *by, int sig)
 {
 	struct sup *s = j->sup;
 
@@ -508,7 +512,7 @@ void job_stop(struct job *j, enum job_ending why, const char *by)
 	if (j->term_sent)
 		return;
 	j->term_sent = true;
-	job_signal(j, SIGTERM);
+	job_signal(j, sig ? sig : SIGTERM);
 	loop_timer_at(&s->loop, &j->kill, loop_now() + s->cfg.grace_s * 1000, on_grace_over);
 }
 
@@ -517,7 +521,7 @@ static void describe_ending(struct job *j)
 {
 	const char *killed = "";
 	char tail[96] = "";
-	if (j->killed) {
+	if (j->killed && j->rec.signal == SIGKILL) {
 		snprintf(tail, sizeof tail,
 			 "; it did not exit within %ld s of SIGTERM and was killed",
 			 j->sup->cfg.grace_s);
@@ -610,9 +614,10 @@ void job_settle(struct job *j)
 	}
 	/* What the job wrote is in the pipe now: take exactly that, so that a process that
 	 * escaped the group cannot keep the job alive by holding the pipe open. */
+	size_t got;
 	if (j->out.fd >= 0 && ioctl(j->out.fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
-	    read_output(j, (size_t)bytes, 1 << 20) > 0)
-		announce_output(j);
+	    (got = read_output(j, (size_t)bytes, 1 << 20)) > 0)
+		announce_output(j, got);
 
 	enum job_state state;
 	if (WIFEXITED(status)) {

@@ -92,8 +92,9 @@ struct job *job_find(struct sup *s, uint64_t id);
 struct job *job_by_pid(struct sup *s, pid_t pid);
 bool job_visible(const struct job *j, const struct viewer *v);
 
-/* Ask a job to end: a queued job ends now, a running one is signalled. by names the caller. */
-void job_stop(struct job *j, enum job_ending why, const char *by);
+/* Ask a job to end: a queued job ends now, a running one gets sig (0: SIGTERM), then SIGKILL
+ * after the grace period. by names the caller. */
+void job_stop(struct job *j, enum job_ending why, const char *by, int sig);
 /* The main process has exited and is still a zombie: kill what is left of its group, reap it,
  * and end the job if the group is empty now (else job_settle does, later). */
 void job_reaped(struct job *j);

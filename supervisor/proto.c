@@ -1,6 +1,7 @@
 /* proto: frames and request payloads of the jobapi <-> jobsupd protocol; see proto.h. */
 #include "proto.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,19 @@ bool proto_id_valid(const char *s)
 	return n > 0;
 }
 
+int proto_stop_signal(const char *name)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} allowed[] = {{"TERM", SIGTERM}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"QUIT", SIGQUIT},
+		       {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"KILL", SIGKILL}};
+	for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+		if (strcmp(name, allowed[i].name) == 0)
+			return allowed[i].sig;
+	return 0;
+}
+
 static int bad(struct apierr *err, const char *what)
 {
 	apierr_set(err, 400, "invalid_request", "malformed supervisor request: %s", what);
@@ -89,7 +103,8 @@ static int decode_fields(uint8_t type, const cJSON *obj, const struct spec_limit
 		return bad(err, "admin");
 	req->admin = cJSON_IsTrue(admin);
 
-	bool takes_id = type == PROTO_GET || type == PROTO_OUTPUT || type == PROTO_STOP;
+	bool takes_id = type == PROTO_GET || type == PROTO_OUTPUT || type == PROTO_STOP ||
+			type == PROTO_RESTART;
 	if (takes_id) {
 		if (get_string(obj, "id", req->id, sizeof req->id, true, err) < 0)
 			return -1;
@@ -103,6 +118,17 @@ static int decode_fields(uint8_t type, const cJSON *obj, const struct spec_limit
 			    w->valuedouble > PROTO_MAX_WAIT_S || w->valuedouble != (int)w->valuedouble)
 				return bad(err, "wait_s");
 			req->wait_s = (int)w->valuedouble;
+		}
+	}
+	if (type == PROTO_STOP) {
+		const cJSON *sig = cJSON_GetObjectItemCaseSensitive(obj, "signal");
+		if (sig) {
+			if (!cJSON_IsNumber(sig) || sig->valuedouble < 1 || sig->valuedouble > 64)
+				return bad(err, "signal");
+			req->signal = (int)sig->valuedouble;
+			const char *name = sigabbrev_np(req->signal);
+			if (!name || proto_stop_signal(name) != req->signal)
+				return bad(err, "signal");
 		}
 	}
 	if (type == PROTO_OUTPUT) {
@@ -189,6 +215,10 @@ void proto_req_encode(struct buf *b, const struct proto_req *req)
 	if (req->type == PROTO_OUTPUT) {
 		jw_key(&w, "follow");
 		jw_bool(&w, req->follow);
+	}
+	if (req->type == PROTO_STOP && req->signal) {
+		jw_key(&w, "signal");
+		jw_int(&w, req->signal);
 	}
 	if (req->type == PROTO_START) {
 		jw_key(&w, "spec");

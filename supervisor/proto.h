@@ -33,9 +33,11 @@ enum proto_type {
 	PROTO_LIST,      /* {user, admin} -> REPLY 200 {"jobs": [...]} */
 	PROTO_LOGS,      /* {user, admin} -> REPLY 200 {"logs": [...]} */
 	PROTO_OUTPUT,    /* {user, admin, id, follow} -> REPLY 200, DATA..., END */
-	PROTO_STOP,      /* {user, admin, id} -> REPLY 200 job, once it has ended */
+	PROTO_STOP,      /* {user, admin, id, signal} -> REPLY 200 job, once it has ended */
 	PROTO_STOPALL,   /* {user, admin} -> REPLY 200 {"jobs": [...]}, once all have ended */
-	PROTO_REQ_LAST = PROTO_STOPALL,
+	PROTO_RESTART,   /* {user, admin, id} -> REPLY 201 the new job */
+	PROTO_METRICS,   /* {user, admin} -> REPLY 200 text in Prometheus' format (admins) */
+	PROTO_REQ_LAST = PROTO_METRICS,
 	PROTO_REPLY = 64, /* status in the header; payload is the HTTP body */
 	PROTO_DATA,       /* raw output bytes */
 	PROTO_END,        /* the end of an output stream */
@@ -67,6 +69,7 @@ struct proto_req {
 	char id[PROTO_MAX_ID + 1];
 	int wait_s;          /* GET: seconds to wait for the end, 0 for none */
 	bool follow;         /* OUTPUT: stream until the job ends */
+	int signal;          /* STOP: the first signal (0: SIGTERM) */
 	struct jobspec spec; /* START: owned by the request */
 };
 
@@ -80,5 +83,8 @@ void proto_req_encode(struct buf *b, const struct proto_req *req);
 
 /* True when s is a job id as the API defines them: 1..64 of [A-Za-z0-9_-]. */
 bool proto_id_valid(const char *s);
+
+/* The signals a stop may begin with, by name without "SIG" ("INT"); 0 for any other. */
+int proto_stop_signal(const char *name);
 
 #endif

@@ -3,6 +3,7 @@
  * it again, act through job.c, answer from the store. Replies that must wait (a stop, a wait, a
  * stop-all, a follow) are parked on the connection and finished by a jobwatch callback.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +195,17 @@ static void on_stop_end(struct jobwatch *w, struct job *j, enum job_event ev)
 	reply_job(c, c->job_id, 200, false);
 }
 
-static void do_stop(struct conn *c)
+static void do_stop(struct conn *c, const struct proto_req *req)
 {
 	struct sup *s = c->sup;
 	struct job *j = visible_job(c);
 	if (j) {
-		log_audit(c->user, "stop", "job=%s", c->id);
+		log_audit(c->user, "stop", "job=%s signal=SIG%s", c->id,
+			  sigabbrev_np(req->signal ? req->signal : SIGTERM));
 		c->pending = PEND_STOP;
 		c->watch.fn = on_stop_end;
 		job_watch_end(j, &c->watch);
-		job_stop(j, END_STOP, c->user);
+		job_stop(j, END_STOP, c->user, req->signal);
 		return;
 	}
 	int visible = c->job_id ? store_visible(&s->store, c->job_id, &c->viewer) : 0;
@@ -298,11 +300,105 @@ static void do_stopall(struct conn *c)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!c->slots[i].ended)
-			job_stop(jobs[i], END_STOP, c->user);
+			job_stop(jobs[i], END_STOP, c->user, 0);
 	free(jobs);
 	c->arming = false;
 	if (c->left == 0)
 		stopall_finish(c);
+}
+
+/* Restart: a new job, the caller's, with the command, timeout and limits of the old one (which
+ * stays in the log). They are read back from the old job's record and validated again, against
+ * today's limits. */
+static void do_restart(struct conn *c)
+{
+	struct sup *s = c->sup;
+	struct buf old = BUF_INIT;
+	struct apierr err;
+	struct jobspec spec;
+
+	int rc = c->job_id ? store_render(&s->store, c->job_id, &c->viewer, false, &old) : 0;
+	if (rc <= 0) {
+		buf_free(&old);
+		rc < 0 ? reply_internal(c) : reply_not_found(c);
+		return;
+	}
+	cJSON *job = cJSON_ParseWithLength(buf_head(&old), buf_used(&old));
+	buf_free(&old);
+	cJSON *ask = cJSON_CreateObject();
+	cJSON_AddItemReferenceToObject(ask, "command", cJSON_GetObjectItem(job, "command"));
+	cJSON_AddItemReferenceToObject(ask, "timeout_s", cJSON_GetObjectItem(job, "timeout_s"));
+	cJSON *limits = cJSON_AddObjectToObject(ask, "limits");
+	const cJSON *l;
+	cJSON_ArrayForEach(l, cJSON_GetObjectItem(job, "limits"))
+	if (cJSON_IsNumber(l))
+		cJSON_AddNumberToObject(limits, l->string, l->valuedouble);
+	rc = jobspec_from_json(ask, &s->cfg.limits, &spec, &err);
+	cJSON_Delete(ask);
+	cJSON_Delete(job);
+	if (rc < 0) {
+		conn_reply_error(c, &err);
+		return;
+	}
+	struct buf cmd = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &cmd);
+	jobspec_write_command(&w, &spec);
+	buf_putc(&cmd, '\0');
+	uint64_t id = job_submit(s, c->user, &spec, &err);
+	if (id)
+		log_audit(c->user, "restart", "job=%llu from=%s command=%s", (unsigned long long)id,
+			  c->id, buf_ok(&cmd) ? buf_head(&cmd) : "?");
+	buf_free(&cmd);
+	jobspec_free(&spec);
+	if (!id) {
+		conn_reply_error(c, &err);
+		return;
+	}
+	reply_job(c, id, 201, false);
+}
+
+/* Prometheus' text format: what jobsupd knows (jobapi adds its request counts). */
+static void do_metrics(struct conn *c)
+{
+	struct sup *s = c->sup;
+	long counts[JOB_STATES];
+	struct apierr e;
+
+	if (!c->viewer.admin) {
+		apierr_set(&e, 403, "forbidden", "metrics are for admins");
+		conn_reply_error(c, &e);
+		return;
+	}
+	if (store_count_states(&s->store, counts) < 0) {
+		reply_internal(c);
+		return;
+	}
+	struct buf *out = conn_reply_open(c);
+	buf_puts(out, "# HELP jobworker_jobs Job records kept (active and in the log), by state.\n"
+		      "# TYPE jobworker_jobs gauge\n");
+	for (int st = 0; st < JOB_STATES; st++)
+		buf_printf(out, "jobworker_jobs{state=\"%s\"} %ld\n", job_state_name(st), counts[st]);
+	buf_printf(out,
+		   "# HELP jobworker_queue_length Jobs waiting to run.\n"
+		   "# TYPE jobworker_queue_length gauge\njobworker_queue_length %ld\n"
+		   "# HELP jobworker_running Jobs running.\n"
+		   "# TYPE jobworker_running gauge\njobworker_running %ld\n"
+		   "# HELP jobworker_spawned_total Jobs started since jobsupd started.\n"
+		   "# TYPE jobworker_spawned_total counter\njobworker_spawned_total %llu\n"
+		   "# HELP jobworker_spawn_failures_total Jobs that could not start.\n"
+		   "# TYPE jobworker_spawn_failures_total counter\njobworker_spawn_failures_total %llu\n"
+		   "# HELP jobworker_output_bytes_total Bytes of output captured from jobs.\n"
+		   "# TYPE jobworker_output_bytes_total counter\njobworker_output_bytes_total %llu\n"
+		   "# HELP jobworker_followers Clients following output.\n"
+		   "# TYPE jobworker_followers gauge\njobworker_followers %ld\n"
+		   "# HELP jobworker_supervisor_connections Connections from jobapi to jobsupd.\n"
+		   "# TYPE jobworker_supervisor_connections gauge\n"
+		   "jobworker_supervisor_connections %ld\n",
+		   s->nqueued, s->nrunning, (unsigned long long)s->spawned,
+		   (unsigned long long)s->spawn_failures, (unsigned long long)s->output_bytes,
+		   s->nfollowers, s->nconns);
+	conn_reply_close(c, 200);
 }
 
 void service_request(struct conn *c, uint8_t type, const char *payload, size_t len)
@@ -340,10 +436,16 @@ void service_request(struct conn *c, uint8_t type, const char *payload, size_t l
 		do_output(c, &req);
 		break;
 	case PROTO_STOP:
-		do_stop(c);
+		do_stop(c, &req);
 		break;
 	case PROTO_STOPALL:
 		do_stopall(c);
+		break;
+	case PROTO_RESTART:
+		do_restart(c);
+		break;
+	case PROTO_METRICS:
+		do_metrics(c);
 		break;
 	default:
 		break;

@@ -15,6 +15,7 @@ static const char schema[] =
 	" id INTEGER PRIMARY KEY,"
 	" owner TEXT NOT NULL,"
 	" active INTEGER NOT NULL,"
+	" state INTEGER NOT NULL,"
 	" finished_seq INTEGER,"
 	" json TEXT NOT NULL);"
 	"CREATE INDEX jobs_owner ON jobs(owner, id);"
@@ -63,9 +64,11 @@ int store_open(struct store *s)
 			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
 				goto fail;
 	if (prepare(s, &s->insert,
-		    "INSERT INTO jobs (id, owner, active, json) VALUES (?1, ?2, 1, ?3)") < 0 ||
+		    "INSERT INTO jobs (id, owner, active, state, json) VALUES (?1, ?2, 1, 0, ?3)") < 0 ||
 	    prepare(s, &s->update,
-		    "UPDATE jobs SET active = ?2, finished_seq = ?3, json = ?4 WHERE id = ?1") < 0 ||
+		    "UPDATE jobs SET active = ?2, finished_seq = ?3, json = ?4, state = ?5"
+		    " WHERE id = ?1") < 0 ||
+	    prepare(s, &s->counts, "SELECT state, count(*) FROM jobs GROUP BY state") < 0 ||
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
 	    prepare(s, &s->get, "SELECT owner, active, json FROM jobs WHERE id = ?1") < 0 ||
@@ -86,7 +89,7 @@ fail:
 
 void store_close(struct store *s)
 {
-	sqlite3_stmt **all[] = {&s->insert,	    &s->update,
+	sqlite3_stmt **all[] = {&s->insert,	    &s->update,	 &s->counts,
 				&s->put_output,	    &s->get_output,	 &s->get,
 				&s->owner,	    &s->oldest_finished, &s->delete_job,
 				&s->delete_output,  &s->list[0][0],	 &s->list[0][1],
@@ -153,7 +156,22 @@ int store_update(struct store *s, const struct job_record *r)
 	else
 		sqlite3_bind_null(st, 3);
 	sqlite3_bind_text(st, 4, json, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->state);
 	return step_done(s, st);
+}
+
+int store_count_states(struct store *s, long counts[JOB_STATES])
+{
+	sqlite3_stmt *st = s->counts;
+	int rc;
+	memset(counts, 0, JOB_STATES * sizeof *counts);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int state = sqlite3_column_int(st, 0);
+		if (state >= 0 && state < JOB_STATES)
+			counts[state] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts)

@@ -28,6 +28,7 @@ enum job_state {
 	JOB_FAILED,
 	JOB_STOPPED,
 	JOB_TIMED_OUT,
+	JOB_STATES,
 };
 #define JOB_STATE_ACTIVE(s) ((s) <= JOB_RUNNING)
 
@@ -69,7 +70,7 @@ enum store_list {
 
 struct store {
 	sqlite3 *db;
-	sqlite3_stmt *insert, *update, *put_output, *get_output, *get, *owner;
+	sqlite3_stmt *insert, *update, *counts, *put_output, *get_output, *get, *owner;
 	sqlite3_stmt *list[2][2]; /* [enum store_list][admin] */
 	sqlite3_stmt *oldest_finished, *delete_job, *delete_output;
 	struct buf json; /* where records are rendered */
@@ -81,6 +82,8 @@ void store_close(struct store *s);
 /* Write a new record, or a changed one (all of it: rendering is cheap, reading is often). */
 int store_insert(struct store *s, const struct job_record *r);
 int store_update(struct store *s, const struct job_record *r);
+/* How many records are in each state. 0 or -1. */
+int store_count_states(struct store *s, long counts[JOB_STATES]);
 /* Keep a finished job's output, given in parts (the two halves of a wrapped ring). */
 int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts);
 /* Append a finished job's kept output to out. */

@@ -113,9 +113,9 @@ void sup_shutdown(struct sup *s, int sig)
 	s->shutting_down = true;
 	close_listener(s);
 	while ((j = TAILQ_FIRST(&s->queue)))
-		job_stop(j, END_SHUTDOWN, NULL);
+		job_stop(j, END_SHUTDOWN, NULL, 0);
 	TAILQ_FOREACH(j, &s->running, qlink)
-	job_stop(j, END_SHUTDOWN, NULL);
+	job_stop(j, END_SHUTDOWN, NULL, 0);
 	loop_timer_at(&s->loop, &s->shutdown_deadline,
 		      loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
 		      on_flush_deadline);

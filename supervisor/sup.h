@@ -55,6 +55,7 @@ struct sup {
 	struct conn_list conns;
 	long nconns;
 	long nfollowers;
+	uint64_t spawned, spawn_failures, output_bytes; /* since start, for /metrics */
 	bool shutting_down;
 };
 

@@ -54,10 +54,18 @@ start_stack() {
 # cgroup_root: this stack's cgroup root (under each hierarchy's top).
 cgroup_root() { echo "jobworker-test.${STACK_DIR##*.}"; }
 
+# adopt PID: a process a test started in place of one of the stack's (a restarted jobsupd);
+# stop_stack ends it first.
+adopt() { echo "$1" >>"$STACK_DIR/adopted"; }
+
 # stop_stack: in teardown_file. Fails when a process of the stack or a job is left behind.
 stop_stack() {
 	[ -n "${STACK_PID:-}" ] || return 0
 	local pids p i
+	for p in $(cat "$STACK_DIR/adopted" 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null
+		for ((i = 0; i < 200; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.025; done
+	done
 	pids=$(cat "$STACK_DIR"/run/*.pid 2>/dev/null)
 	kill -TERM "$STACK_PID" 2>/dev/null
 	local stack_status=0

@@ -35,12 +35,12 @@ teardown() {
 	run "$JOBCTL" list
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" =~ ^ID\ +STATE\ +PID\ +OWNER\ +STARTED\ +COMMAND$ ]]
-	[[ "$output" =~ $id\ +running\ +[0-9]+\ +user1\ +[0-9:]+\ +sleep\ 30 ]]
+	[[ "$output" =~ $id\ +running\ +[0-9]+\ +user1\ +(just\ now|[0-9]+s\ ago)\ +sleep\ 30 ]]
 	"$JOBCTL" stop "$id"
 	run "$JOBCTL" logs
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" =~ ^ID\ +STATE\ +EXIT\ +OWNER\ +FINISHED\ +COMMAND$ ]]
-	[[ "$output" =~ $id\ +stopped\ +SIGTERM\ +user1 ]]
+	[[ "${lines[0]}" =~ ^ID\ +STATE\ +EXIT\ +OWNER\ +FINISHED\ +TOOK\ +COMMAND$ ]]
+	[[ "$output" =~ $id\ +stopped\ +SIGTERM\ +user1\ +(just\ now|[0-9]+s\ ago)\ +[0-9.]+s\ +sleep\ 30 ]]
 
 	id=$("$JOBCTL" start -- printf 'a\000b\nc')
 	"$JOBCTL" wait "$id"
@@ -136,4 +136,79 @@ teardown() {
 	run "$JOBCTL" status "$id"
 	[[ "$output" != *$'\033'* ]]
 	[[ "$output" == *'\x1b[31mred'* ]]
+}
+
+@test "list --all, --state and --owner filter; restart starts the same job anew" {
+	a=$("$JOBCTL" start -- sh -c 'exit 4')
+	"$JOBCTL" wait "$a" >/dev/null || true
+	b=$("$JOBCTL" start sleep 30)
+	run "$JOBCTL" list --all
+	[[ "$output" == *"$a "*failed* ]]
+	[[ "$output" == *"$b "*running* ]]
+	run "$JOBCTL" list --state running
+	[[ "$output" != *"$a "*failed* ]]
+	[[ "$output" == *"$b "*running* ]]
+	run "$JOBCTL" list --state failed
+	[[ "$output" == *"$a "*failed* ]]
+	run "$JOBCTL" --cert "$CERTS/admin.crt" --key "$CERTS/admin.key" list --owner user2
+	[ "$output" = "no running or queued jobs match" ]
+	run "$JOBCTL" list --state bogus
+	[ "$status" -eq 2 ]
+
+	run "$JOBCTL" restart "$a"
+	[ "$status" -eq 0 ]
+	c=$output
+	[ "$c" != "$a" ]
+	run "$JOBCTL" wait "$c"
+	[ "$status" -eq 4 ]
+	run "$JOBCTL" --json status "$c"
+	[ "$(jq -c .command <<<"$output")" = '["sh","-c","exit 4"]' ]
+	run "$JOBCTL" status "$a"
+	[[ "$output" == *"state:     failed"* ]]
+}
+
+@test "stop --signal begins with a gentler signal" {
+	id=$("$JOBCTL" start -- sh -c 'trap "echo got INT; exit 0" INT; echo ready; while :; do sleep 0.1; done')
+	for ((i = 0; i < 100; i++)); do
+		[ -n "$("$JOBCTL" logs "$id")" ] && break
+		sleep 0.05
+	done
+	run "$JOBCTL" stop --signal INT "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" = "job $id stopped (0): stopped by user1" ]
+	[ "$("$JOBCTL" logs "$id")" = $'ready\ngot INT' ]
+	run "$JOBCTL" stop --signal STOP 1
+	[ "$status" -eq 2 ]
+	api user1 DELETE "/jobs/1?signal=BOGUS"
+	[ "$HTTP" = 400 ]
+}
+
+@test "--version, config with its sources, and colour only on a terminal without NO_COLOR" {
+	run "$JOBCTL" --version
+	[[ "$output" =~ ^jobctl\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	cfg=$BATS_TEST_TMPDIR/xdg
+	mkdir -p "$cfg/jobctl"
+	printf '# mine\nurl = https://localhost:1\ncacert=/etc/cacert.pem\n' >"$cfg/jobctl/config"
+	run env -u JOBCTL_URL -u JOBCTL_CACERT XDG_CONFIG_HOME="$cfg" "$JOBCTL" --key /k.key config
+	[[ "${lines[0]}" =~ ^url\ +https://localhost:1\ +\($cfg/jobctl/config:2\)$ ]]
+	[[ "${lines[1]}" =~ ^cert\ +.*user1.crt\ +\(JOBCTL_CERT\)$ ]]
+	[[ "${lines[2]}" =~ ^key\ +/k.key\ +\(flag\ --key\)$ ]]
+	[[ "${lines[3]}" =~ ^cacert\ +/etc/cacert.pem\ +\($cfg/jobctl/config:3\)$ ]]
+	# A flag beats the variable, which beats the file.
+	run env -u JOBCTL_URL XDG_CONFIG_HOME="$cfg" "$JOBCTL" list
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"https://localhost:1"* ]]
+	printf 'nonsense\n' >"$cfg/jobctl/config"
+	run env XDG_CONFIG_HOME="$cfg" "$JOBCTL" config
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"config:1: expected key = value"* ]]
+
+	id=$("$JOBCTL" start sleep 30)
+	# On a terminal (script gives one), the state is coloured; with NO_COLOR it is not.
+	run script -qec "$JOBCTL list" /dev/null
+	[[ "$output" == *$'\033[36mrunning\033[0m'* ]]
+	run script -qec "env NO_COLOR=1 $JOBCTL list" /dev/null
+	[[ "$output" != *$'\033['* ]]
+	run "$JOBCTL" list
+	[[ "$output" != *$'\033['* ]]
 }

@@ -57,9 +57,9 @@ static int teardown(void **state)
 	(void)state;
 	struct job *j;
 	while ((j = TAILQ_FIRST(&sup.queue)))
-		job_stop(j, END_SHUTDOWN, NULL);
+		job_stop(j, END_SHUTDOWN, NULL, 0);
 	TAILQ_FOREACH(j, &sup.running, qlink)
-	job_stop(j, END_SHUTDOWN, NULL);
+	job_stop(j, END_SHUTDOWN, NULL, 0);
 	while (sup.nrunning > 0)
 		loop_run_once(&sup.loop);
 	loop_timer_cancel(&sup.loop, &guard);
@@ -191,7 +191,7 @@ static void queue_is_fifo_and_bounded(void **state)
 	cJSON_Delete(j);
 
 	/* Stopping a running job lets the oldest queued one start, and only that one. */
-	job_stop(job_find(&sup, a), END_STOP, "tester");
+	job_stop(job_find(&sup, a), END_STOP, "tester", 0);
 	run_until_ended(a);
 	loop_drain(&sup.loop); /* the scheduler runs after the batch */
 	j = shown(c);
@@ -202,7 +202,7 @@ static void queue_is_fifo_and_bounded(void **state)
 	cJSON_Delete(j);
 
 	/* Stopping a queued job ends it at once. */
-	job_stop(job_find(&sup, d), END_STOP, "tester");
+	job_stop(job_find(&sup, d), END_STOP, "tester", 0);
 	j = shown(d);
 	assert_string_equal(field(j, "state"), "stopped");
 	assert_non_null(strstr(field(j, "error"), "before it started"));
@@ -257,7 +257,7 @@ static void timeout_and_kill(void **state)
 		       NULL);
 	while (job_find(&sup, stubborn)->ring->total == 0)
 		loop_run_once(&sup.loop);
-	job_stop(job_find(&sup, stubborn), END_STOP, "tester");
+	job_stop(job_find(&sup, stubborn), END_STOP, "tester", 0);
 	run_until_ended(slow);
 	run_until_ended(stubborn);
 

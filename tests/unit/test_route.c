@@ -50,6 +50,23 @@ static void every_endpoint(void **state)
 	assert_int_equal(rt.op, PROTO_OUTPUT);
 	assert_string_equal(rt.id, "9");
 	assert_false(rt.follow);
+	rt = routed("POST", "/jobs/9/restart", "");
+	assert_int_equal(rt.op, PROTO_RESTART);
+	assert_string_equal(rt.id, "9");
+	assert_int_equal(routed("GET", "/healthz", "").op, PROTO_HELLO);
+	assert_int_equal(routed("GET", "/metrics", "").op, PROTO_METRICS);
+}
+
+static void stop_signals(void **state)
+{
+	(void)state;
+	assert_int_equal(routed("DELETE", "/jobs/1", "").signal, 0);
+	assert_int_equal(routed("DELETE", "/jobs/1", "signal=INT").signal, 2);
+	assert_int_equal(routed("DELETE", "/jobs/1", "signal=SIGKILL").signal, 9);
+	refused("DELETE", "/jobs/1", "signal=STOP", 400, NULL);
+	refused("DELETE", "/jobs/1", "signal=", 400, NULL);
+	refused("DELETE", "/jobs", "signal=INT", 400, NULL);
+	refused("GET", "/jobs/1", "signal=INT", 400, NULL);
 }
 
 static void queries(void **state)
@@ -96,6 +113,9 @@ static void wrong_methods(void **state)
 	refused("POST", "/jobs/1", "", 405, "GET, DELETE");
 	refused("DELETE", "/jobs/1/output", "", 405, "GET");
 	refused("get", "/jobs", "", 405, "GET, POST, DELETE");
+	refused("GET", "/jobs/1/restart", "", 405, "POST");
+	refused("POST", "/healthz", "", 405, "GET");
+	refused("DELETE", "/metrics", "", 405, "GET");
 }
 
 int main(void)
@@ -105,6 +125,7 @@ int main(void)
 		cmocka_unit_test(queries),
 		cmocka_unit_test(unknown_paths_and_ids),
 		cmocka_unit_test(wrong_methods),
+		cmocka_unit_test(stop_signals),
 	};
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }
