@@ -265,12 +265,8 @@ fail:
 out:
 	if (status)
 		count(api, status);
-	if (long_lived) {
-		/* The extra threads for long requests mostly idle: they give their supervisor
-		 * connection back. */
-		supc_close(sc);
+	if (long_lived)
 		atomic_fetch_sub(&api->nlong, 1);
-	}
 	jobspec_free(&req.spec);
 	free(body);
 }

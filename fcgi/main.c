@@ -4,8 +4,9 @@
  * main thread only waits for SIGTERM or SIGINT and then shuts the socket and exits.
  *
  * The pool has --threads workers for ordinary requests plus --max-followers more for requests
- * that last (follows, waits): those take a slot, and past the limit are refused with 503, so
- * ordinary requests always find a thread.
+ * that last (follows, waits, stops): those take a slot, and past the limit are refused with 503,
+ * so ordinary requests always find a thread. Any thread may take any request; only the first
+ * --threads keep their supervisor connection between requests.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -184,6 +185,7 @@ struct worker {
 	pthread_t thread;
 	struct api *api;
 	int listen_fd;
+	bool keeps_connection; /* one of the --threads workers; the rest are for long requests */
 	bool started;
 };
 
@@ -199,6 +201,10 @@ static void *worker_main(void *arg)
 	while (FCGX_Accept_r(&req) >= 0) {
 		handle_request(w->api, &req, &sc);
 		FCGX_Finish_r(&req);
+		/* Every thread accepts, but only --threads of them keep a supervisor connection
+		 * between requests: jobapi holds at most that many, however many threads served. */
+		if (!w->keeps_connection)
+			supc_close(&sc);
 	}
 	FCGX_Free(&req, 1);
 	supc_close(&sc);
@@ -261,6 +267,7 @@ int main(int argc, char **argv)
 	for (long i = 0; workers && i < n; i++) {
 		workers[i].api = &api;
 		workers[i].listen_fd = fd;
+		workers[i].keeps_connection = i < cfg.threads;
 		if (pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0) {
 			log_error("cannot start thread %ld: %s", i, strerror(errno));
 			goto out;
