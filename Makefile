@@ -11,6 +11,8 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   the end-to-end tests with jobsupd under valgrind
 #   make bench      the benchmark: figures against ceilings measured in the same run
+#   make soak       50 clients for SOAK_SECONDS (default 60), then every job accounted for;
+#                   make soak-valgrind: a short one with jobsupd under valgrind
 #   make install    PREFIX=/usr/local DESTDIR=... SYSCONFDIR=/etc; make uninstall
 
 .DELETE_ON_ERROR:
@@ -214,7 +216,7 @@ uninstall:
 
 # The benchmark (not part of the tests): the real stack against ceilings measured in the same run.
 BENCH_BINS := $(BUILD)/bench/load $(BUILD)/bench/fcgi_ceiling $(BUILD)/bench/spawn_ceiling
-$(BUILD)/bench/load: $(BUILD)/obj/bench/load.o
+$(BUILD)/bench/load: $(BUILD)/obj/bench/load.o $(BUILD)/obj/bench/http_client.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson) -lpthread
 $(BUILD)/bench/fcgi_ceiling: $(BUILD)/obj/bench/fcgi_ceiling.o
@@ -231,11 +233,32 @@ bench: deps all
 
 # The end-to-end suite with jobsupd under valgrind: any error or definite leak fails it.
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
-	--show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no
+	--show-leak-kinds=all --errors-for-leak-kinds=all --track-fds=no
 .PHONY: valgrind
 valgrind: deps all
 	@$(MAKE) -s deps DEB_PACKAGES=valgrind
 	JOBSUPD_WRAPPER="$(VALGRIND)" tests/run.sh $(BUILD) e2e
+
+# The soak (not part of make test): 50 clients for SOAK_SECONDS against the real stack, then an
+# account of every job; soak-valgrind is a short one with jobsupd under valgrind.
+SOAK_SECONDS ?= 60
+export SOAK_SECONDS
+SOAK_BINS := $(BUILD)/soak/soak $(BUILD)/soak/soak_job
+$(BUILD)/obj/tests/soak/%.o: ALL_CPPFLAGS += -iquote bench
+$(BUILD)/soak/soak: $(call obj,tests/soak/soak.c tests/soak/clients.c tests/soak/procs.c \
+		bench/http_client.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson) -lpthread
+$(BUILD)/soak/soak_job: $(call obj,tests/soak/soak_job.c)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+.PHONY: soak soak-valgrind
+soak: deps all $(SOAK_BINS)
+	tests/soak/run.sh $(BUILD)
+soak-valgrind: deps all $(SOAK_BINS)
+	@$(MAKE) -s deps DEB_PACKAGES=valgrind
+	JOBSUPD_WRAPPER="$(VALGRIND)" SOAK_SECONDS=$(SOAK_VALGRIND_SECONDS) tests/soak/run.sh $(BUILD)
+SOAK_VALGRIND_SECONDS ?= 20
 
 .PHONY: certs revoke
 certs:

@@ -25,6 +25,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "http_client.h"
+
 struct samples {
 	double *v;
 	size_t n, cap;
@@ -58,65 +60,18 @@ static double percentile(struct samples *s, double p)
 	return s->v[i];
 }
 
-static double now_s(clockid_t clock)
-{
-	struct timespec ts;
-	clock_gettime(clock, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *base_url;
-
-struct body {
-	char *p;
-	size_t n;
-	size_t cap;
-};
-
-static size_t collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct body *b = arg;
-	size_t len = size * n;
-	if (b->n + len + 1 > b->cap) {
-		b->cap = (b->n + len + 1) * 2;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			return 0;
-	}
-	memcpy(b->p + b->n, p, len);
-	b->n += len;
-	b->p[b->n] = '\0';
-	return len;
-}
 
 static CURL *handle(void)
 {
-	CURL *h = curl_easy_init();
-	curl_easy_setopt(h, CURLOPT_SSLCERT, getenv("JOBCTL_CERT"));
-	curl_easy_setopt(h, CURLOPT_SSLKEY, getenv("JOBCTL_KEY"));
-	curl_easy_setopt(h, CURLOPT_CAINFO, getenv("JOBCTL_CACERT"));
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	return h;
+	return client_handle(getenv("JOBCTL_CERT"), getenv("JOBCTL_KEY"), getenv("JOBCTL_CACERT"));
 }
 
 /* One request on h; the status (0 on a transport error), the body in *b. */
 static long request(CURL *h, const char *method, const char *path, const char *post,
 		    struct body *b)
 {
-	char url[512];
-	long status = 0;
-	snprintf(url, sizeof url, "%s%s", base_url, path);
-	b->n = 0;
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, post);
-	if (curl_easy_perform(h) != CURLE_OK)
-		return 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	return status;
+	return client_request(h, base_url, method, path, post, b, NULL);
 }
 
 /* rate: as many requests as threads can make in the time. */
@@ -136,10 +91,10 @@ static void *rate_worker(void *arg)
 	struct body b = {0};
 	/* The connection is made before the clock starts: this measures requests, not handshakes. */
 	request(h, w->post ? "POST" : "GET", w->path, w->post, &b);
-	while (now_s(CLOCK_MONOTONIC) < w->until) {
-		double t0 = now_s(CLOCK_MONOTONIC);
+	while (client_now(CLOCK_MONOTONIC) < w->until) {
+		double t0 = client_now(CLOCK_MONOTONIC);
 		long st = request(h, w->post ? "POST" : "GET", w->path, w->post, &b);
-		double t1 = now_s(CLOCK_MONOTONIC);
+		double t1 = client_now(CLOCK_MONOTONIC);
 		if (st >= 200 && st < 300) {
 			w->ok++;
 			add_sample(&w->lat, (t1 - t0) * 1e6);
@@ -157,7 +112,7 @@ static int run_rate(const char *path, const char *post, int threads, double seco
 	struct worker *w = calloc((size_t)threads, sizeof *w);
 	struct samples all = {0};
 	long ok = 0, errors = 0;
-	double start = now_s(CLOCK_MONOTONIC) + 0.2;
+	double start = client_now(CLOCK_MONOTONIC) + 0.2;
 	for (int i = 0; i < threads; i++) {
 		w[i].path = path;
 		w[i].post = post;
@@ -220,7 +175,7 @@ static int run_jobs(int threads, long count, bool wait)
 	pthread_t *t = calloc((size_t)threads, sizeof *t);
 	struct body b = {0};
 	atomic_store(&to_start, count);
-	double start = now_s(CLOCK_MONOTONIC);
+	double start = client_now(CLOCK_MONOTONIC);
 	for (int i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, jobs_worker, NULL);
 	for (int i = 0; i < threads; i++)
@@ -255,7 +210,7 @@ static int run_jobs(int threads, long count, bool wait)
 				request(h, "GET", path, NULL, &b);
 		}
 	}
-	double took = now_s(CLOCK_MONOTONIC) - start;
+	double took = client_now(CLOCK_MONOTONIC) - start;
 	printf("jobs=%ld seconds=%.3f jobs_per_s=%.0f refused=%ld\n", count, took,
 	       (double)count / took, atomic_load(&refused));
 	curl_easy_cleanup(h);
@@ -273,7 +228,7 @@ static size_t npartial;
 static size_t on_follow(char *p, size_t size, size_t n, void *arg)
 {
 	(void)arg;
-	double now = now_s(CLOCK_REALTIME);
+	double now = client_now(CLOCK_REALTIME);
 	for (size_t i = 0; i < size * n; i++) {
 		if (p[i] != '\n') {
 			if (npartial < sizeof partial - 1)
@@ -318,7 +273,7 @@ static int run_startlat(long count)
 	struct samples lat = {0};
 	request(h, "GET", "/jobs", NULL, &b);
 	for (long i = 0; i < count; i++) {
-		double t0 = now_s(CLOCK_REALTIME);
+		double t0 = client_now(CLOCK_REALTIME);
 		if (request(h, "POST", "/jobs", "{\"command\":[\"date\",\"+%s.%N\"]}", &b) != 201)
 			return 1;
 		cJSON *o = cJSON_ParseWithLength(b.p, b.n);

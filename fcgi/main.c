@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -237,6 +238,9 @@ int main(int argc, char **argv)
 	int sig, status = 1;
 
 	log_init("jobapi");
+	/* A fixed threshold: big bodies (a log of many jobs) are mapped and given back when
+	 * freed, not kept for good in whichever thread's arena served them. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	parse_flags(argc, argv, &cfg, &api);
 
 	/* Workers inherit this mask: only the main thread takes these signals, with sigwait

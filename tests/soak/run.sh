@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The soak: the real stack with --max-running 4 --max-queued 200 in a temporary directory, 50
+# clients for SOAK_SECONDS (default 60), then the soak's account of it (see soak.c), and the
+# stack stopped: it must exit cleanly, with no sanitizer report, leaving no process, socket or
+# cgroup behind.
+#
+#   tests/soak/run.sh BUILD        SOAK_SECONDS, SOAK_CLIENTS; JOBSUPD_WRAPPER (valgrind)
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+repo=$(pwd)
+build=$(cd "${1:?usage: tests/soak/run.sh BUILD}" && pwd)
+seconds=${SOAK_SECONDS:-60}
+clients=${SOAK_CLIENTS:-50}
+limits=(--max-running 4 --max-queued 200 --max-log 500 --output-cap 65536)
+
+T=$(mktemp -d /tmp/jobworker-soak.XXXXXX)
+chmod 755 "$T"
+mkdir -p "$T/slots"
+root=jobworker-soak.${T##*.}
+stack=
+cleanup() {
+	if [ -n "$stack" ]; then
+		kill -TERM "$stack" 2>/dev/null
+		wait "$stack" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+for attempt in 1 2 3; do
+	port=$((10000 + RANDOM % (low - 10000)))
+	nginx/stack.sh -d "$T" -p "$port" -b "$build" -- "${limits[@]}" --grace 1 \
+		--cgroup-root "$root" >"$T/stack.log" 2>&1 3>&- &
+	stack=$!
+	for ((i = 0; i < 400; i++)); do
+		grep -q 'stack: ready' "$T/stack.log" && break
+		kill -0 "$stack" 2>/dev/null || break
+		sleep 0.025
+	done
+	grep -q 'stack: ready' "$T/stack.log" && break
+	wait "$stack" 2>/dev/null
+	stack=
+done
+if [ -z "$stack" ]; then
+	cat "$T/stack.log"
+	exit 1
+fi
+
+# Sanitizer and valgrind builds keep freed memory aside: their RSS says nothing of leaks
+# (their own leak checks do).
+rss=
+case $build in */san) rss=--no-rss ;; esac
+[ -n "${JOBSUPD_WRAPPER:-}" ] && rss=--no-rss
+
+status=0
+"$build/soak/soak" "https://localhost:$port" --certs "$repo/certs" \
+	--job "$build/soak/soak_job" --slots "$T/slots" \
+	--supervisor "$(cat "$T/run/jobsupd.pid")" --api "$(cat "$T/run/jobapi.pid")" \
+	--clients "$clients" --seconds "$seconds" "${limits[@]}" $rss || status=1
+
+pids=$(cat "$T"/run/*.pid)
+kill -TERM "$stack"
+wait "$stack" || { echo "soak: the stack did not exit cleanly"; status=1; }
+stack=
+for p in $pids; do
+	if kill -0 "$p" 2>/dev/null; then
+		echo "soak: process $p of the stack is still running"
+		status=1
+	fi
+done
+if grep -qE 'Sanitizer|runtime error:|ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$T/stack.log"; then
+	grep -B2 -A30 -E 'Sanitizer|runtime error:|ERROR SUMMARY|definitely lost' "$T/stack.log" | head -80
+	status=1
+fi
+if ls -d /sys/fs/cgroup/*/"$root" /sys/fs/cgroup/"$root" 2>/dev/null | grep -q .; then
+	echo "soak: cgroups left behind under $root"
+	status=1
+fi
+if [ "$status" = 0 ]; then
+	echo "soak: the stack stopped cleanly and left nothing behind"
+else
+	echo "--- the stack's log (last lines):"
+	tail -20 "$T/stack.log"
+fi
+exit $status
