@@ -3,6 +3,7 @@
 #   make run        build, then run jobsupd, jobapi and nginx in the foreground (PORT=8443,
 #                   JOBSUPD_ARGS="...", JOBAPI_ARGS="...")
 #   make test       unit and end-to-end tests; ends with "N passed, N failed"
+#   make faults     fault tests: the stack's processes killed, stalled clients, hostile jobs
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
 #   make deps       install the Debian packages the project needs, when missing
 #   make certs      make the prototype's CA, server and client certificates again
@@ -99,6 +100,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_OBJS)
 unit: all $(UNIT_BINS)
 test: deps unit
 	tests/run.sh $(BUILD)
+
+# Faults on the real stack: its processes killed, clients stalled, jobs misbehaving.
+.PHONY: faults
+faults: deps all
+	tests/run.sh $(BUILD) faults
 
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
 # to test. Only what is missing is installed (as root, or through sudo).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every test and end with one line: "N passed, N failed".
-#   tests/run.sh BUILD [unit|e2e]...
+#   tests/run.sh BUILD [unit|e2e|faults]...     (default: unit e2e)
 # Unit tests are the cmocka programs in BUILD/tests (their TAP output is counted); end-to-end
-# tests are the bats files in tests/e2e, run against the binaries in BUILD. A test program's
+# tests are the bats files in tests/e2e, and the fault tests those in tests/faults, run against
+# the binaries in BUILD. A test program's
 # full output is shown only when something in it failed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -26,6 +27,13 @@ count() {
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# skipped LOG: ", N skipped" when tests of a TAP log were skipped.
+skipped() {
+	local n
+	n=$(grep -c '^ok .* # skip' "$1")
+	[ "$n" -gt 0 ] && echo ", $n skipped"
+}
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -45,9 +53,10 @@ if [[ " $kinds " == *" unit "* ]]; then
 	done
 fi
 
-if [[ " $kinds " == *" e2e "* ]]; then
-	export JOBWORKER_BUILD=$build
-	for f in tests/e2e/*.bats; do
+export JOBWORKER_BUILD=$build
+for kind in e2e faults; do
+	[[ " $kinds " == *" $kind "* ]] || continue
+	for f in tests/$kind/*.bats; do
 		[ -e "$f" ] || continue
 		bats --tap "$f" >"$log" 2>&1
 		status=$?
@@ -56,10 +65,10 @@ if [[ " $kinds " == *" e2e "* ]]; then
 			cat "$log"
 			grep -q '^not ok ' "$log" || fail=$((fail + 1))
 		else
-			echo "$(basename "$f"): $(grep -c '^ok ' "$log") passed"
+			echo "$(basename "$f"): $(grep -c '^ok ' "$log") passed$(skipped "$log")"
 		fi
 	done
-fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

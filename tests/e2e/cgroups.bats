@@ -32,16 +32,6 @@ cgroup_dirs() {
 	fi
 }
 
-# pids_with MARKER: processes whose command line holds MARKER.
-pids_with() {
-	local f p
-	for f in /proc/[0-9]*/cmdline; do
-		p=${f#/proc/}
-		{ tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q -- "$1" && echo "${p%/cmdline}"
-	done
-	return 0
-}
-
 @test "a job is in its own cgroup, and a stop ends all it started, daemons included" {
 	marker=9$RANDOM$RANDOM
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker.1 & (sh -c 'sleep $marker.2 &') ; echo started; sleep $marker.3\"]}"

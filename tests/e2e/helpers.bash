@@ -152,6 +152,21 @@ pids_in_group() {
 	done
 }
 
+# pids_with PATTERN: processes whose command line (arguments joined by spaces) matches the
+# extended regular expression PATTERN. No process is forked: there may be hundreds to read.
+pids_with() {
+	local f p
+	local -a args
+	for f in /proc/[0-9]*/cmdline; do
+		mapfile -d '' args 2>/dev/null <"$f" || continue
+		if [[ "${args[*]}" =~ $1 ]]; then
+			p=${f#/proc/}
+			echo "${p%/cmdline}"
+		fi
+	done
+	return 0
+}
+
 # fds PID / threads PID: what a process holds, from /proc.
 fds() { ls "/proc/$1/fd" | wc -l; }
 threads() { ls "/proc/$1/task" | wc -l; }

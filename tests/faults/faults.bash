@@ -1,0 +1,121 @@
+# Helpers for the fault tests, on top of the end-to-end helpers: background load that records
+# every status it gets, restarting a killed jobapi or jobsupd, and finding a job's processes.
+
+load ../e2e/helpers
+
+# load_start USER PATH: LOADERS (default 4) loops of requests in the background, each status on
+# a line of STACK_DIR/load.N, until load_stop.
+load_start() {
+	local n
+	rm -f "$STACK_DIR"/load.* "$STACK_DIR/load-stop"
+	LOAD_PIDS=()
+	for ((n = 0; n < ${LOADERS:-4}; n++)); do
+		(
+			while [ ! -e "$STACK_DIR/load-stop" ]; do
+				curl -sS -o /dev/null -w '%{http_code}\n' --max-time 30 \
+					--cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
+					"https://localhost:$PORT$2" 2>/dev/null || echo 000
+			done >"$STACK_DIR/load.$n"
+		) 3>&- &
+		LOAD_PIDS+=($!)
+	done
+}
+
+# load_stop: end the loops; LOAD_STATUSES then holds each status seen, with its count.
+load_stop() {
+	touch "$STACK_DIR/load-stop"
+	wait "${LOAD_PIDS[@]}"
+	LOAD_STATUSES=$(cat "$STACK_DIR"/load.* | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')
+	echo "load: $LOAD_STATUSES" >&3
+}
+
+# load_count STATUS: answers of STATUS the loops have had so far.
+load_count() { cat "$STACK_DIR"/load.* 2>/dev/null | grep -c "^$1$" || true; }
+
+# load_seen N STATUS: wait (bounded) until the loops have had N more answers of STATUS than
+# when load_mark STATUS was last called.
+load_mark() { LOAD_MARK=$(load_count "$1"); }
+load_seen() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ "$(load_count "$2")" -ge $((LOAD_MARK + $1)) ] && return 0
+		sleep 0.025
+	done
+	return 1
+}
+
+# load_only STATUS...: every status the loops saw is one of these.
+load_only() {
+	local s ok
+	for s in $(cat "$STACK_DIR"/load.* | sort -u); do
+		ok=
+		for want in "$@"; do [ "$s" = "$want" ] && ok=1; done
+		[ -n "$ok" ] || { echo "the load saw status $s" >&2; return 1; }
+	done
+}
+
+# gone PID: wait (bounded) until the process has exited.
+gone() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.025
+	done
+	return 1
+}
+
+# socket_ready PATH: wait (bounded) until a new socket is at PATH.
+socket_ready() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.025
+	done
+	return 1
+}
+
+# new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
+new_jobapi() {
+	local args=()
+	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
+	rm -f "$STACK_DIR/run/jobapi.sock" # what a SIGKILLed jobapi left
+	(cd "$STACK_DIR" && exec "$BUILD/jobapi" --socket run/jobapi.sock \
+		--supervisor run/private/jobsupd.sock "${args[@]}" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
+	echo $! >"$STACK_DIR/run/jobapi.pid"
+	adopt $!
+	socket_ready "$STACK_DIR/run/jobapi.sock"
+}
+
+# new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root.
+new_jobsupd() {
+	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
+		--cgroup-root "$(cgroup_root)" "$@" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
+	echo $! >"$STACK_DIR/run/jobsupd.pid"
+	adopt $!
+	socket_ready "$STACK_DIR/run/private/jobsupd.sock"
+}
+
+# until_n N PATTERN: wait (at most 10 s) until N processes match PATTERN (see pids_with).
+until_n() {
+	local end=$((SECONDS + 10))
+	while [ "$SECONDS" -le "$end" ]; do
+		[ "$(pids_with "$2" | wc -l)" -ge "$1" ] && return 0
+		sleep 0.025
+	done
+	echo "fewer than $1 processes match '$2'" >&2
+	return 1
+}
+
+# containment: how the stack's jobsupd contains jobs (from its start-up line).
+containment() { sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log" | head -1; }
+
+# pkill_marker MARKER: end the processes that hold MARKER (a test's own, by pid).
+pkill_marker() {
+	local p
+	for p in $(pids_with "$1"); do kill -KILL "$p" 2>/dev/null; done
+	return 0
+}
+
+# instrumented: whether the stack runs under a sanitizer (make SAN=1) or valgrind, whose own
+# memory says nothing of the stack's.
+instrumented() { [[ "$BUILD" == */san ]] || [ -n "${JOBSUPD_WRAPPER:-}" ]; }

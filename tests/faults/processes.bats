@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# Faults of the stack's own processes, on the real stack under load: jobapi or jobsupd killed
+# outright, nginx reloaded during follows. The rest keeps working and recovers by itself.
+
+load faults
+
+setup_file() {
+	start_stack -k --grace 1
+}
+
+teardown_file() {
+	stop_stack
+}
+
+teardown() {
+	[ -e "$STACK_DIR/load-stop" ] || { [ -n "${LOAD_PIDS:-}" ] && load_stop; } || true
+	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
+}
+
+@test "kill -9 jobapi under load: 502 meanwhile, a new jobapi serves at once, jobsupd and its jobs untouched" {
+	start user1 '{"command":["sleep","300"]}'
+	id=$ID
+	job=$(field pid)
+	sup=$(pid_of jobsupd)
+	load_start user1 /jobs
+	load_mark 200
+	load_seen 20 200
+
+	api_pid=$(pid_of jobapi)
+	kill -KILL "$api_pid"
+	gone "$api_pid"
+	api user1 GET /jobs
+	[ "$HTTP" = 502 ]
+	[ "$(error_code)" = bad_gateway ]
+	[ "$(header Retry-After)" = 1 ]
+	api user1 POST /jobs -d '{"command":["true"]}'
+	[ "$HTTP" = 502 ]
+
+	new_jobapi
+	api user1 GET "/jobs/$id" # the first request after it is back
+	[ "$HTTP" = 200 ]
+	[ "$(field state)" = running ]
+	[ "$(field pid)" = "$job" ]
+	load_mark 200
+	load_seen 20 200
+	load_stop
+	load_only 200 502
+	# Nothing of jobsupd's changed: the same process, the same job, and its numbering goes on.
+	[ "$(pid_of jobsupd)" = "$sup" ]
+	kill -0 "$sup"
+	kill -0 "$job"
+	start user1 '{"command":["true"]}'
+	[ "$ID" -gt "$id" ]
+	api user1 DELETE "/jobs/$id"
+	[ "$(field state)" = stopped ]
+}
+
+@test "kill -9 jobsupd under load: 503 with Retry-After meanwhile, jobapi reconnects, no job left running" {
+	marker=9$RANDOM$RANDOM
+	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker & sleep $marker.1\"]}"
+	main=$(field pid)
+	until_n 2 "$marker"
+	api_pid=$(pid_of jobapi)
+	load_start user1 /jobs
+	load_mark 200
+	load_seen 20 200
+
+	sup=$(pid_of jobsupd)
+	kill -KILL "$sup"
+	gone "$sup"
+	api user1 GET /jobs
+	[ "$HTTP" = 503 ]
+	[ "$(error_code)" = unavailable ]
+	[ "$(header Retry-After)" = 1 ]
+	api user1 POST /jobs -d '{"command":["true"]}'
+	[ "$HTTP" = 503 ]
+	# The job's main process dies with its supervisor (PR_SET_PDEATHSIG).
+	gone "$main"
+
+	new_jobsupd --grace 1
+	load_mark 200
+	load_seen 20 200
+	api user1 GET /jobs
+	[ "$HTTP" = 200 ]
+	[ "$(jq '.jobs | length' <<<"$BODY")" = 0 ]
+	load_stop
+	load_only 200 503
+	[ "$(pid_of jobapi)" = "$api_pid" ] # no restart of jobapi
+
+	# What the job started and left its session lived on in the job's cgroup, until the new
+	# jobsupd cleaned the cgroups of the dead one. Process groups cannot do that.
+	if [ "$(containment)" = process-group ]; then
+		pkill_marker "$marker"
+		skip "no cgroups here: a job's daemon outlives a killed jobsupd (see CONTAINMENT.md)"
+	fi
+	grep -q "removed 1 cgroups a previous jobsupd left behind" "$STACK_DIR/stack.log"
+	[ -z "$(pids_with "$marker")" ]
+}
+
+@test "nginx reloaded during follows and requests: every follower gets every byte, no request fails" {
+	d=$STACK_DIR
+	start user1 '{"command":["sh","-c","echo started; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i + 1)); sleep 0.05; done"]}'
+	id=$ID
+	followers=()
+	for n in 1 2 3 4 5; do
+		follow user1 "$id" "$d/f$n"
+		followers+=("$FOLLOWER")
+	done
+	attached started "$d/f1" "$d/f2" "$d/f3" "$d/f4" "$d/f5"
+	load_start user1 /jobs
+	load_mark 200
+	load_seen 10 200
+
+	# What `nginx -s reload` does: SIGHUP to the master. New workers take new connections; the
+	# old ones finish what they serve, follows included.
+	master=$(pid_of nginx)
+	old_workers=$(pgrep -P "$master")
+	kill -HUP "$master"
+	for ((i = 0; i < 400; i++)); do
+		[ "$(pgrep -P "$master")" != "$old_workers" ] && break
+		sleep 0.025
+	done
+	load_mark 200
+	load_seen 10 200
+
+	for p in "${followers[@]}"; do wait "$p"; done
+	wait_end user1 "$id"
+	api user1 GET "/jobs/$id/output"
+	for n in 1 2 3 4 5; do
+		[ "$(cat "$d/f$n")" = "$BODY" ] || { echo "follower $n differs"; false; }
+	done
+	[ "$(wc -l <"$d/f1")" = 31 ]
+	load_stop
+	load_only 200
+	[ "$(pid_of nginx)" = "$master" ]
+	kill -0 "$master"
+}
