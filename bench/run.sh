@@ -17,11 +17,7 @@ load=$build/bench/load
 T=$(mktemp -d /tmp/jobworker-bench.XXXXXX)
 chmod 755 "$T"
 mkdir -p "$T/run"
-read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-port=$((10000 + RANDOM % (low - 10000)))
-url=https://localhost:$port
-export JOBCTL_URL=$url JOBCTL_CERT=$repo/certs/user1.crt JOBCTL_KEY=$repo/certs/user1.key
-export JOBCTL_CACERT=$repo/certs/ca.crt
+source tests/stack.bash
 
 pids=()
 cleanup() {
@@ -34,14 +30,16 @@ trap cleanup EXIT
 
 "$build/bench/fcgi_ceiling" "$T/run/ceiling.sock" 8 &
 pids+=($!)
-NGINX_EXTRA=$repo/bench/ceilings.conf NGINX_HTTP_EXTRA=$repo/bench/ceilings-http.conf nginx/stack.sh -d "$T" -p "$port" -b "$build" \
-	>"$T/stack.log" 2>&1 3>&- &
-pids+=($!)
-for ((i = 0; i < 400; i++)); do
-	grep -q 'stack: ready' "$T/stack.log" && break
-	sleep 0.025
-done
-grep -q 'stack: ready' "$T/stack.log" || { cat "$T/stack.log"; exit 1; }
+if ! NGINX_EXTRA=$repo/bench/ceilings.conf NGINX_HTTP_EXTRA=$repo/bench/ceilings-http.conf \
+	stack_up "$T" "$build"; then
+	cat "$T/stack.log"
+	exit 1
+fi
+pids+=("$STACK_PID")
+port=$PORT
+url=https://localhost:$port
+export JOBCTL_URL=$url JOBCTL_CERT=$repo/certs/user1.crt JOBCTL_KEY=$repo/certs/user1.key
+export JOBCTL_CACERT=$repo/certs/ca.crt
 sup=$(cat "$T/run/jobsupd.pid")
 running=$(sed -n 's/.*max-running \([0-9]*\).*/\1/p' "$T/stack.log" | head -1)
 jobctl=$build/jobctl
@@ -130,13 +128,9 @@ row "  vs task-spooler (tsp -S $running)" "$start_rate" "$tsp_rate" "$r" ">= 1.5
 if [ "$containment" != process-group ]; then
 	T2=$T/nocg
 	mkdir -p "$T2"
-	port2=$((port + 1))
-	nginx/stack.sh -d "$T2" -p "$port2" -b "$build" -- --cgroup none >"$T2/stack.log" 2>&1 3>&- &
-	pids+=($!)
-	for ((i = 0; i < 400; i++)); do
-		grep -q 'stack: ready' "$T2/stack.log" && break
-		sleep 0.025
-	done
+	stack_up "$T2" "$build" -- --cgroup none || { cat "$T2/stack.log"; exit 1; }
+	pids+=("$STACK_PID")
+	port2=$PORT
 	measure starts_nocg "$load" jobs "https://localhost:$port2" --threads 4 --count 1000
 	nocg_rate=$(med starts_nocg jobs_per_s)
 	r=$(ratio "$nocg_rate" "$spawn_rate")

@@ -6,7 +6,7 @@ BUILD=$(cd "$REPO/${JOBWORKER_BUILD:-build}" && pwd)
 CERTS=$REPO/certs
 JOBCTL=$BUILD/jobctl
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+source "$REPO/tests/stack.bash"
 
 # start_stack [-k] [-c] [JOBSUPD_ARGS...]: in setup_file. -k: keep the rest running when one
 # process exits; -c: a copy of the certificates (STACK_DIR/certs) that the test may change.
@@ -23,26 +23,8 @@ start_stack() {
 	if [ -n "$copy" ]; then
 		cp -r "$CERTS" "$STACK_DIR/certs"
 	fi
-	local attempt i low
-	# Below the ephemeral range, where outgoing connections cannot hold the port.
-	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-	for attempt in 1 2 3; do
-		PORT=$((10000 + RANDOM % (low - 10000)))
-		port_in_use "$PORT" && continue
-		# fd 3 is bats' own: the stack must not hold it, or bats waits for it. Each stack
-		# has its own cgroup root, which jobsupd cleans at start.
-		"$REPO/nginx/stack.sh" -d "$STACK_DIR" -p "$PORT" -b "$BUILD" $keep -- \
-			--cgroup-root "$(cgroup_root)" "$@" >"$STACK_DIR/stack.log" 2>&1 3>&- &
-		STACK_PID=$!
-		for ((i = 0; i < 400; i++)); do
-			grep -q 'stack: ready' "$STACK_DIR/stack.log" && break
-			kill -0 "$STACK_PID" 2>/dev/null || break
-			sleep 0.025
-		done
-		grep -q 'stack: ready' "$STACK_DIR/stack.log" && break
-		wait "$STACK_PID" 2>/dev/null
-	done
-	if ! grep -q 'stack: ready' "$STACK_DIR/stack.log"; then
+	# Each stack has its own cgroup root, which jobsupd cleans at start.
+	if ! stack_up "$STACK_DIR" "$BUILD" $keep -- --cgroup-root "$(cgroup_root)" "$@"; then
 		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
 		return 1
 	fi

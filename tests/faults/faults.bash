@@ -32,17 +32,10 @@ load_stop() {
 # load_count STATUS: answers of STATUS the loops have had so far.
 load_count() { cat "$STACK_DIR"/load.* 2>/dev/null | grep -c "^$1$" || true; }
 
-# load_seen N STATUS: wait (bounded) until the loops have had N more answers of STATUS than
+# load_seen N STATUS: wait (at most 10 s) until the loops have had N more answers of STATUS than
 # when load_mark STATUS was last called.
 load_mark() { LOAD_MARK=$(load_count "$1"); }
-load_seen() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		[ "$(load_count "$2")" -ge $((LOAD_MARK + $1)) ] && return 0
-		sleep 0.025
-	done
-	return 1
-}
+load_seen() { until_true "[ \$(load_count $2) -ge $((LOAD_MARK + $1)) ]"; }
 
 # load_only STATUS...: every status the loops saw is one of these.
 load_only() {
@@ -54,31 +47,17 @@ load_only() {
 	done
 }
 
-# gone PID: wait (bounded) until the process has exited.
-gone() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.025
-	done
-	return 1
-}
+# gone PID: wait (at most 10 s) until the process has exited.
+gone() { until_true "! kill -0 $1 2>/dev/null"; }
 
-# socket_ready PATH: wait (bounded) until a new socket is at PATH.
-socket_ready() {
-	local i
-	for ((i = 0; i < 400; i++)); do
-		[ -S "$1" ] && return 0
-		sleep 0.025
-	done
-	return 1
-}
+# socket_ready PATH: wait (at most 10 s) until a socket is at PATH.
+socket_ready() { until_true "[ -S '$1' ]"; }
 
 # new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
 new_jobapi() {
 	local args=()
 	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
-	rm -f "$STACK_DIR/run/jobapi.sock" # what a SIGKILLed jobapi left
+	rm -f "$STACK_DIR/run/jobapi.sock" # a killed one's, so that the wait sees the new one
 	(cd "$STACK_DIR" && exec "$BUILD/jobapi" --socket run/jobapi.sock \
 		--supervisor run/private/jobsupd.sock "${args[@]}" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
 	echo $! >"$STACK_DIR/run/jobapi.pid"
@@ -88,6 +67,7 @@ new_jobapi() {
 
 # new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root.
 new_jobsupd() {
+	rm -f "$STACK_DIR/run/private/jobsupd.sock" # a killed one's, so that the wait sees the new one
 	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
 		--cgroup-root "$(cgroup_root)" "$@" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
 	echo $! >"$STACK_DIR/run/jobsupd.pid"
@@ -96,14 +76,22 @@ new_jobsupd() {
 }
 
 # until_n N PATTERN: wait (at most 10 s) until N processes match PATTERN (see pids_with).
-until_n() {
+until_n() { until_true "[ \$(pids_with '$2' | wc -l) -ge $1 ]"; }
+
+# until_true COMMAND: wait (at most 10 s) until the shell COMMAND succeeds.
+until_true() {
 	local end=$((SECONDS + 10))
 	while [ "$SECONDS" -le "$end" ]; do
-		[ "$(pids_with "$2" | wc -l)" -ge "$1" ] && return 0
-		sleep 0.025
+		eval "$1" && return 0
+		sleep 0.02
 	done
-	echo "fewer than $1 processes match '$2'" >&2
+	echo "not so after 10 s: $1" >&2
 	return 1
+}
+
+# until_job USER ID JQ_CONDITION: wait (at most 10 s) until the job meets the condition.
+until_job() {
+	until_true "api $1 GET /jobs/$2 && jq -e '$3' <<<\"\$BODY\" >/dev/null"
 }
 
 # containment: how the stack's jobsupd contains jobs (from its start-up line).

@@ -31,12 +31,7 @@ pgid() {
 	id=$ID
 	until_n 1 "$marker"
 	# jobsupd has read the end of its output...
-	for ((i = 0; i < 100; i++)); do
-		api user1 GET "/jobs/$id"
-		[ "$(field output_bytes)" = 7 ] && break
-		sleep 0.02
-	done
-	[ "$(field output_bytes)" = 7 ]
+	until_job user1 "$id" '.output_bytes == 7' 
 	# ...and the job runs on, as it is: its output's end is not its own.
 	api user1 GET "/jobs/$id?wait=1"
 	[ "$(field state)" = running ]
@@ -79,11 +74,7 @@ pgid() {
 	# One that never ends by itself is stopped, with what it wrote counted.
 	start user1 '{"command":["cat","/dev/zero"]}'
 	id=$ID
-	for ((i = 0; i < 200; i++)); do
-		api user1 GET "/jobs/$id"
-		[ "$(field output_bytes)" -gt 100000000 ] && break
-		sleep 0.02
-	done
+	until_job user1 "$id" '.output_bytes > 100000000'
 	api user1 DELETE "/jobs/$id"
 	[ "$(field state)" = stopped ]
 	[ "$(field output_bytes)" -gt 100000000 ]
@@ -100,11 +91,7 @@ pgid() {
 	main=$(field pid)
 	until_n 1 "^perl .*$marker"
 	moved=$(pids_with "^perl .*$marker")
-	for ((i = 0; i < 100; i++)); do
-		[ "$(pgid "$moved")" = "$moved" ] && break
-		sleep 0.02
-	done
-	[ "$(pgid "$moved")" = "$moved" ]
+	until_true '[ "$(pgid "$moved")" = "$moved" ]' 
 	[ "$(pgid "$main")" = "$main" ]
 	api user1 DELETE "/jobs/$id"
 	[ "$(field state)" = stopped ]

@@ -53,6 +53,22 @@ static void each_process(void (*fn)(int pid, void *arg), void *arg)
 	closedir(d);
 }
 
+/* /proc/PID/NAME, read into buf (NUL-terminated); its length, or -1. */
+static ssize_t read_proc(int pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 struct children {
 	int parent, n, zombies;
 };
@@ -60,16 +76,9 @@ struct children {
 static void count_child(int pid, void *arg)
 {
 	struct children *c = arg;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[512];
+	if (read_proc(pid, "stat", buf, sizeof buf) <= 0)
 		return;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	/* "pid (comm) state ppid ...": comm may hold anything, so read after its last ')'. */
 	const char *p = strrchr(buf, ')');
 	char state;
@@ -97,19 +106,13 @@ struct marked {
 static void count_marked(int pid, void *arg)
 {
 	struct marked *m = arg;
-	char path[64], buf[8192];
-	snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return;
+	char buf[8192];
+	ssize_t n = read_proc(pid, "cmdline", buf, sizeof buf);
 	for (ssize_t i = 0; i < n; i++)
 		if (buf[i] == '\0')
 			buf[i] = ' ';
-	buf[n] = '\0';
+	if (n <= 0)
+		return;
 	if (strstr(buf, m->marker) && pid != getpid())
 		m->n++;
 }

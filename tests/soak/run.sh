@@ -28,25 +28,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-for attempt in 1 2 3; do
-	port=$((10000 + RANDOM % (low - 10000)))
-	nginx/stack.sh -d "$T" -p "$port" -b "$build" -- "${limits[@]}" --grace 1 \
-		--cgroup-root "$root" >"$T/stack.log" 2>&1 3>&- &
-	stack=$!
-	for ((i = 0; i < 400; i++)); do
-		grep -q 'stack: ready' "$T/stack.log" && break
-		kill -0 "$stack" 2>/dev/null || break
-		sleep 0.025
-	done
-	grep -q 'stack: ready' "$T/stack.log" && break
-	wait "$stack" 2>/dev/null
-	stack=
-done
-if [ -z "$stack" ]; then
+source tests/stack.bash
+if ! stack_up "$T" "$build" -- "${limits[@]}" --grace 1 --cgroup-root "$root"; then
 	cat "$T/stack.log"
 	exit 1
 fi
+stack=$STACK_PID
+port=$PORT
 
 # Sanitizer and valgrind builds keep freed memory aside: their RSS says nothing of leaks
 # (their own leak checks do).

@@ -1,0 +1,27 @@
+# stack_up DIR BUILD [STACK_OPTIONS...] [-- JOBSUPD_ARGS...]: start nginx/stack.sh in the
+# background with DIR as its directory, on a free port below the ephemeral range (where no
+# outgoing connection can hold it; three tries), its log in DIR/stack.log. Sets PORT and
+# STACK_PID once it is ready; fails otherwise (the log says why). NGINX_EXTRA and the other
+# variables stack.sh reads pass through.
+stack_up() {
+	local dir=$1 build=$2 attempt i low
+	shift 2
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	for attempt in 1 2 3; do
+		PORT=$((10000 + RANDOM % (low - 10000)))
+		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
+		# fd 3 is bats' own: the stack must not hold it, or bats waits for it.
+		"$(dirname "${BASH_SOURCE[0]}")/../nginx/stack.sh" -d "$dir" -p "$PORT" -b "$build" "$@" \
+			>"$dir/stack.log" 2>&1 3>&- &
+		STACK_PID=$!
+		for ((i = 0; i < 400; i++)); do
+			grep -q 'stack: ready' "$dir/stack.log" && return 0
+			kill -0 "$STACK_PID" 2>/dev/null || break
+			sleep 0.025
+		done
+		kill -TERM "$STACK_PID" 2>/dev/null
+		wait "$STACK_PID" 2>/dev/null
+	done
+	STACK_PID=
+	return 1
+}
