@@ -57,7 +57,7 @@ COMMON := supervisor/buf.c supervisor/json.c supervisor/apierr.c supervisor/jobs
 SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c
-API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c supervisor/client.c
+API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c supervisor/client.c
 API_MAIN := fcgi/main.c
 CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
 CLI_MAIN := cli/main.c
@@ -251,7 +251,7 @@ SOAK_SECONDS ?= 60
 export SOAK_SECONDS
 SOAK_BINS := $(BUILD)/soak/soak $(BUILD)/soak/soak_job
 $(BUILD)/obj/tests/soak/%.o: ALL_CPPFLAGS += -iquote bench
-$(BUILD)/soak/soak: $(call obj,tests/soak/soak.c tests/soak/clients.c tests/soak/procs.c \
+$(BUILD)/soak/soak: $(call obj,tests/soak/soak.c tests/soak/clients.c tests/soak/ledger.c tests/soak/procs.c \
 		bench/http_client.c)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson) -lpthread
@@ -276,7 +276,8 @@ revoke:
 	@[ -n "$(NAME)" ] || { echo "usage: make revoke NAME=user2"; exit 2; }
 	certs/revoke.sh $(NAME) $(CERTDIR)
 
-SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c)
+SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c tests/soak/*.[ch] \
+	bench/*.[ch] tests/fuzz/*.c)
 .PHONY: lint
 lint:
 	clang-format --dry-run --Werror $(SOURCES)

@@ -23,7 +23,7 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-CURL *client_handle(const char *cert, const char *key, const char *cacert)
+CURL *http_handle(const char *cert, const char *key, const char *cacert)
 {
 	CURL *h = curl_easy_init();
 	if (!h) {
@@ -35,11 +35,12 @@ CURL *client_handle(const char *cert, const char *key, const char *cacert)
 	curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
 	return h;
 }
 
-long client_request(CURL *h, const char *base, const char *method, const char *path,
+long http_request(CURL *h, const char *base, const char *method, const char *path,
 		    const char *post, struct body *b, CURLcode *err)
 {
 	char url[512];
@@ -49,11 +50,12 @@ long client_request(CURL *h, const char *base, const char *method, const char *p
 	if (b->p)
 		b->p[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, post);
-	/* A GET after a POST on the same handle must not send a body. */
-	if (!post)
+	/* A POST always has a body (perhaps empty); anything else none, even on a handle that
+	 * posted before. */
+	if (post || !strcmp(method, "POST"))
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, post ? post : "");
+	else
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	CURLcode rc = curl_easy_perform(h);
@@ -65,7 +67,7 @@ long client_request(CURL *h, const char *base, const char *method, const char *p
 	return status;
 }
 
-double client_now(clockid_t clock)
+double http_now(clockid_t clock)
 {
 	struct timespec ts;
 	clock_gettime(clock, &ts);

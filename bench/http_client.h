@@ -19,16 +19,17 @@ struct body {
 };
 
 /* A handle with the certificate cert and key, trusting cacert (the strings are not copied: they
- * must outlive it). curl_easy_cleanup() frees it. Exits on failure. */
-CURL *client_handle(const char *cert, const char *key, const char *cacert);
+ * must outlive it); connecting gives up after 10 s, a request never (set CURLOPT_TIMEOUT for
+ * that). curl_easy_cleanup() frees it. Exits on failure. */
+CURL *http_handle(const char *cert, const char *key, const char *cacert);
 
 /* One request on h to base (https://localhost:PORT) followed by path; post is the body or NULL.
  * The status, or 0 on a transport error (then *err, if not NULL, holds curl's code); the body
  * is in b. */
-long client_request(CURL *h, const char *base, const char *method, const char *path,
+long http_request(CURL *h, const char *base, const char *method, const char *path,
 		    const char *post, struct body *b, CURLcode *err);
 
 /* The time on clock, in seconds. */
-double client_now(clockid_t clock);
+double http_now(clockid_t clock);
 
 #endif

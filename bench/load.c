@@ -64,14 +64,14 @@ static const char *base_url;
 
 static CURL *handle(void)
 {
-	return client_handle(getenv("JOBCTL_CERT"), getenv("JOBCTL_KEY"), getenv("JOBCTL_CACERT"));
+	return http_handle(getenv("JOBCTL_CERT"), getenv("JOBCTL_KEY"), getenv("JOBCTL_CACERT"));
 }
 
 /* One request on h; the status (0 on a transport error), the body in *b. */
 static long request(CURL *h, const char *method, const char *path, const char *post,
 		    struct body *b)
 {
-	return client_request(h, base_url, method, path, post, b, NULL);
+	return http_request(h, base_url, method, path, post, b, NULL);
 }
 
 /* rate: as many requests as threads can make in the time. */
@@ -91,10 +91,10 @@ static void *rate_worker(void *arg)
 	struct body b = {0};
 	/* The connection is made before the clock starts: this measures requests, not handshakes. */
 	request(h, w->post ? "POST" : "GET", w->path, w->post, &b);
-	while (client_now(CLOCK_MONOTONIC) < w->until) {
-		double t0 = client_now(CLOCK_MONOTONIC);
+	while (http_now(CLOCK_MONOTONIC) < w->until) {
+		double t0 = http_now(CLOCK_MONOTONIC);
 		long st = request(h, w->post ? "POST" : "GET", w->path, w->post, &b);
-		double t1 = client_now(CLOCK_MONOTONIC);
+		double t1 = http_now(CLOCK_MONOTONIC);
 		if (st >= 200 && st < 300) {
 			w->ok++;
 			add_sample(&w->lat, (t1 - t0) * 1e6);
@@ -112,7 +112,7 @@ static int run_rate(const char *path, const char *post, int threads, double seco
 	struct worker *w = calloc((size_t)threads, sizeof *w);
 	struct samples all = {0};
 	long ok = 0, errors = 0;
-	double start = client_now(CLOCK_MONOTONIC) + 0.2;
+	double start = http_now(CLOCK_MONOTONIC) + 0.2;
 	for (int i = 0; i < threads; i++) {
 		w[i].path = path;
 		w[i].post = post;
@@ -175,7 +175,7 @@ static int run_jobs(int threads, long count, bool wait)
 	pthread_t *t = calloc((size_t)threads, sizeof *t);
 	struct body b = {0};
 	atomic_store(&to_start, count);
-	double start = client_now(CLOCK_MONOTONIC);
+	double start = http_now(CLOCK_MONOTONIC);
 	for (int i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, jobs_worker, NULL);
 	for (int i = 0; i < threads; i++)
@@ -210,7 +210,7 @@ static int run_jobs(int threads, long count, bool wait)
 				request(h, "GET", path, NULL, &b);
 		}
 	}
-	double took = client_now(CLOCK_MONOTONIC) - start;
+	double took = http_now(CLOCK_MONOTONIC) - start;
 	printf("jobs=%ld seconds=%.3f jobs_per_s=%.0f refused=%ld\n", count, took,
 	       (double)count / took, atomic_load(&refused));
 	curl_easy_cleanup(h);
@@ -228,7 +228,7 @@ static size_t npartial;
 static size_t on_follow(char *p, size_t size, size_t n, void *arg)
 {
 	(void)arg;
-	double now = client_now(CLOCK_REALTIME);
+	double now = http_now(CLOCK_REALTIME);
 	for (size_t i = 0; i < size * n; i++) {
 		if (p[i] != '\n') {
 			if (npartial < sizeof partial - 1)
@@ -273,7 +273,7 @@ static int run_startlat(long count)
 	struct samples lat = {0};
 	request(h, "GET", "/jobs", NULL, &b);
 	for (long i = 0; i < count; i++) {
-		double t0 = client_now(CLOCK_REALTIME);
+		double t0 = http_now(CLOCK_REALTIME);
 		if (request(h, "POST", "/jobs", "{\"command\":[\"date\",\"+%s.%N\"]}", &b) != 201)
 			return 1;
 		cJSON *o = cJSON_ParseWithLength(b.p, b.n);

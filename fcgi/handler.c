@@ -197,7 +197,7 @@ static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct 
 	return reply.status;
 }
 
-void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
+void handle_request(struct api *api, FCGX_Request *r)
 {
 	struct identity id;
 	struct route rt;
@@ -212,6 +212,11 @@ void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc)
 	if (authenticate(r, &id) < 0) {
 		count(api, 403);
 		return;
+	}
+	struct supclient *sc = pool_take(&api->pool);
+	if (!sc) {
+		apierr_set(&err, 503, "unavailable", "jobapi is out of memory; try again later");
+		goto fail;
 	}
 	const char *path = param(r, "DOCUMENT_URI");
 	if (!*path)
@@ -267,6 +272,7 @@ out:
 		count(api, status);
 	if (long_lived)
 		atomic_fetch_sub(&api->nlong, 1);
+	pool_give(&api->pool, sc);
 	jobspec_free(&req.spec);
 	free(body);
 }

@@ -1,7 +1,7 @@
 /*
  * handler: one HTTP request, start to finish: trust only what nginx verified, route, validate
- * fully, ask jobsupd, answer. Runs on a jobapi worker thread with that thread's own supervisor
- * connection; shares nothing with other threads but the counter of long-lived requests.
+ * fully, ask jobsupd, answer. Runs on any jobapi worker thread, with a supervisor connection
+ * taken from the pool for the request; shares nothing else with other threads but counters.
  */
 #ifndef HANDLER_H
 #define HANDLER_H
@@ -10,7 +10,7 @@
 
 #include <fcgiapp.h>
 
-#include "client.h"
+#include "pool.h"
 
 /* Request bodies larger than this are refused with 413 (nginx refuses them first). */
 #define BODY_MAX (64 * 1024)
@@ -20,12 +20,13 @@
 #define API_STATUSES 12
 
 struct api {
-	const char *supervisor_path;
+	struct suppool pool; /* connections to jobsupd */
 	long max_long;        /* follows and waits at once (--max-followers) */
 	atomic_long nlong;
 	atomic_ulong requests[API_STATUSES];
 };
 
-void handle_request(struct api *api, FCGX_Request *r, struct supclient *sc);
+/* Answer r, with a connection to jobsupd from api->pool. */
+void handle_request(struct api *api, FCGX_Request *r);
 
 #endif

@@ -5,8 +5,8 @@
  *
  * The pool has --threads workers for ordinary requests plus --max-followers more for requests
  * that last (follows, waits, stops): those take a slot, and past the limit are refused with 503,
- * so ordinary requests always find a thread. Any thread may take any request; only the first
- * --threads keep their supervisor connection between requests.
+ * so ordinary requests always find a thread. Any thread may take any request, with a supervisor
+ * connection from a pool that keeps --threads of them between requests (pool.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +39,7 @@
 
 struct config {
 	const char *socket_path;
+	const char *supervisor_path;
 	const char *group;
 	mode_t mode;
 	long threads;
@@ -100,7 +101,7 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 
 	*cfg = (struct config){.socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8,
 			       .max_followers = 256};
-	api->supervisor_path = DEFAULT_SUPERVISOR;
+	cfg->supervisor_path = DEFAULT_SUPERVISOR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case O_SOCKET:
@@ -113,7 +114,7 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 			cfg->group = optarg;
 			break;
 		case O_SUPERVISOR:
-			api->supervisor_path = optarg;
+			cfg->supervisor_path = optarg;
 			break;
 		case O_THREADS:
 			cfg->threads = parse_num("--threads", optarg, 1, MAX_THREADS, 10);
@@ -131,7 +132,7 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 	}
 	if (optind < argc)
 		die_usage("unexpected argument: %s", argv[optind]);
-	if (strlen(cfg->socket_path) >= path_max || strlen(api->supervisor_path) >= path_max)
+	if (strlen(cfg->socket_path) >= path_max || strlen(cfg->supervisor_path) >= path_max)
 		die_usage("socket paths must be shorter than %zu bytes", path_max);
 	if (cfg->threads + cfg->max_followers > MAX_THREADS)
 		die_usage("--threads plus --max-followers must be at most %d", MAX_THREADS);
@@ -186,29 +187,21 @@ struct worker {
 	pthread_t thread;
 	struct api *api;
 	int listen_fd;
-	bool keeps_connection; /* one of the --threads workers; the rest are for long requests */
 	bool started;
 };
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct supclient sc;
 	FCGX_Request req;
 
-	supc_init(&sc, w->api->supervisor_path);
 	if (FCGX_InitRequest(&req, w->listen_fd, 0) != 0)
 		return NULL;
 	while (FCGX_Accept_r(&req) >= 0) {
-		handle_request(w->api, &req, &sc);
+		handle_request(w->api, &req);
 		FCGX_Finish_r(&req);
-		/* Every thread accepts, but only --threads of them keep a supervisor connection
-		 * between requests: jobapi holds at most that many, however many threads served. */
-		if (!w->keeps_connection)
-			supc_close(&sc);
 	}
 	FCGX_Free(&req, 1);
-	supc_close(&sc);
 	return NULL;
 }
 
@@ -239,8 +232,10 @@ int main(int argc, char **argv)
 
 	log_init("jobapi");
 	/* A fixed threshold: big bodies (a log of many jobs) are mapped and given back when
-	 * freed, not kept for good in whichever thread's arena served them. */
+	 * freed, not kept for good in whichever thread's arena served them. And few arenas: the
+	 * threads mostly wait on sockets, and each arena keeps memory of its own. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 2);
 	parse_flags(argc, argv, &cfg, &api);
 
 	/* Workers inherit this mask: only the main thread takes these signals, with sigwait
@@ -259,6 +254,10 @@ int main(int argc, char **argv)
 		log_error("cannot initialise libfcgi");
 		return 1;
 	}
+	if (pool_init(&api.pool, cfg.supervisor_path, (int)cfg.threads) < 0) {
+		log_error("out of memory");
+		return 1;
+	}
 	int fd = open_socket(&cfg);
 	if (fd < 0)
 		return 1;
@@ -271,7 +270,6 @@ int main(int argc, char **argv)
 	for (long i = 0; workers && i < n; i++) {
 		workers[i].api = &api;
 		workers[i].listen_fd = fd;
-		workers[i].keeps_connection = i < cfg.threads;
 		if (pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0) {
 			log_error("cannot start thread %ld: %s", i, strerror(errno));
 			goto out;
@@ -283,7 +281,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s",
-		 cfg.socket_path, n, cfg.max_followers, api.supervisor_path);
+		 cfg.socket_path, n, cfg.max_followers, cfg.supervisor_path);
 
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
 		;
@@ -298,5 +296,6 @@ out:
 	close(fd);
 	pthread_attr_destroy(&attr);
 	free(workers);
+	pool_destroy(&api.pool);
 	return status;
 }

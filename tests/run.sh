@@ -7,18 +7,22 @@
 # full output is shown only when something in it failed.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-build=${1:?usage: tests/run.sh BUILD [unit|e2e]...}
+build=${1:?usage: tests/run.sh BUILD [unit|e2e|faults]...}
 shift
 kinds=${*:-unit e2e}
 pass=0
 fail=0
+skips=0
 
-# count FILE: add the ok / not ok lines of a TAP log to the totals; 1 if any failed.
+# count FILE: add the ok / not ok lines of a TAP log to the totals (a skipped test is not a
+# passed one); 1 if any failed. Sets OK and SKIPPED to the log's own.
 count() {
-	local ok bad
-	ok=$(grep -c '^ok ' "$1")
+	local bad
+	SKIPPED=$(grep -c '^ok .* # skip' "$1")
+	OK=$(($(grep -c '^ok ' "$1") - SKIPPED))
 	bad=$(grep -c '^not ok ' "$1")
-	pass=$((pass + ok))
+	pass=$((pass + OK))
+	skips=$((skips + SKIPPED))
 	fail=$((fail + bad))
 	[ "$bad" -eq 0 ]
 }
@@ -26,13 +30,6 @@ count() {
 # Sanitizer builds (make SAN=1): report leaks, stop at the first error, with a stack trace.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-
-# skipped LOG: ", N skipped" when tests of a TAP log were skipped.
-skipped() {
-	local n
-	n=$(grep -c '^ok .* # skip' "$1")
-	[ "$n" -gt 0 ] && echo ", $n skipped"
-}
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -48,7 +45,7 @@ if [[ " $kinds " == *" unit "* ]]; then
 			# A crash before any TAP line still counts as a failure.
 			grep -q '^not ok ' "$log" || fail=$((fail + 1))
 		else
-			echo "$(basename "$t"): $(grep -c '^ok ' "$log") passed"
+			echo "$(basename "$t"): $OK passed"
 		fi
 	done
 fi
@@ -65,10 +62,10 @@ for kind in e2e faults; do
 			cat "$log"
 			grep -q '^not ok ' "$log" || fail=$((fail + 1))
 		else
-			echo "$(basename "$f"): $(grep -c '^ok ' "$log") passed$(skipped "$log")"
+			echo "$(basename "$f"): $OK passed$([ "$SKIPPED" -gt 0 ] && echo ", $SKIPPED skipped")"
 		fi
 	done
 done
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed$([ "$skips" -gt 0 ] && echo ", $skips skipped")"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,7 @@ stack_up() {
 	for attempt in 1 2 3; do
 		PORT=$((10000 + RANDOM % (low - 10000)))
 		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
+		: >"$dir/stack.log" # there before the background shell opens it, for the grep below
 		# fd 3 is bats' own: the stack must not hold it, or bats waits for it.
 		"$(dirname "${BASH_SOURCE[0]}")/../nginx/stack.sh" -d "$dir" -p "$PORT" -b "$build" "$@" \
 			>"$dir/stack.log" 2>&1 3>&- &

@@ -137,5 +137,5 @@ cgroup_dirs() {
 	[ -z "$(cgroup_dirs "$id")" ]
 	kill -TERM "$again"
 	wait "$again"
-	[ -z "$(ls -d /sys/fs/cgroup/*/"$(cgroup_root)" /sys/fs/cgroup/unified/"$(cgroup_root)" 2>/dev/null)" ]
+	[ -z "$(cgroup_roots)" ]
 }

@@ -111,6 +111,40 @@ body() { tail -c +7 "$1"; }
 	cmp "$d/s.data" "$d/stalled.out"
 }
 
+@test "a follower of a silent or a queued job has the answer's status and headers at once" {
+	d=$STACK_DIR
+	rm -f "$d/q.go"
+	# A silent job and three more fill the four running places (--max-running 4); one more waits
+	# in the queue. None writes a byte until the test says so.
+	start user1 "{\"command\":[\"sh\",\"-c\",\"while [ ! -e $d/q.go ]; do sleep 0.02; done; echo out\"]}"
+	silent=$ID
+	for n in 1 2 3; do
+		start user1 "{\"command\":[\"sh\",\"-c\",\"while [ ! -e $d/q.go ]; do sleep 0.02; done\"]}"
+	done
+	start user1 '{"command":["echo","queued"]}'
+	queued=$ID
+	api user1 GET "/jobs/$queued"
+	[ "$(field state)" = queued ]
+	for id in "$silent" "$queued"; do
+		curl -sS -N -D "$d/h$id" -o "$d/b$id" --cacert "$CERTS/ca.crt" \
+			--cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
+			"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- &
+		pids+=($!)
+	done
+	for id in "$silent" "$queued"; do
+		for ((i = 0; i < 400; i++)); do
+			grep -q '^HTTP/1.1 200' "$d/h$id" 2>/dev/null && break
+			sleep 0.025
+		done
+		grep -q '^HTTP/1.1 200' "$d/h$id"
+		[ ! -s "$d/b$id" ] # no byte yet: the headers came first
+	done
+	touch "$d/q.go"
+	wait "${pids[@]}"
+	[ "$(cat "$d/b$silent")" = out ]
+	[ "$(cat "$d/b$queued")" = queued ]
+}
+
 @test "GET ?wait= answers when the job ends" {
 	start user1 '{"command":["sh","-c","sleep 1; echo done"]}'
 	api user1 GET "/jobs/$ID?wait=30"

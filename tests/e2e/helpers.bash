@@ -36,6 +36,10 @@ start_stack() {
 # cgroup_root: this stack's cgroup root (under each hierarchy's top).
 cgroup_root() { echo "jobworker-test.${STACK_DIR##*.}"; }
 
+# cgroup_roots: the directories of this stack's cgroup root that exist, on v2 or any v1
+# hierarchy.
+cgroup_roots() { ls -d /sys/fs/cgroup/"$(cgroup_root)" /sys/fs/cgroup/*/"$(cgroup_root)" 2>/dev/null; }
+
 # adopt PID: a process a test started in place of one of the stack's (a restarted jobsupd);
 # stop_stack ends it first.
 adopt() { echo "$1" >>"$STACK_DIR/adopted"; }
@@ -66,6 +70,10 @@ stop_stack() {
 	done
 	if [ -e "$STACK_DIR/run/jobapi.sock" ] || [ -e "$STACK_DIR/run/private/jobsupd.sock" ]; then
 		echo "a socket was left behind" >&2
+		return 1
+	fi
+	if [ -n "$(cgroup_roots)" ]; then
+		echo "cgroups were left behind: $(cgroup_roots)" >&2
 		return 1
 	fi
 	# A sanitizer report, or a process that did not exit cleanly, fails the file.

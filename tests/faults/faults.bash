@@ -65,10 +65,13 @@ new_jobapi() {
 	socket_ready "$STACK_DIR/run/jobapi.sock"
 }
 
-# new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root.
+# new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root (under
+# JOBSUPD_WRAPPER too, as the stack did).
 new_jobsupd() {
+	local -a wrapper
+	read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
 	rm -f "$STACK_DIR/run/private/jobsupd.sock" # a killed one's, so that the wait sees the new one
-	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
+	(cd "$STACK_DIR" && exec "${wrapper[@]}" "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
 		--cgroup-root "$(cgroup_root)" "$@" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
 	echo $! >"$STACK_DIR/run/jobsupd.pid"
 	adopt $!
@@ -97,11 +100,25 @@ until_job() {
 # containment: how the stack's jobsupd contains jobs (from its start-up line).
 containment() { sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log" | head -1; }
 
+# new_marker: a number to put in a job's command line, to find its processes by. Those still
+# running when the test ends, whatever became of it, are ended by end_markers (in teardown).
+new_marker() {
+	local m=9$RANDOM$RANDOM
+	echo "$m" >>"$STACK_DIR/markers"
+	echo "$m"
+}
+
 # pkill_marker MARKER: end the processes that hold MARKER (a test's own, by pid).
 pkill_marker() {
 	local p
 	for p in $(pids_with "$1"); do kill -KILL "$p" 2>/dev/null; done
 	return 0
+}
+
+end_markers() {
+	local m
+	for m in $(cat "$STACK_DIR/markers" 2>/dev/null); do pkill_marker "$m"; done
+	rm -f "$STACK_DIR/markers"
 }
 
 # instrumented: whether the stack runs under a sanitizer (make SAN=1) or valgrind, whose own

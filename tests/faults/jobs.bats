@@ -15,6 +15,7 @@ teardown_file() {
 
 teardown() {
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
+	end_markers
 }
 
 # pgid PID: a process's process group, from /proc.
@@ -26,7 +27,7 @@ pgid() {
 }
 
 @test "a job that closes its output and runs on is still running, and a stop ends it" {
-	marker=9$RANDOM$RANDOM
+	marker=$(new_marker)
 	start user1 "{\"command\":[\"sh\",\"-c\",\"echo before; exec >&- 2>&-; exec sleep $marker\"]}"
 	id=$ID
 	until_n 1 "$marker"
@@ -84,9 +85,10 @@ pgid() {
 @test "processes that leave the job's process group are still the job's: stopped, and ended with it" {
 	[ "$(containment)" != process-group ] ||
 		skip "no cgroups here: a process that leaves the job's group is out of reach (see CONTAINMENT.md)"
-	marker=9$RANDOM$RANDOM
-	# perl (in every Debian) moves itself into a process group of its own.
-	start user1 "{\"command\":[\"sh\",\"-c\",\"perl -e 'setpgrp(0, 0); sleep $marker' & echo started; wait\"]}"
+	marker=$(new_marker)
+	# perl (in every Debian) moves itself into a process group of its own, and sleeps for good
+	# (the marker is an argument it ignores: perl's sleep takes 32 bits).
+	start user1 "{\"command\":[\"sh\",\"-c\",\"perl -e 'setpgrp(0, 0); sleep 1 while 1' $marker & echo started; wait\"]}"
 	id=$ID
 	main=$(field pid)
 	until_n 1 "^perl .*$marker"
@@ -98,7 +100,7 @@ pgid() {
 	[ -z "$(pids_with "$marker")" ]
 
 	# The main process exits and leaves the other behind: the job ends, and so does it.
-	start user1 "{\"command\":[\"sh\",\"-c\",\"perl -e 'setpgrp(0, 0); sleep $marker' & sleep 0.2\"]}"
+	start user1 "{\"command\":[\"sh\",\"-c\",\"perl -e 'setpgrp(0, 0); sleep 1 while 1' $marker & sleep 0.2\"]}"
 	wait_end user1 "$ID"
 	[ "$(field state)" = succeeded ]
 	[ -z "$(pids_with "$marker")" ]

@@ -15,6 +15,7 @@ teardown_file() {
 teardown() {
 	[ -e "$STACK_DIR/load-stop" ] || { [ -n "${LOAD_PIDS:-}" ] && load_stop; } || true
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
+	end_markers
 }
 
 @test "kill -9 jobapi under load: 502 meanwhile, a new jobapi serves at once, jobsupd and its jobs untouched" {
@@ -56,7 +57,7 @@ teardown() {
 }
 
 @test "kill -9 jobsupd under load: 503 with Retry-After meanwhile, jobapi reconnects, no job left running" {
-	marker=9$RANDOM$RANDOM
+	marker=$(new_marker)
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker & sleep $marker.1\"]}"
 	main=$(field pid)
 	until_n 2 "$marker"
@@ -90,7 +91,6 @@ teardown() {
 	# What the job started and left its session lived on in the job's cgroup, until the new
 	# jobsupd cleaned the cgroups of the dead one. Process groups cannot do that.
 	if [ "$(containment)" = process-group ]; then
-		pkill_marker "$marker"
 		skip "no cgroups here: a job's daemon outlives a killed jobsupd (see CONTAINMENT.md)"
 	fi
 	grep -q "removed 1 cgroups a previous jobsupd left behind" "$STACK_DIR/stack.log"
@@ -99,7 +99,9 @@ teardown() {
 
 @test "nginx reloaded during follows and requests: every follower gets every byte, no request fails" {
 	d=$STACK_DIR
-	start user1 '{"command":["sh","-c","echo started; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i + 1)); sleep 0.05; done"]}'
+	rm -f "$d/reloaded"
+	# Half its lines before the reload, half after: the followers are attached throughout.
+	start user1 "{\"command\":[\"sh\",\"-c\",\"echo started; for i in 1 2 3 4 5; do echo before \$i; done; while [ ! -e $d/reloaded ]; do sleep 0.02; done; for i in 1 2 3 4 5; do echo after \$i; sleep 0.05; done\"]}"
 	id=$ID
 	followers=()
 	for n in 1 2 3 4 5; do
@@ -116,10 +118,9 @@ teardown() {
 	master=$(pid_of nginx)
 	old_workers=$(pgrep -P "$master")
 	kill -HUP "$master"
-	for ((i = 0; i < 400; i++)); do
-		[ "$(pgrep -P "$master")" != "$old_workers" ] && break
-		sleep 0.025
-	done
+	until_true '[ -n "$(comm -13 <(echo "$old_workers") <(pgrep -P "$master"))" ]'
+	for p in "${followers[@]}"; do kill -0 "$p"; done # still following
+	touch "$d/reloaded"
 	load_mark 200
 	load_seen 10 200
 
@@ -129,7 +130,7 @@ teardown() {
 	for n in 1 2 3 4 5; do
 		[ "$(cat "$d/f$n")" = "$BODY" ] || { echo "follower $n differs"; false; }
 	done
-	[ "$(wc -l <"$d/f1")" = 31 ]
+	[ "$(grep -c '^after' "$d/f1")" = 5 ]
 	load_stop
 	load_only 200
 	[ "$(pid_of nginx)" = "$master" ]

@@ -12,9 +12,13 @@ teardown_file() {
 	stop_stack
 }
 
+teardown() {
+	end_markers
+}
+
 @test "SIGTERM to jobsupd with 100 running jobs and followers: all stopped, streams ended, exit 0" {
 	d=$STACK_DIR
-	marker=9$RANDOM$RANDOM
+	marker=$(new_marker)
 	for n in $(seq 100); do
 		if [ $((n % 5)) = 0 ]; then # one in five ignores SIGTERM, and so does its child
 			start user1 "{\"command\":[\"sh\",\"-c\",\"trap '' TERM; echo started; sleep $marker & wait\"]}"
@@ -23,7 +27,7 @@ teardown_file() {
 		fi
 		ids+=("$ID")
 	done
-	until_n 100 "sleep $marker"
+	until_n 100 "^sleep $marker"
 	api user1 GET /jobs
 	[ "$(jq '[.jobs[] | select(.state == "running")] | length' <<<"$BODY")" = 100 ]
 
@@ -43,10 +47,10 @@ teardown_file() {
 	for p in "${followers[@]}"; do wait "$p"; done
 	for f in "${files[@]}"; do [ "$(cat "$f")" = started ]; done
 	grep -q "stopping 100 running and 0 queued jobs" "$d/stack.log"
-	grep -q "process $sup exited (status 0)" "$d/stack.log"
+	until_true 'grep -q "process $sup exited (status 0)" "$d/stack.log"' 
 	[ -z "$(pids_with "$marker")" ]
 	[ ! -e "$d/run/private/jobsupd.sock" ]
-	[ -z "$(ls -d /sys/fs/cgroup/*/"$(cgroup_root)" /sys/fs/cgroup/unified/"$(cgroup_root)" 2>/dev/null)" ]
+	[ -z "$(cgroup_roots)" ]
 
 	# jobapi stays, and says jobsupd is not there.
 	api user1 GET /jobs
