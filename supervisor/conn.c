@@ -11,7 +11,6 @@
 
 #include "log.h"
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 #define READ_CHUNK (64 * 1024)
 /* A buffer grown past this (a large reply, a large request) is given back once empty. */

@@ -17,7 +17,6 @@
 #include "log.h"
 #include "spawn.h"
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* Once the main process is gone, how often and how long to look for the rest of its group to
  * go: members of the group end with a SIGCHLD to jobsupd (it is their subreaper), but one may

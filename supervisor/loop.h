@@ -16,6 +16,12 @@
 
 struct loop;
 
+/* The object that embeds member (a watch, timer or deferred) at p: how a callback finds its
+ * owner. (Left unformatted: clang-format takes "(p) -" for a cast.) */
+/* clang-format off */
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+/* clang-format on */
+
 struct watch {
 	int fd; /* -1 once unwatched */
 	uint32_t events;

@@ -11,7 +11,6 @@
 #include "conn.h"
 #include "log.h"
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 static void reply_internal(struct conn *c)
 {

@@ -23,7 +23,6 @@
 #include "log.h"
 #include "spawn.h"
 
-#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
 /* After shutdown, how long replies and stream ends may take to reach jobapi. */
 #define SHUTDOWN_FLUSH_MS 2000
