@@ -278,13 +278,18 @@ revoke:
 
 SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c tests/soak/*.[ch] \
 	bench/*.[ch] tests/fuzz/*.c)
+# The system headers whose loop macros (TAILQ_FOREACH, cJSON_ArrayForEach) cppcheck must see.
+LINT_MACROS := $(firstword $(wildcard /usr/include/*/sys/queue.h /usr/include/sys/queue.h)) \
+	$(wildcard $(shell $(PKG_CONFIG) --variable=includedir libcjson 2>/dev/null)/cjson/cJSON.h)
 .PHONY: lint
 lint:
+	@$(MAKE) -s deps DEB_PACKAGES="clang-format cppcheck clang-tidy"
 	clang-format --dry-run --Werror $(SOURCES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -D_GNU_SOURCE -Isupervisor -Ifcgi -Icli \
-		supervisor fcgi cli
-	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) $(call pc_cflags,$(PKGS)) -std=c11
+		--suppress=missingIncludeSystem -D_GNU_SOURCE -Isupervisor -Ifcgi -Icli -Ibench \
+		$(addprefix --include=,$(LINT_MACROS)) supervisor fcgi cli tests/soak bench
+	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) -iquote fcgi -iquote cli \
+		-iquote bench $(call pc_cflags,$(PKGS)) -std=c11
 
 .PHONY: clean
 clean:

@@ -21,12 +21,13 @@ static int listen_fd;
 
 /* About the size of GET /jobs/{id} for a short command. */
 static const char body[] =
-	"{\"id\":\"1\",\"owner\":\"user1\",\"command\":[\"true\"],\"state\":\"succeeded\","
-	"\"exit_code\":0,\"signal\":null,\"error\":null,\"pid\":null,\"timeout_s\":3600,"
-	"\"created_at\":\"2026-11-29T10:00:00.123Z\",\"started_at\":\"2026-11-29T10:00:00.124Z\","
-	"\"finished_at\":\"2026-11-29T10:00:00.125Z\",\"output_bytes\":0,\"output_truncated\":false,"
-	"\"limits\":{\"memory_bytes\":null,\"cpu_percent\":null,\"pids\":null,\"io_bytes_per_s\":null},"
-	"\"containment\":\"cgroup-v1\",\"usage\":{\"cpu_ms\":0,\"max_memory_bytes\":0},\"output\":\"\"}\n";
+    "{\"id\":\"1\",\"owner\":\"user1\",\"command\":[\"true\"],\"state\":\"succeeded\","
+    "\"exit_code\":0,\"signal\":null,\"error\":null,\"pid\":null,\"timeout_s\":3600,"
+    "\"created_at\":\"2026-11-29T10:00:00.123Z\",\"started_at\":\"2026-11-29T10:00:00.124Z\","
+    "\"finished_at\":\"2026-11-29T10:00:00.125Z\",\"output_bytes\":0,\"output_truncated\":false,"
+    "\"limits\":{\"memory_bytes\":null,\"cpu_percent\":null,\"pids\":null,\"io_bytes_per_s\":null},"
+    "\"containment\":\"cgroup-v1\",\"usage\":{\"cpu_ms\":0,\"max_memory_bytes\":0},\"output\":\"\"}"
+    "\n";
 
 #define BIG (1 << 20)
 static char big[BIG]; /* the body, repeated */

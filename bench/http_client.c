@@ -40,8 +40,8 @@ CURL *http_handle(const char *cert, const char *key, const char *cacert)
 	return h;
 }
 
-long http_request(CURL *h, const char *base, const char *method, const char *path,
-		    const char *post, struct body *b, CURLcode *err)
+long http_request(CURL *h, const char *base, const char *method, const char *path, const char *post,
+		  struct body *b, CURLcode *err)
 {
 	char url[512];
 	long status = 0;

@@ -26,8 +26,8 @@ CURL *http_handle(const char *cert, const char *key, const char *cacert);
 /* One request on h to base (https://localhost:PORT) followed by path; post is the body or NULL.
  * The status, or 0 on a transport error (then *err, if not NULL, holds curl's code); the body
  * is in b. */
-long http_request(CURL *h, const char *base, const char *method, const char *path,
-		    const char *post, struct body *b, CURLcode *err);
+long http_request(CURL *h, const char *base, const char *method, const char *path, const char *post,
+		  struct body *b, CURLcode *err);
 
 /* The time on clock, in seconds. */
 double http_now(clockid_t clock);

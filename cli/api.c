@@ -149,7 +149,7 @@ void api_error_message(const struct api_resp *resp, char *dst, size_t cap)
 {
 	cJSON *o = cJSON_ParseWithLength(buf_head(&resp->body), buf_used(&resp->body));
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
+	    cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
 	if (cJSON_IsString(m))
 		snprintf(dst, cap, "%s", m->valuestring);
 	else

@@ -23,7 +23,7 @@ struct api_conf {
 typedef int (*api_sink)(void *ctx, const char *p, size_t n);
 
 struct api_resp {
-	long status;     /* 0 when no answer came */
+	long status;	 /* 0 when no answer came */
 	struct buf body; /* the body (only the error body of a streamed call) */
 	char failure[512];
 };

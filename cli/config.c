@@ -84,7 +84,8 @@ static int parse_file(struct settings *st)
 		while (i < SET_COUNT && strcmp(k, names[i]) != 0)
 			i++;
 		if (i == SET_COUNT) {
-			fprintf(stderr, "jobctl: %s:%d: unknown key \"%s\" (url, cert, key, cacert)\n",
+			fprintf(stderr,
+				"jobctl: %s:%d: unknown key \"%s\" (url, cert, key, cacert)\n",
 				st->file, lineno, k);
 			return -1;
 		}

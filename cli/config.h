@@ -20,7 +20,7 @@ struct setting {
 struct settings {
 	struct setting s[SET_COUNT];
 	char *file_text; /* the config file's contents, which file values point into */
-	char file[512];  /* the config file's path, found or not */
+	char file[512];	 /* the config file's path, found or not */
 };
 
 /* Defaults, then the file, then the environment. 0, or -1 after saying what is wrong (in the

@@ -5,6 +5,7 @@
  * Exit status: 0 done, 1 the API refused (the message says why), 2 usage, 3 no answer
  * (cannot connect, TLS refused); wait and start -f exit with the job's own status.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,86 +43,86 @@ struct ctx {
 };
 
 static const char usage_main[] =
-	"usage: jobctl [options] COMMAND [ARGS]\n"
-	"\n"
-	"Run and watch jobs on a job worker over HTTPS with your client certificate.\n"
-	"\n"
-	"commands:\n"
-	"  start [--timeout S] [limits] [-f] -- CMD [ARG...]   start a job; prints its id\n"
-	"  list [--all] [--state S] [--owner NAME]\n"
-	"                              your running and queued jobs (all jobs, for an admin);\n"
-	"                              --all: finished ones too\n"
-	"  status ID                   one job, with its output once it has ended\n"
-	"  logs                        the job log: active jobs and the most recent finished ones\n"
-	"  logs [-f] ID                a job's output, raw, as it was written (-f: follow it)\n"
-	"  wait [--timeout S] ID       wait for a job to end; exit with its exit status\n"
-	"  stop [--signal SIG] ID      stop a job: SIGTERM (or SIG), then SIGKILL after the grace\n"
-	"                              period\n"
-	"  stop --all                  stop all your running and queued jobs\n"
-	"  restart ID                  start a new job with the same command and limits\n"
-	"  config                      the settings in effect, and where each comes from\n"
-	"\n"
-	"options (anywhere before --):\n"
-	"  --url URL        the job worker (JOBCTL_URL; default https://localhost:8443)\n"
-	"  --cert FILE      client certificate (JOBCTL_CERT; default certs/user1.crt)\n"
-	"  --key FILE       its private key (JOBCTL_KEY; default certs/user1.key)\n"
-	"  --cacert FILE    the CA that signed the server's certificate (JOBCTL_CACERT;\n"
-	"                   default certs/ca.crt); default certificates are the checkout's\n"
-	"  --json           print the API's JSON instead of tables\n"
-	"  -h, --help       this help; `jobctl COMMAND --help` for one command\n"
-	"  --version        jobctl's version\n"
-	"\n"
-	"settings: flags, then JOBCTL_* variables, then $XDG_CONFIG_HOME/jobctl/config\n"
-	"(key = value: url, cert, key, cacert), then the defaults; see `jobctl config`.\n"
-	"Tables use colour on a terminal, unless NO_COLOR is set.\n"
-	"\n"
-	"exit status: 0 done, 1 the API refused, 2 usage, 3 cannot connect or TLS failed;\n"
-	"wait and start -f exit with the job's status (128+N for signal N, 124 for a timeout).\n";
+    "usage: jobctl [options] COMMAND [ARGS]\n"
+    "\n"
+    "Run and watch jobs on a job worker over HTTPS with your client certificate.\n"
+    "\n"
+    "commands:\n"
+    "  start [--timeout S] [limits] [-f] -- CMD [ARG...]   start a job; prints its id\n"
+    "  list [--all] [--state S] [--owner NAME]\n"
+    "                              your running and queued jobs (all jobs, for an admin);\n"
+    "                              --all: finished ones too\n"
+    "  status ID                   one job, with its output once it has ended\n"
+    "  logs                        the job log: active jobs and the most recent finished ones\n"
+    "  logs [-f] ID                a job's output, raw, as it was written (-f: follow it)\n"
+    "  wait [--timeout S] ID       wait for a job to end; exit with its exit status\n"
+    "  stop [--signal SIG] ID      stop a job: SIGTERM (or SIG), then SIGKILL after the grace\n"
+    "                              period\n"
+    "  stop --all                  stop all your running and queued jobs\n"
+    "  restart ID                  start a new job with the same command and limits\n"
+    "  config                      the settings in effect, and where each comes from\n"
+    "\n"
+    "options (anywhere before --):\n"
+    "  --url URL        the job worker (JOBCTL_URL; default https://localhost:8443)\n"
+    "  --cert FILE      client certificate (JOBCTL_CERT; default certs/user1.crt)\n"
+    "  --key FILE       its private key (JOBCTL_KEY; default certs/user1.key)\n"
+    "  --cacert FILE    the CA that signed the server's certificate (JOBCTL_CACERT;\n"
+    "                   default certs/ca.crt); default certificates are the checkout's\n"
+    "  --json           print the API's JSON instead of tables\n"
+    "  -h, --help       this help; `jobctl COMMAND --help` for one command\n"
+    "  --version        jobctl's version\n"
+    "\n"
+    "settings: flags, then JOBCTL_* variables, then $XDG_CONFIG_HOME/jobctl/config\n"
+    "(key = value: url, cert, key, cacert), then the defaults; see `jobctl config`.\n"
+    "Tables use colour on a terminal, unless NO_COLOR is set.\n"
+    "\n"
+    "exit status: 0 done, 1 the API refused, 2 usage, 3 cannot connect or TLS failed;\n"
+    "wait and start -f exit with the job's status (128+N for signal N, 124 for a timeout).\n";
 
 static const struct {
 	const char *name;
 	const char *help;
 } command_help[] = {
-	{"start", "usage: jobctl start [--timeout S] [limits] [-f] -- CMD [ARG...]\n"
-		  "Start CMD as a job (executed directly, no shell) and print its id. It is queued\n"
-		  "when the running limit is reached.\n"
-		  "  --timeout S   stop the job after S seconds (default: the server's)\n"
-		  "  --memory SIZE   memory limit, e.g. 256M (K, M, G: powers of 1024)\n"
-		  "  --cpu PERCENT   CPU limit, percent of one CPU (200: two CPUs)\n"
-		  "  --pids N        most processes and threads at once\n"
-		  "  --io SIZE       disk bytes per second, read and write each, e.g. 10M\n"
-		  "                (limits the server cannot enforce are refused)\n"
-		  "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
-		  "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
-		  "                not the job.\n"},
-	{"stop", "usage: jobctl stop [--signal SIG] ID | jobctl stop --all\n"
-		 "Stop a job, or all your running and queued jobs: SIGTERM to its processes (or\n"
-		 "SIG: TERM, INT, HUP, QUIT, USR1, USR2, KILL), then SIGKILL after the server's\n"
-		 "grace period. Prints each job's final state.\n"},
-	{"list", "usage: jobctl list [--all] [--state S] [--owner NAME]\n"
-		 "Your running and queued jobs, oldest first (every user's, for an admin).\n"
-		 "  -a, --all       the whole log: finished jobs too, newest first\n"
-		 "  --state S       only jobs in state S (queued, running, succeeded, failed,\n"
-		 "                  stopped, timed_out)\n"
-		 "  --owner NAME    only NAME's jobs (an admin sees everyone's)\n"},
-	{"restart", "usage: jobctl restart ID\n"
-		    "Start a new job with the command, timeout and limits of job ID (which stays\n"
-		    "in the log, unchanged), and print the new id.\n"},
-	{"config", "usage: jobctl config\n"
-		   "Print the settings in effect (url, cert, key, cacert) and where each comes\n"
-		   "from: a flag, a JOBCTL_* variable, the config file, or the default.\n"},
-	{"status", "usage: jobctl status ID\n"
-		   "One job's details; once it has ended, also its output (escaped for the "
-		   "terminal).\n"},
-	{"logs", "usage: jobctl logs | jobctl logs [-f] ID\n"
-		 "Without ID: the job log, newest first: active jobs and the most recent finished\n"
-		 "ones. With ID: the job's kept output, raw bytes exactly as written, to stdout.\n"
-		 "  -f, --follow  keep printing new output as the job writes it, until it ends.\n"
-		 "                Ctrl-C stops following, not the job.\n"},
-	{"wait", "usage: jobctl wait [--timeout S] ID\n"
-		 "Wait until the job ends, print its final state and exit with its status: its\n"
-		 "exit code, 128+N when a signal N ended it, 124 when it timed out or when S\n"
-		 "seconds passed first. Ctrl-C stops waiting, not the job.\n"},
+    {"start", "usage: jobctl start [--timeout S] [limits] [-f] -- CMD [ARG...]\n"
+	      "Start CMD as a job (executed directly, no shell) and print its id. It is queued\n"
+	      "when the running limit is reached.\n"
+	      "  --timeout S   stop the job after S seconds (default: the server's)\n"
+	      "  --memory SIZE   memory limit, e.g. 256M (K, M, G: powers of 1024)\n"
+	      "  --cpu PERCENT   CPU limit, percent of one CPU (200: two CPUs)\n"
+	      "  --pids N        most processes and threads at once\n"
+	      "  --io SIZE       disk bytes per second, read and write each, e.g. 10M\n"
+	      "                (limits the server cannot enforce are refused)\n"
+	      "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
+	      "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
+	      "                not the job.\n"},
+    {"stop", "usage: jobctl stop [--signal SIG] ID | jobctl stop --all\n"
+	     "Stop a job, or all your running and queued jobs: SIGTERM to its processes (or\n"
+	     "SIG: TERM, INT, HUP, QUIT, USR1, USR2, KILL), then SIGKILL after the server's\n"
+	     "grace period. Prints each job's final state.\n"},
+    {"list", "usage: jobctl list [--all] [--state S] [--owner NAME]\n"
+	     "Your running and queued jobs, oldest first (every user's, for an admin).\n"
+	     "  -a, --all       the whole log: finished jobs too, newest first\n"
+	     "  --state S       only jobs in state S (queued, running, succeeded, failed,\n"
+	     "                  stopped, timed_out)\n"
+	     "  --owner NAME    only NAME's jobs (an admin sees everyone's)\n"},
+    {"restart", "usage: jobctl restart ID\n"
+		"Start a new job with the command, timeout and limits of job ID (which stays\n"
+		"in the log, unchanged), and print the new id.\n"},
+    {"config", "usage: jobctl config\n"
+	       "Print the settings in effect (url, cert, key, cacert) and where each comes\n"
+	       "from: a flag, a JOBCTL_* variable, the config file, or the default.\n"},
+    {"status", "usage: jobctl status ID\n"
+	       "One job's details; once it has ended, also its output (escaped for the "
+	       "terminal).\n"},
+    {"logs", "usage: jobctl logs | jobctl logs [-f] ID\n"
+	     "Without ID: the job log, newest first: active jobs and the most recent finished\n"
+	     "ones. With ID: the job's kept output, raw bytes exactly as written, to stdout.\n"
+	     "  -f, --follow  keep printing new output as the job writes it, until it ends.\n"
+	     "                Ctrl-C stops following, not the job.\n"},
+    {"wait", "usage: jobctl wait [--timeout S] ID\n"
+	     "Wait until the job ends, print its final state and exit with its status: its\n"
+	     "exit code, 128+N when a signal N ended it, 124 when it timed out or when S\n"
+	     "seconds passed first. Ctrl-C stops waiting, not the job.\n"},
 };
 
 static void errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -165,8 +166,8 @@ static int print_help(const char *cmd)
  * Make a call and check its answer: 0 with the parsed JSON in *out (when out is not NULL), or
  * the exit status after saying what went wrong. With --json, the body is printed as it came.
  */
-static int call(struct ctx *x, const char *method, const char *path, const char *body,
-		cJSON **out, bool print_json)
+static int call(struct ctx *x, const char *method, const char *path, const char *body, cJSON **out,
+		bool print_json)
 {
 	struct api_resp r;
 	int rc = 0;
@@ -182,7 +183,7 @@ static int call(struct ctx *x, const char *method, const char *path, const char 
 	if (r.status < 200 || r.status > 299) {
 		char msg[512];
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(json, "error"), "code");
+		    cJSON_GetObjectItemCaseSensitive(json, "error"), "code");
 		api_error_message(&r, msg, sizeof msg);
 		struct buf esc = BUF_INIT;
 		show_escape(&esc, msg, strlen(msg), false);
@@ -191,8 +192,8 @@ static int call(struct ctx *x, const char *method, const char *path, const char 
 		buf_free(&esc);
 		/* A refused certificate is a TLS failure, whatever layer noticed it. */
 		rc = cJSON_IsString(code) && strcmp(code->valuestring, "bad_certificate") == 0
-			     ? EXIT_NO_ANSWER
-			     : EXIT_REFUSED;
+			 ? EXIT_NO_ANSWER
+			 : EXIT_REFUSED;
 	} else if (!json) {
 		errorf("unexpected answer from the server (HTTP %ld, not JSON)", r.status);
 		rc = EXIT_REFUSED;
@@ -212,8 +213,8 @@ static int check_id(const char *cmd, const char *id)
 	if (!id)
 		return usage_error(cmd, "%s needs a job id", cmd);
 	if (!proto_id_valid(id))
-		return usage_error(cmd, "not a job id: \"%s\" (ids are made of A-Z, a-z, 0-9, _ and -)",
-				   id);
+		return usage_error(
+		    cmd, "not a job id: \"%s\" (ids are made of A-Z, a-z, 0-9, _ and -)", id);
 	return 0;
 }
 
@@ -378,19 +379,35 @@ static void print_json(const cJSON *v)
 /* A size like 256M or 1G (powers of 1024), or a plain number; 0 when it is not one. */
 static uint64_t parse_size(const char *s)
 {
+	if (!s || !isdigit((unsigned char)*s)) /* strtoull would take "-5", " 5" or "+5" */
+		return 0;
 	char *end;
 	errno = 0;
-	unsigned long long v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!s || errno || end == s)
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
 		return 0;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'K': case 'k': shift = 10; break;
-	case 'M': case 'm': shift = 20; break;
-	case 'G': case 'g': shift = 30; break;
-	case 'T': case 't': shift = 40; break;
-	case '\0': break;
-	default: return 0;
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	case 'T':
+	case 't':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return 0;
 	}
 	if (shift && *++end == 'i')
 		end++;
@@ -409,10 +426,10 @@ static int cmd_start(struct ctx *x, int argc, char **argv)
 		const char *flag, *key;
 		bool size;
 	} limit_flags[] = {
-		{"--memory", "memory_bytes", true},
-		{"--cpu", "cpu_percent", false},
-		{"--pids", "pids", false},
-		{"--io", "io_bytes_per_s", true},
+	    {"--memory", "memory_bytes", true},
+	    {"--cpu", "cpu_percent", false},
+	    {"--pids", "pids", false},
+	    {"--io", "io_bytes_per_s", true},
 	};
 	uint64_t limits[4] = {0};
 	int i = 0;
@@ -443,11 +460,11 @@ static int cmd_start(struct ctx *x, int argc, char **argv)
 			char *end = "";
 			limits[k] = limit_flags[k].size ? parse_size(v) : strtoull(v, &end, 10);
 			if (limits[k] == 0 || *end || *v == '-')
-				return usage_error("start", "%s wants %s, not \"%s\"",
-						   limit_flags[k].flag,
-						   limit_flags[k].size ? "a size like 256M"
-								       : "a whole number, at least 1",
-						   v);
+				return usage_error(
+				    "start", "%s wants %s, not \"%s\"", limit_flags[k].flag,
+				    limit_flags[k].size ? "a size like 256M"
+							: "a whole number, at least 1",
+				    v);
 			continue;
 		}
 		if (other_option(x, "start", argc, argv, &i))
@@ -538,8 +555,7 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 		else if (argv[i][0] == '-') {
 			if (other_option(x, "stop", argc, argv, &i))
 				return EXIT_USAGE;
-		}
-		else if (id)
+		} else if (id)
 			return usage_error("stop", "stop takes one job id");
 		else
 			id = argv[i];
@@ -554,14 +570,16 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 	if (sig && all)
 		return usage_error("stop", "--signal stops one job");
 	if (sig && !proto_stop_signal(strncmp(sig, "SIG", 3) == 0 ? sig + 3 : sig))
-		return usage_error("stop", "--signal is TERM, INT, HUP, QUIT, USR1, USR2 or KILL, "
-					   "not \"%s\"",
+		return usage_error("stop",
+				   "--signal is TERM, INT, HUP, QUIT, USR1, USR2 or KILL, "
+				   "not \"%s\"",
 				   sig);
 	char path[128];
 	if (all)
 		snprintf(path, sizeof path, "/jobs");
 	else
-		snprintf(path, sizeof path, "/jobs/%s%s%s", id, sig ? "?signal=" : "", sig ? sig : "");
+		snprintf(path, sizeof path, "/jobs/%s%s%s", id, sig ? "?signal=" : "",
+			 sig ? sig : "");
 	cJSON *res;
 	int rc = call(x, "DELETE", path, NULL, &res, true);
 	if (rc || x->json) {
@@ -572,8 +590,7 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 		const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, "jobs"), *j;
 		if (cJSON_GetArraySize(jobs) == 0)
 			printf("no running or queued jobs to stop\n");
-		cJSON_ArrayForEach(j, jobs)
-		show_job_line(stdout, j);
+		cJSON_ArrayForEach(j, jobs) show_job_line(stdout, j);
 	} else {
 		show_job_line(stdout, res);
 	}
@@ -581,8 +598,8 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 	return 0;
 }
 
-static const char *const states[] = {"queued", "running", "succeeded", "failed", "stopped",
-				     "timed_out"};
+static const char *const states[] = {"queued", "running", "succeeded",
+				     "failed", "stopped", "timed_out"};
 
 /* list [--all] [--state S] [--owner NAME], and logs without an id (log: the whole log). */
 static int cmd_list(struct ctx *x, int argc, char **argv, bool log)
@@ -602,8 +619,9 @@ static int cmd_list(struct ctx *x, int argc, char **argv, bool log)
 			while (k < sizeof states / sizeof *states && strcmp(v, states[k]) != 0)
 				k++;
 			if (k == sizeof states / sizeof *states)
-				return usage_error(cmd, "--state is one of queued, running, succeeded, "
-							"failed, stopped, timed_out; not \"%s\"",
+				return usage_error(cmd,
+						   "--state is one of queued, running, succeeded, "
+						   "failed, stopped, timed_out; not \"%s\"",
 						   v);
 			o.state = v;
 		} else if ((v = option_value("--owner", argc, argv, &i))) {
@@ -658,8 +676,7 @@ static int cmd_logs(struct ctx *x, int argc, char **argv)
 		else if (argv[i][0] == '-') {
 			if (other_option(x, "logs", argc, argv, &i))
 				return EXIT_USAGE;
-		}
-		else if (id)
+		} else if (id)
 			return usage_error("logs", "logs takes at most one job id");
 		else
 			id = argv[i];
@@ -714,7 +731,8 @@ static int cmd_wait(struct ctx *x, int argc, char **argv)
 		if ((v = option_value("--timeout", argc, argv, &i))) {
 			timeout = parse_seconds(v, 100L * 365 * 86400);
 			if (timeout < 0)
-				return usage_error("wait", "--timeout wants a whole number of seconds");
+				return usage_error("wait",
+						   "--timeout wants a whole number of seconds");
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			return print_help("wait");
 		} else if (a[0] == '-') {
@@ -792,9 +810,9 @@ static int run_command(struct ctx *x, const char *cmd, int argc, char **argv)
 		const char *name;
 		int (*fn)(struct ctx *, int, char **);
 	} commands[] = {
-		{"start", cmd_start},	  {"stop", cmd_stop},	  {"list", cmd_ls},
-		{"ls", cmd_ls},		  {"status", cmd_status}, {"logs", cmd_logs},
-		{"wait", cmd_wait},	  {"restart", cmd_restart}, {"config", cmd_config},
+	    {"start", cmd_start}, {"stop", cmd_stop},	    {"list", cmd_ls},
+	    {"ls", cmd_ls},	  {"status", cmd_status},   {"logs", cmd_logs},
+	    {"wait", cmd_wait},	  {"restart", cmd_restart}, {"config", cmd_config},
 	};
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (strcmp(cmd, commands[i].name) == 0)

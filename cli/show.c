@@ -231,8 +231,8 @@ static const char *state_color(const char *state)
 {
 	static const struct {
 		const char *state, *sgr;
-	} colors[] = {{"queued", "33"},	   {"running", "36"}, {"succeeded", "32"},
-		      {"failed", "31"},	   {"stopped", "35"}, {"timed_out", "31"}};
+	} colors[] = {{"queued", "33"}, {"running", "36"}, {"succeeded", "32"},
+		      {"failed", "31"}, {"stopped", "35"}, {"timed_out", "31"}};
 	for (size_t i = 0; i < sizeof colors / sizeof *colors; i++)
 		if (state && strcmp(state, colors[i].state) == 0)
 			return colors[i].sgr;
@@ -243,8 +243,12 @@ enum { COL_ID, COL_STATE, COL_NUM, COL_OWNER, COL_WHEN, COL_TOOK, COL_COMMAND, T
 
 void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 {
-	const char *head[TABLE_COLS] = {"ID",	  "STATE", o->finished ? "EXIT" : "PID", "OWNER",
-					o->finished ? "FINISHED" : "STARTED", o->finished ? "TOOK" : "",
+	const char *head[TABLE_COLS] = {"ID",
+					"STATE",
+					o->finished ? "EXIT" : "PID",
+					"OWNER",
+					o->finished ? "FINISHED" : "STARTED",
+					o->finished ? "TOOK" : "",
 					"COMMAND"};
 	size_t n = (size_t)cJSON_GetArraySize(jobs), width[TABLE_COLS];
 	char **cells = calloc((n + 1) * TABLE_COLS, sizeof *cells);
@@ -301,7 +305,8 @@ void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 	for (int c = 0; c < TABLE_COLS; c++) {
 		width[c] = 0;
 		for (size_t i = 0; i < row; i++) {
-			size_t w = cells[i * TABLE_COLS + c] ? text_width(cells[i * TABLE_COLS + c]) : 0;
+			size_t w =
+			    cells[i * TABLE_COLS + c] ? text_width(cells[i * TABLE_COLS + c]) : 0;
 			if (w > width[c])
 				width[c] = w;
 		}

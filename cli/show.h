@@ -21,9 +21,9 @@ void show_escape(struct buf *out, const char *s, size_t n, bool keep_lines);
 void show_command(struct buf *out, const cJSON *command);
 
 struct table_opts {
-	bool finished;     /* the log's columns: exit, finished, duration */
-	bool color;        /* colour the state */
-	time_t now;        /* for "2m ago" */
+	bool finished;	   /* the log's columns: exit, finished, duration */
+	bool color;	   /* colour the state */
+	time_t now;	   /* for "2m ago" */
 	const char *state; /* filters (show_filter) */
 	const char *owner;
 };

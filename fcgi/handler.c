@@ -144,7 +144,8 @@ static int send_metrics(struct api *api, FCGX_Request *r, const struct supframe 
 		unsigned long n = atomic_load(&api->requests[i]);
 		if (i < API_STATUSES - 1)
 			snprintf(line, sizeof line,
-				 "jobworker_http_requests_total{status=\"%d\"} %lu\n", counted[i], n);
+				 "jobworker_http_requests_total{status=\"%d\"} %lu\n", counted[i],
+				 n);
 		else
 			snprintf(line, sizeof line,
 				 "jobworker_http_requests_total{status=\"other\"} %lu\n", n);
@@ -189,7 +190,7 @@ static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct 
 	}
 	if (rt->op == PROTO_METRICS && reply.status == 200)
 		return send_metrics(api, r, &reply);
-	char location[PROTO_MAX_ID + 8];
+	char location[PROTO_MAX_ID + 8] = "";
 	if (reply.status == 201)
 		location_of(&reply, location, sizeof location);
 	http_json(r->out, reply.status, reply.data, reply.len,
@@ -254,10 +255,11 @@ void handle_request(struct api *api, FCGX_Request *r)
 	/* Following, waiting and stopping (which answers once the job has ended) last. */
 	if (req.follow || req.wait_s > 0 || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL) {
 		if (!take_long_slot(api)) {
-			apierr_set(&err, 503, "unavailable",
-				   "too many clients are following output, waiting or stopping jobs "
-				   "(%ld, --max-followers); try again later",
-				   api->max_long);
+			apierr_set(
+			    &err, 503, "unavailable",
+			    "too many clients are following output, waiting or stopping jobs "
+			    "(%ld, --max-followers); try again later",
+			    api->max_long);
 			goto fail;
 		}
 		long_lived = true;

@@ -21,7 +21,7 @@
 
 struct api {
 	struct suppool pool; /* connections to jobsupd */
-	long max_long;        /* follows and waits at once (--max-followers) */
+	long max_long;	     /* follows and waits at once (--max-followers) */
 	atomic_long nlong;
 	atomic_ulong requests[API_STATUSES];
 };

@@ -47,19 +47,19 @@ struct config {
 };
 
 static const char usage[] =
-	"usage: jobapi [options]\n"
-	"\n"
-	"The job worker's FastCGI application: serves the HTTP API behind nginx, which verifies the\n"
-	"client certificate, and asks jobsupd to do the work.\n"
-	"\n"
-	"  --socket PATH         FastCGI socket nginx connects to (default " DEFAULT_SOCKET ")\n"
-	"  --socket-mode MODE    its permissions, octal (default 0600)\n"
-	"  --socket-group NAME   its group, e.g. nginx's worker group (then use mode 0660)\n"
-	"  --supervisor PATH     jobsupd's socket (default " DEFAULT_SUPERVISOR ")\n"
-	"  --threads N           threads for ordinary requests (default 8)\n"
-	"  --max-followers N     requests following output or waiting at once, each on a thread\n"
-	"                        of its own (default 256); threads + max-followers <= 480\n"
-	"  -h, --help            this help\n";
+    "usage: jobapi [options]\n"
+    "\n"
+    "The job worker's FastCGI application: serves the HTTP API behind nginx, which verifies the\n"
+    "client certificate, and asks jobsupd to do the work.\n"
+    "\n"
+    "  --socket PATH         FastCGI socket nginx connects to (default " DEFAULT_SOCKET ")\n"
+    "  --socket-mode MODE    its permissions, octal (default 0600)\n"
+    "  --socket-group NAME   its group, e.g. nginx's worker group (then use mode 0660)\n"
+    "  --supervisor PATH     jobsupd's socket (default " DEFAULT_SUPERVISOR ")\n"
+    "  --threads N           threads for ordinary requests (default 8)\n"
+    "  --max-followers N     requests following output or waiting at once, each on a thread\n"
+    "                        of its own (default 256); threads + max-followers <= 480\n"
+    "  -h, --help            this help\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...)
@@ -87,20 +87,20 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 {
 	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS };
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, O_SOCKET},
-		{"socket-mode", required_argument, NULL, O_MODE},
-		{"socket-group", required_argument, NULL, O_GROUP},
-		{"supervisor", required_argument, NULL, O_SUPERVISOR},
-		{"threads", required_argument, NULL, O_THREADS},
-		{"max-followers", required_argument, NULL, O_FOLLOWERS},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, O_SOCKET},
+	    {"socket-mode", required_argument, NULL, O_MODE},
+	    {"socket-group", required_argument, NULL, O_GROUP},
+	    {"supervisor", required_argument, NULL, O_SUPERVISOR},
+	    {"threads", required_argument, NULL, O_THREADS},
+	    {"max-followers", required_argument, NULL, O_FOLLOWERS},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	size_t path_max = sizeof(((struct sockaddr_un *)0)->sun_path);
 	int c;
 
-	*cfg = (struct config){.socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8,
-			       .max_followers = 256};
+	*cfg = (struct config){
+	    .socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8, .max_followers = 256};
 	cfg->supervisor_path = DEFAULT_SUPERVISOR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -120,7 +120,8 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 			cfg->threads = parse_num("--threads", optarg, 1, MAX_THREADS, 10);
 			break;
 		case O_FOLLOWERS:
-			cfg->max_followers = parse_num("--max-followers", optarg, 0, MAX_THREADS, 10);
+			cfg->max_followers =
+			    parse_num("--max-followers", optarg, 0, MAX_THREADS, 10);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -280,8 +281,8 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s",
-		 cfg.socket_path, n, cfg.max_followers, cfg.supervisor_path);
+	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s", cfg.socket_path,
+		 n, cfg.max_followers, cfg.supervisor_path);
 
 	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
 		;

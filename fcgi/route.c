@@ -8,13 +8,13 @@
 enum resource { RES_JOBS, RES_LOGS, RES_JOB, RES_OUTPUT, RES_RESTART, RES_HEALTH, RES_METRICS };
 
 static const char *const allow_of[] = {
-	[RES_JOBS] = "GET, POST, DELETE",
-	[RES_LOGS] = "GET",
-	[RES_JOB] = "GET, DELETE",
-	[RES_OUTPUT] = "GET",
-	[RES_RESTART] = "POST",
-	[RES_HEALTH] = "GET",
-	[RES_METRICS] = "GET",
+    [RES_JOBS] = "GET, POST, DELETE",
+    [RES_LOGS] = "GET",
+    [RES_JOB] = "GET, DELETE",
+    [RES_OUTPUT] = "GET",
+    [RES_RESTART] = "POST",
+    [RES_HEALTH] = "GET",
+    [RES_METRICS] = "GET",
 };
 
 static int not_found(struct apierr *err, const char *path)
@@ -53,8 +53,10 @@ static int match_path(const char *path, struct route *rt, enum resource *res, st
 		return not_found(err, path);
 	char id[PROTO_MAX_ID + 2];
 	if (n > PROTO_MAX_ID) {
-		apierr_set(err, 404, "not_found", "job %.64s... not found: ids are at most %d "
-			   "characters", p, PROTO_MAX_ID);
+		apierr_set(err, 404, "not_found",
+			   "job %.64s... not found: ids are at most %d "
+			   "characters",
+			   p, PROTO_MAX_ID);
 		return -1;
 	}
 	memcpy(id, p, n);
@@ -69,19 +71,19 @@ static int match_path(const char *path, struct route *rt, enum resource *res, st
 	return 0;
 }
 
-static int match_method(const char *method, enum resource res, struct route *rt,
-			struct apierr *err, const char **allow)
+static int match_method(const char *method, enum resource res, struct route *rt, struct apierr *err,
+			const char **allow)
 {
 	static const struct {
 		enum resource res;
 		const char *method;
 		enum proto_type op;
 	} table[] = {
-		{RES_JOBS, "GET", PROTO_LIST},	    {RES_JOBS, "POST", PROTO_START},
-		{RES_JOBS, "DELETE", PROTO_STOPALL}, {RES_LOGS, "GET", PROTO_LOGS},
-		{RES_JOB, "GET", PROTO_GET},	    {RES_JOB, "DELETE", PROTO_STOP},
-		{RES_OUTPUT, "GET", PROTO_OUTPUT},  {RES_RESTART, "POST", PROTO_RESTART},
-		{RES_HEALTH, "GET", PROTO_HELLO},   {RES_METRICS, "GET", PROTO_METRICS},
+	    {RES_JOBS, "GET", PROTO_LIST},	 {RES_JOBS, "POST", PROTO_START},
+	    {RES_JOBS, "DELETE", PROTO_STOPALL}, {RES_LOGS, "GET", PROTO_LOGS},
+	    {RES_JOB, "GET", PROTO_GET},	 {RES_JOB, "DELETE", PROTO_STOP},
+	    {RES_OUTPUT, "GET", PROTO_OUTPUT},	 {RES_RESTART, "POST", PROTO_RESTART},
+	    {RES_HEALTH, "GET", PROTO_HELLO},	 {RES_METRICS, "GET", PROTO_METRICS},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
 		if (table[i].res == res && strcmp(table[i].method, method) == 0) {
@@ -102,9 +104,10 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 		char *end;
 		long v = strtol(val, &end, 10);
 		if (!*val || *end || v < 0 || v > PROTO_MAX_WAIT_S) {
-			apierr_set(err, 400, "invalid_request",
-				   "wait=%.32s: wait must be a whole number of seconds from 0 to %d",
-				   val, PROTO_MAX_WAIT_S);
+			apierr_set(
+			    err, 400, "invalid_request",
+			    "wait=%.32s: wait must be a whole number of seconds from 0 to %d", val,
+			    PROTO_MAX_WAIT_S);
 			return -1;
 		}
 		rt->wait_s = (int)v;
@@ -127,10 +130,11 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 		const char *name = strncmp(val, "SIG", 3) == 0 ? val + 3 : val;
 		rt->signal = proto_stop_signal(name);
 		if (!rt->signal) {
-			apierr_set(err, 400, "invalid_request",
-				   "signal=%.32s: a stop begins with TERM, INT, HUP, QUIT, USR1, USR2 or "
-				   "KILL",
-				   val);
+			apierr_set(
+			    err, 400, "invalid_request",
+			    "signal=%.32s: a stop begins with TERM, INT, HUP, QUIT, USR1, USR2 or "
+			    "KILL",
+			    val);
 			return -1;
 		}
 		return 0;
@@ -152,8 +156,8 @@ static int parse_query(const char *query, struct route *rt, struct apierr *err)
 	while (*p) {
 		size_t n = strcspn(p, "&");
 		if (n >= sizeof item) {
-			apierr_set(err, 400, "invalid_request", "query parameter too long: %.32s...",
-				   p);
+			apierr_set(err, 400, "invalid_request",
+				   "query parameter too long: %.32s...", p);
 			return -1;
 		}
 		memcpy(item, p, n);
@@ -168,8 +172,8 @@ static int parse_query(const char *query, struct route *rt, struct apierr *err)
 			return -1;
 		/* Every endpoint takes at most one parameter: a second is a repeat. */
 		if (++given > 1) {
-			apierr_set(err, 400, "invalid_request", "query parameter \"%.32s\" given twice",
-				   item);
+			apierr_set(err, 400, "invalid_request",
+				   "query parameter \"%.32s\" given twice", item);
 			return -1;
 		}
 	}

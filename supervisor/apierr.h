@@ -15,7 +15,7 @@ struct apierr {
 };
 
 void apierr_set(struct apierr *e, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void apierr_render(struct buf *b, const struct apierr *e);
 
 #endif

@@ -21,7 +21,10 @@ struct buf {
 	bool failed;
 };
 
-#define BUF_INIT {NULL, 0, 0, 0, false}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, 0, false                                                               \
+	}
 
 /* Bytes in use and where they start. */
 static inline size_t buf_used(const struct buf *b)

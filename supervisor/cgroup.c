@@ -24,9 +24,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } controllers[] = {
-	{"memory", CG_MEMORY}, {"cpu", CG_CPU},	     {"cpuacct", CG_CPUACCT},
-	{"pids", CG_PIDS},     {"io", CG_IO},	     {"blkio", CG_IO},
-	{"freezer", CG_FREEZER},
+    {"memory", CG_MEMORY}, {"cpu", CG_CPU},  {"cpuacct", CG_CPUACCT}, {"pids", CG_PIDS},
+    {"io", CG_IO},	   {"blkio", CG_IO}, {"freezer", CG_FREEZER},
 };
 
 const char *cg_mode_name(enum containment mode)
@@ -62,7 +61,8 @@ bool cg_can_limit_io(const struct cgroups *cg)
 /* Files */
 
 /* snprintf into a path, false when it did not fit (then dst holds an empty string). */
-static bool pathf(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool pathf(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool pathf(char *dst, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
@@ -107,7 +107,8 @@ static bool read_key(const char *path, const char *key, uint64_t *out)
 	if (read_file(path, buf, sizeof buf) < 0)
 		return false;
 	size_t klen = strlen(key);
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (char *line = buf; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
 			*out = strtoull(line + klen + 1, NULL, 10);
 			return true;
@@ -350,12 +351,14 @@ static int set_limits(struct cgroups *cg, uint64_t id, const struct job_limits *
 		for (int d = 0; d < cg->ndevices; d++) {
 			unsigned long long bps = (unsigned long long)lim->io_bytes_per_s;
 			if (v2) {
-				snprintf(v, sizeof v, "%s rbps=%llu wbps=%llu", cg->devices[d], bps, bps);
+				snprintf(v, sizeof v, "%s rbps=%llu wbps=%llu", cg->devices[d], bps,
+					 bps);
 				done += write_job(cg, CG_IO, id, "io.max", v);
 			} else {
 				snprintf(v, sizeof v, "%s %llu", cg->devices[d], bps);
-				done += write_job(cg, CG_IO, id, "blkio.throttle.read_bps_device", v) &&
-					write_job(cg, CG_IO, id, "blkio.throttle.write_bps_device", v);
+				done +=
+				    write_job(cg, CG_IO, id, "blkio.throttle.read_bps_device", v) &&
+				    write_job(cg, CG_IO, id, "blkio.throttle.write_bps_device", v);
 			}
 		}
 		if (!done)
@@ -513,7 +516,8 @@ static void clean_stale(struct cgroups *cg)
 		int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
 		if (fh >= 0)
 			job_path(cg, fh, id, "", fdir, sizeof fdir);
-		for (int waited = 0; !cg_job_empty(cg, id) && waited < STALE_WAIT_MS; waited += 10) {
+		for (int waited = 0; !cg_job_empty(cg, id) && waited < STALE_WAIT_MS;
+		     waited += 10) {
 			kill_all(cg, dir, fh >= 0 ? fdir : NULL);
 			sleep_ms(10);
 		}
@@ -553,7 +557,8 @@ static void find_devices(struct cgroups *cg)
 		if (read_file(path, dev, sizeof dev) > 0) {
 			dev[strcspn(dev, "\n")] = '\0';
 			if (strlen(dev) < sizeof cg->devices[0])
-				strcpy(cg->devices[cg->ndevices++], dev);
+				snprintf(cg->devices[cg->ndevices++], sizeof cg->devices[0], "%s",
+					 dev);
 		}
 	}
 	closedir(d);
@@ -616,7 +621,8 @@ static bool try_v2(struct cgroups *cg, const struct mount_seen *m, const char *r
 	if (!make_dir(h->path))
 		return false;
 	h->ctrls = v2_enable(parent, h->path);
-	if (need_controllers && !(h->ctrls & CG_MEMORY && h->ctrls & CG_PIDS && h->ctrls & CG_CPU)) {
+	if (need_controllers &&
+	    !(h->ctrls & CG_MEMORY && h->ctrls & CG_PIDS && h->ctrls & CG_CPU)) {
 		if (!existed)
 			rmdir(h->path);
 		return false;
@@ -653,8 +659,7 @@ static bool try_v1(struct cgroups *cg, const struct mount_seen *m, const char *r
 	return true;
 }
 
-int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc,
-	    size_t cap)
+int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc, size_t cap)
 {
 	struct mount_seen m;
 	memset(cg, 0, sizeof *cg);

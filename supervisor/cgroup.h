@@ -51,7 +51,7 @@ enum {
 struct cg_usage {
 	uint64_t cpu_ms;
 	uint64_t max_memory_bytes;
-	bool valid;       /* cpu_ms is known */
+	bool valid;	   /* cpu_ms is known */
 	bool memory_known; /* max_memory_bytes is known */
 };
 
@@ -67,8 +67,8 @@ struct cgroups {
 	enum containment mode;
 	struct cg_hier hier[CG_MAX_HIER];
 	int nhier;
-	unsigned ctrls;     /* the controllers jobs get */
-	int procs_hier;     /* where to list and count a job's processes */
+	unsigned ctrls;			  /* the controllers jobs get */
+	int procs_hier;			  /* where to list and count a job's processes */
 	char devices[CG_MAX_DEVICES][24]; /* "MAJ:MIN" of the disks io limits apply to */
 	int ndevices;
 };
@@ -77,8 +77,7 @@ struct cgroups {
  * absolute path for v2) and clean what a previous jobsupd left in it. Writes a one-line
  * description of the outcome into desc. Only fails (-1, desc says why) when want was explicit
  * and cannot be had. */
-int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc,
-	    size_t cap);
+int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc, size_t cap);
 /* Remove the root, once every job's cgroup is gone. */
 void cg_fini(struct cgroups *cg);
 const char *cg_mode_name(enum containment mode);
@@ -90,9 +89,9 @@ bool cg_can_limit_pids(const struct cgroups *cg);
 bool cg_can_limit_io(const struct cgroups *cg);
 
 /* How a child enters its job's cgroup, before it execs: it writes "0" to each of the open
- * files (tasks on v1, cgroup.procs on v2). (clone3 with CLONE_INTO_CGROUP would spare the migration on v2, but it
- * cannot share memory safely from C, and copying jobsupd's measured slower than migrating.)
- * Without cgroups, an address-space limit (0: none). */
+ * files (tasks on v1, cgroup.procs on v2). (clone3 with CLONE_INTO_CGROUP would spare the migration
+ * on v2, but it cannot share memory safely from C, and copying jobsupd's measured slower than
+ * migrating.) Without cgroups, an address-space limit (0: none). */
 struct cg_entry {
 	int fds[CG_MAX_HIER];
 	int nfds;

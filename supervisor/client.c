@@ -122,15 +122,16 @@ static int hello(struct supclient *c, struct apierr *err)
 		/* jobsupd explains a version mismatch in the body: pass it on. */
 		cJSON *o = cJSON_ParseWithLength(f.data, f.len);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
+		    cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
 		apierr_set(err, 503, "unavailable", "%s",
-			   cJSON_IsString(m) ? m->valuestring : "the supervisor refused the handshake");
+			   cJSON_IsString(m) ? m->valuestring
+					     : "the supervisor refused the handshake");
 		cJSON_Delete(o);
 		return -1;
 	}
 	cJSON *o = cJSON_ParseWithLength(f.data, f.len);
-	const char *keys[] = {"max_command_bytes", "max_args", "default_timeout_s",
-			      "max_timeout_s", "max_followers"};
+	const char *keys[] = {"max_command_bytes", "max_args", "default_timeout_s", "max_timeout_s",
+			      "max_followers"};
 	long *dst[] = {&c->limits.max_command_bytes, &c->limits.max_args,
 		       &c->limits.default_timeout_s, &c->limits.max_timeout_s, &c->max_followers};
 	rc = 0;
@@ -142,7 +143,8 @@ static int hello(struct supclient *c, struct apierr *err)
 			*dst[i] = (long)v->valuedouble;
 	}
 	/* Resource limits: null (or absent) is 0, "none" (or "cannot be enforced" for max). */
-	static const char *const lkeys[] = {"memory_bytes", "cpu_percent", "pids", "io_bytes_per_s"};
+	static const char *const lkeys[] = {"memory_bytes", "cpu_percent", "pids",
+					    "io_bytes_per_s"};
 	struct job_limits *sets[] = {&c->limits.max, &c->limits.deflt};
 	const char *objs[] = {"max_limits", "default_limits"};
 	for (int k = 0; k < 2; k++) {
@@ -151,8 +153,8 @@ static int hello(struct supclient *c, struct apierr *err)
 				    &sets[k]->io_bytes_per_s};
 		for (int i = 0; i < 4; i++) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(lo, lkeys[i]);
-			*dstl[i] = cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
-									  : 0;
+			*dstl[i] =
+			    cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
 		}
 	}
 	cJSON_Delete(o);

@@ -11,7 +11,6 @@
 
 #include "log.h"
 
-
 #define READ_CHUNK (64 * 1024)
 /* A buffer grown past this (a large reply, a large request) is given back once empty. */
 #define KEEP_BUFFER (256 * 1024)
@@ -129,8 +128,9 @@ void conn_reply_close(struct conn *c, int status)
 	if (!buf_ok(&c->out) || len > PROTO_MAX_REPLY) {
 		conn_reply_cancel(c);
 		apierr_set(&e, 500, "internal",
-			   len > PROTO_MAX_REPLY ? "the answer is over the size the protocol carries"
-						 : "jobsupd is out of memory");
+			   len > PROTO_MAX_REPLY
+			       ? "the answer is over the size the protocol carries"
+			       : "jobsupd is out of memory");
 		conn_reply_error(c, &e);
 		return;
 	}
@@ -144,7 +144,8 @@ void conn_reply(struct conn *c, int status, const struct buf *body)
 {
 	struct apierr e;
 	if (!buf_ok(body)) {
-		apierr_set(&e, 500, "internal", "jobsupd could not build the reply (out of memory)");
+		apierr_set(&e, 500, "internal",
+			   "jobsupd could not build the reply (out of memory)");
 		conn_reply_error(c, &e);
 		return;
 	}
@@ -260,10 +261,11 @@ static void process_input(struct conn *c)
 			return;
 		case PROTO_HDR_BAD_VERSION: {
 			char msg[160];
-			snprintf(msg, sizeof msg,
-				 "protocol version mismatch: jobsupd speaks version %d, the client %d; "
-				 "run jobapi and jobsupd of the same build",
-				 PROTO_VERSION, h.version);
+			snprintf(
+			    msg, sizeof msg,
+			    "protocol version mismatch: jobsupd speaks version %d, the client %d; "
+			    "run jobapi and jobsupd of the same build",
+			    PROTO_VERSION, h.version);
 			protocol_error(c, 503, msg);
 			return;
 		}
@@ -277,7 +279,8 @@ static void process_input(struct conn *c)
 		if (buf_used(&c->in) < PROTO_HDR_LEN + h.len)
 			return;
 		if (c->pending != PEND_NONE) {
-			protocol_error(c, 400, "a second request arrived before the first was answered");
+			protocol_error(c, 400,
+				       "a second request arrived before the first was answered");
 			return;
 		}
 		const char *payload = buf_head(&c->in) + PROTO_HDR_LEN;
@@ -307,10 +310,12 @@ static void on_conn_event(struct watch *w, uint32_t events)
 			ssize_t n = recv(c->w.fd, dst, READ_CHUNK, 0);
 			if (n > 0) {
 				c->in.len += (size_t)n;
-				/* A short read took all there was: no second recv just to hear EAGAIN
-				 * (the socket is level-triggered, so anything later wakes us again). */
+				/* A short read took all there was: no second recv just to hear
+				 * EAGAIN (the socket is level-triggered, so anything later wakes us
+				 * again). */
 				if ((size_t)n < READ_CHUNK ||
-				    buf_used(&c->in) > PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
+				    buf_used(&c->in) >
+					PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
 					break;
 				continue;
 			}
@@ -355,7 +360,8 @@ void conn_accept(struct sup *s)
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof *c);
-		if (!c || loop_watch(&s->loop, &c->w, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
+		if (!c ||
+		    loop_watch(&s->loop, &c->w, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
 			log_error("cannot take a connection: %s", strerror(errno));
 			free(c);
 			close(fd);

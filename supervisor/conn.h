@@ -52,20 +52,20 @@ struct conn {
 	char user[PROTO_MAX_USER + 1];
 
 	char id[PROTO_MAX_ID + 1]; /* of the pending request, as the client wrote it */
-	uint64_t job_id;        /* STOP, WAIT */
-	struct jobwatch watch;  /* STOP, WAIT, FOLLOW */
-	struct timer wait_over; /* WAIT */
+	uint64_t job_id;	   /* STOP, WAIT */
+	struct jobwatch watch;	   /* STOP, WAIT, FOLLOW */
+	struct timer wait_over;	   /* WAIT */
 
 	struct stopall_slot *slots; /* STOPALL */
 	size_t nslots, left;
 	bool arming;
 
 	struct ring *ring; /* FOLLOW: the job's output, shared */
-	uint64_t pos;      /* FOLLOW: next byte to send */
-	bool job_ended;    /* FOLLOW: no more bytes will come */
+	uint64_t pos;	   /* FOLLOW: next byte to send */
+	bool job_ended;	   /* FOLLOW: no more bytes will come */
 
 	size_t reply_at; /* where the reply being built starts, from the head of `out` */
-	bool closing;    /* close once `out` is written */
+	bool closing;	 /* close once `out` is written */
 	LIST_ENTRY(conn) link;
 	struct deferred gone;
 };

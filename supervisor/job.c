@@ -17,7 +17,6 @@
 #include "log.h"
 #include "spawn.h"
 
-
 /* Once the main process is gone, how often and how long to look for the rest of its group to
  * go: members of the group end with a SIGCHLD to jobsupd (it is their subreaper), but one may
  * have been reaped by a parent that left the session, so jobsupd also looks, and after
@@ -598,13 +597,14 @@ void job_settle(struct job *j)
 	/* What is left of the job (its cgroup's processes; without cgroups, its process group)
 	 * was killed with the main process; wait a little for it to go. (EPERM: members we may
 	 * not signal, which we could not end anyway.) */
-	bool left = j->sup->cg.mode == CONTAIN_PROCESS_GROUP ? kill(-j->rec.pid, 0) == 0
-							     : !cg_job_empty(&j->sup->cg, j->rec.id);
+	bool left = j->sup->cg.mode == CONTAIN_PROCESS_GROUP
+			? kill(-j->rec.pid, 0) == 0
+			: !cg_job_empty(&j->sup->cg, j->rec.id);
 	if (left) {
 		if (loop_now() < j->settle_deadline) {
 			if (!loop_timer_armed(&j->settle))
-				loop_timer_at(&j->sup->loop, &j->settle, loop_now() + SETTLE_CHECK_MS,
-					      on_settle_check);
+				loop_timer_at(&j->sup->loop, &j->settle,
+					      loop_now() + SETTLE_CHECK_MS, on_settle_check);
 			return;
 		}
 		log_warn("job %llu: processes of its group outlived it (they left the session "

@@ -10,8 +10,8 @@
  * Every change of state happens in job.c and is written to the store at once. A job's lifetime
  * is its main process's: when that exits, whatever is left in its process group is killed, and
  * the job has ended once the group is empty (jobsupd is the child subreaper, so it reaps those
- * processes itself and learns when the last is gone), or at most two seconds later. Active jobs live in memory (struct job)
- * and in the store; ended jobs only in the store.
+ * processes itself and learns when the last is gone), or at most two seconds later. Active jobs
+ * live in memory (struct job) and in the store; ended jobs only in the store.
  *
  * Others learn of a job's end (and followers of new output) through a struct jobwatch they embed
  * and link with job_watch_end or job_follow; a jobwatch is unlinked before its END callback runs.
@@ -53,29 +53,29 @@ struct job {
 	struct sup *sup;
 	struct job_record rec; /* strings point at the fields below */
 	char *owner;
-	char *command;          /* JSON array text */
+	char *command; /* JSON array text */
 	char *error;
 	char *stopped_by;
 	struct jobspec spec;
 
 	enum job_ending ending;
 	bool term_sent;
-	bool killed;            /* SIGKILL sent after the grace period */
-	bool in_queue;          /* linked in sup->queue */
-	bool main_done;         /* the main process was reaped; the group may still be emptying */
-	int main_status;        /* its wait status */
+	bool killed;	 /* SIGKILL sent after the grace period */
+	bool in_queue;	 /* linked in sup->queue */
+	bool main_done;	 /* the main process was reaped; the group may still be emptying */
+	int main_status; /* its wait status */
 	uint64_t rusage_cpu_ms, rusage_maxrss; /* of the main process, for process-group mode */
-	int64_t usage_read;     /* when the cgroup's usage was last read (monotonic ms) */
-	struct watch out;       /* the output pipe; fd -1 once closed */
+	int64_t usage_read; /* when the cgroup's usage was last read (monotonic ms) */
+	struct watch out;   /* the output pipe; fd -1 once closed */
 	struct ring *ring;
 	bool stats_dirty;
 	struct timer timeout, kill, settle;
 	int64_t settle_deadline; /* when to stop waiting for the group to empty */
 
-	struct jobwatch_list waiters;   /* told of the end */
+	struct jobwatch_list waiters;	/* told of the end */
 	struct jobwatch_list followers; /* told of output and the end */
-	TAILQ_ENTRY(job) qlink;         /* in sup->queue or sup->running */
-	struct job *hnext;              /* in sup->table */
+	TAILQ_ENTRY(job) qlink;		/* in sup->queue or sup->running */
+	struct job *hnext;		/* in sup->table */
 	struct deferred gone;
 };
 

@@ -15,12 +15,12 @@ static const struct {
 	const char *what;
 	size_t offset;
 } limit_fields[] = {
-	{"memory_bytes", "--max-memory", "cgroup memory controller",
-	 offsetof(struct job_limits, memory_bytes)},
-	{"cpu_percent", "--max-cpu", "cgroup cpu controller", offsetof(struct job_limits, cpu_percent)},
-	{"pids", "--max-pids", "cgroup pids controller", offsetof(struct job_limits, pids)},
-	{"io_bytes_per_s", "--max-io", "cgroup io controller and disks",
-	 offsetof(struct job_limits, io_bytes_per_s)},
+    {"memory_bytes", "--max-memory", "cgroup memory controller",
+     offsetof(struct job_limits, memory_bytes)},
+    {"cpu_percent", "--max-cpu", "cgroup cpu controller", offsetof(struct job_limits, cpu_percent)},
+    {"pids", "--max-pids", "cgroup pids controller", offsetof(struct job_limits, pids)},
+    {"io_bytes_per_s", "--max-io", "cgroup io controller and disks",
+     offsetof(struct job_limits, io_bytes_per_s)},
 };
 
 static uint64_t *limit_at(struct job_limits *l, size_t i)
@@ -28,9 +28,16 @@ static uint64_t *limit_at(struct job_limits *l, size_t i)
 	return (uint64_t *)((char *)l + limit_fields[i].offset);
 }
 
-static uint64_t limit_of(const struct job_limits *l, size_t i)
+_Static_assert(sizeof limit_fields / sizeof *limit_fields == NLIMITS, "a limit per field");
+
+uint64_t jobspec_limit(const struct job_limits *l, int i)
 {
 	return *(const uint64_t *)((const char *)l + limit_fields[i].offset);
+}
+
+const char *jobspec_limit_key(int i)
+{
+	return limit_fields[i].key;
 }
 
 static int check_fields(const cJSON *obj, struct apierr *err)
@@ -93,8 +100,8 @@ static int parse_command(const cJSON *cmd, const struct spec_limits *lim, struct
 	}
 	if ((long)bytes > lim->max_command_bytes) {
 		apierr_set(err, 400, "command_too_long",
-			   "the command is %zu bytes; the limit is %ld (--max-command-bytes)", bytes,
-			   lim->max_command_bytes);
+			   "the command is %zu bytes; the limit is %ld (--max-command-bytes)",
+			   bytes, lim->max_command_bytes);
 		return -1;
 	}
 
@@ -158,19 +165,20 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 	cJSON_ArrayForEach(item, l)
 	{
 		size_t i = 0;
-		while (i < sizeof limit_fields / sizeof *limit_fields &&
+		while (i < NLIMITS &&
 		       strcmp(item->string ? item->string : "", limit_fields[i].key) != 0)
 			i++;
-		if (i == sizeof limit_fields / sizeof *limit_fields) {
-			apierr_set(err, 400, "invalid_request",
-				   "unknown limit \"%.64s\" (allowed: memory_bytes, cpu_percent, pids, "
-				   "io_bytes_per_s)",
-				   item->string ? item->string : "");
+		if (i == NLIMITS) {
+			apierr_set(
+			    err, 400, "invalid_request",
+			    "unknown limit \"%.64s\" (allowed: memory_bytes, cpu_percent, pids, "
+			    "io_bytes_per_s)",
+			    item->string ? item->string : "");
 			return -1;
 		}
 		const char *key = limit_fields[i].key;
 		double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
-		uint64_t max = limit_of(&lim->max, i);
+		uint64_t max = jobspec_limit(&lim->max, i);
 		if (!isfinite(d) || d != floor(d) || d < 1) {
 			apierr_set(err, 400, "invalid_request",
 				   "limits.%s must be a whole number, at least 1", key);
@@ -183,8 +191,9 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 			return -1;
 		}
 		if (d > (double)max) {
-			apierr_set(err, 400, "invalid_request", "limits.%s must be at most %llu (%s)",
-				   key, (unsigned long long)max, limit_fields[i].flag);
+			apierr_set(err, 400, "invalid_request",
+				   "limits.%s must be at most %llu (%s)", key,
+				   (unsigned long long)max, limit_fields[i].flag);
 			return -1;
 		}
 		*limit_at(out, i) = (uint64_t)d;
@@ -262,10 +271,10 @@ void jobspec_write_command(struct jw *w, const struct jobspec *s)
 void jobspec_write_limits(struct jw *w, const struct job_limits *l)
 {
 	jw_obj(w);
-	for (size_t i = 0; i < sizeof limit_fields / sizeof *limit_fields; i++) {
+	for (size_t i = 0; i < NLIMITS; i++) {
 		jw_key(w, limit_fields[i].key);
-		if (limit_of(l, i))
-			jw_int(w, (long long)limit_of(l, i));
+		if (jobspec_limit(l, i))
+			jw_int(w, (long long)jobspec_limit(l, i));
 		else
 			jw_null(w);
 	}
@@ -282,10 +291,10 @@ void jobspec_write(struct jw *w, const struct jobspec *s)
 	/* Only the limits that are set: null is not something a request may say. */
 	jw_key(w, "limits");
 	jw_obj(w);
-	for (size_t i = 0; i < sizeof limit_fields / sizeof *limit_fields; i++) {
-		if (limit_of(&s->limits, i)) {
+	for (size_t i = 0; i < NLIMITS; i++) {
+		if (jobspec_limit(&s->limits, i)) {
 			jw_key(w, limit_fields[i].key);
-			jw_int(w, (long long)limit_of(&s->limits, i));
+			jw_int(w, (long long)jobspec_limit(&s->limits, i));
 		}
 	}
 	jw_obj_end(w);

@@ -24,6 +24,12 @@ struct job_limits {
 	uint64_t io_bytes_per_s;
 };
 
+/* The limits one by one, i from 0 to NLIMITS - 1 in the order of struct job_limits: limit i
+ * of l, and its name in the API. */
+#define NLIMITS 4
+uint64_t jobspec_limit(const struct job_limits *l, int i);
+const char *jobspec_limit_key(int i);
+
 struct spec_limits {
 	long max_command_bytes; /* sum of the bytes of all arguments */
 	long max_args;
@@ -43,8 +49,9 @@ struct jobspec {
 	struct job_limits limits; /* asked for, or the defaults */
 };
 
-/* Parse and validate a request body (body[len] must be '\0'). 0, or -1 with *err set (400 invalid_json, invalid_request,
- * command_too_long). On success the caller owns out and frees it with jobspec_free. */
+/* Parse and validate a request body (body[len] must be '\0'). 0, or -1 with *err set (400
+ * invalid_json, invalid_request, command_too_long). On success the caller owns out and frees it
+ * with jobspec_free. */
 int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, struct jobspec *out,
 		  struct apierr *err);
 /* Validate an already parsed object; same contract as jobspec_parse. */

@@ -54,7 +54,7 @@ size_t utf8_seq_len(const unsigned char *p, size_t n);
 enum json_text {
 	JSON_TEXT_OK,
 	JSON_TEXT_INVALID, /* not JSON text we accept: see *why */
-	JSON_TEXT_NUL,     /* well formed, but a string holds a NUL (\u0000) */
+	JSON_TEXT_NUL,	   /* well formed, but a string holds a NUL (\u0000) */
 };
 /* Parse one JSON value that must fill the whole text (trailing garbage is an error, unlike
  * cJSON_ParseWithLength). s[len] must be '\0'. The caller frees the result with cJSON_Delete. */

@@ -39,8 +39,8 @@ static void log_line(int priority, const char *level, const char *fmt, va_list a
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-		n += (size_t)snprintf(line + n, sizeof line - n, ".%03ldZ %s %s: ",
-				      ts.tv_nsec / 1000000, program, level);
+		n += (size_t)snprintf(line + n, sizeof line - n,
+				      ".%03ldZ %s %s: ", ts.tv_nsec / 1000000, program, level);
 	}
 	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
 		if (*p >= 0x20 && *p != 0x7f) {

@@ -17,6 +17,6 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  *   audit user="user1" action=start job=17 command=["ls","-la"]
  * user is quoted as a JSON string, so no identity can pose as another field. */
 void log_audit(const char *user, const char *action, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -29,8 +29,8 @@ struct watch {
 };
 
 struct timer {
-	int64_t when;  /* monotonic ms */
-	size_t slot;   /* position in the heap + 1; 0 when not armed */
+	int64_t when; /* monotonic ms */
+	size_t slot;  /* position in the heap + 1; 0 when not armed */
 	void (*fn)(struct timer *t);
 };
 

@@ -21,40 +21,40 @@
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
 
 static const char usage[] =
-	"usage: jobsupd [options]\n"
-	"\n"
-	"The job supervisor: runs jobs for jobapi over a Unix socket, one event loop, state in an\n"
-	"in-memory SQLite database. SIGTERM or SIGINT stops every job and exits.\n"
-	"\n"
-	"  --socket PATH            listening socket (default " DEFAULT_SOCKET ");\n"
-	"                           its directory is made private (0700) when jobsupd creates it\n"
-	"  --max-running N          jobs running at once (default: number of CPUs)\n"
-	"  --max-queued N           jobs waiting to run; more are refused with 429 (default 1000)\n"
-	"  --max-log N              finished jobs kept in the log, newest first (default 50)\n"
-	"  --max-command-bytes N    bytes of all arguments of a command together (default 4096)\n"
-	"  --max-args N             arguments of a command (default 256)\n"
-	"  --default-timeout S      a job's timeout when it does not ask for one (default 3600)\n"
-	"  --max-timeout S          the longest timeout a job may ask for (default 86400)\n"
-	"  --grace S                seconds between SIGTERM and SIGKILL when stopping (default 5)\n"
-	"  --output-cap BYTES       output kept per job, the most recent bytes; K, M, G suffixes\n"
-	"                           (default 1M)\n"
-	"  --max-followers N        clients following output at once (default 256)\n"
-	"  --max-clients N          connections from jobapi at once (default 1024)\n"
-	"  --syslog                 log to syslog (facility daemon) instead of stderr\n"
-	"\n"
-	"Containment: a cgroup per job where the host allows (see CONTAINMENT.md):\n"
-	"  --cgroup MODE            auto (default), v2, v1 or none (process groups)\n"
-	"  --cgroup-root PATH       jobsupd's cgroup, under each hierarchy's top (default\n"
-	"                           jobworker); stale job cgroups in it are removed at start\n"
-	"  --default-memory BYTES   limits a job gets when it asks for none (default: none);\n"
-	"  --default-cpu PERCENT    K, M, G suffixes for bytes; PERCENT of one CPU\n"
-	"  --default-pids N\n"
-	"  --default-io BYTES       per second, read and write each, on every disk\n"
-	"  --max-memory BYTES       the most a job may ask for (defaults: the host's memory,\n"
-	"  --max-cpu PERCENT        100 per CPU, 65536 processes, 10G per second)\n"
-	"  --max-pids N\n"
-	"  --max-io BYTES\n"
-	"  -h, --help               this help\n";
+    "usage: jobsupd [options]\n"
+    "\n"
+    "The job supervisor: runs jobs for jobapi over a Unix socket, one event loop, state in an\n"
+    "in-memory SQLite database. SIGTERM or SIGINT stops every job and exits.\n"
+    "\n"
+    "  --socket PATH            listening socket (default " DEFAULT_SOCKET ");\n"
+    "                           its directory is made private (0700) when jobsupd creates it\n"
+    "  --max-running N          jobs running at once (default: number of CPUs)\n"
+    "  --max-queued N           jobs waiting to run; more are refused with 429 (default 1000)\n"
+    "  --max-log N              finished jobs kept in the log, newest first (default 50)\n"
+    "  --max-command-bytes N    bytes of all arguments of a command together (default 4096)\n"
+    "  --max-args N             arguments of a command (default 256)\n"
+    "  --default-timeout S      a job's timeout when it does not ask for one (default 3600)\n"
+    "  --max-timeout S          the longest timeout a job may ask for (default 86400)\n"
+    "  --grace S                seconds between SIGTERM and SIGKILL when stopping (default 5)\n"
+    "  --output-cap BYTES       output kept per job, the most recent bytes; K, M, G suffixes\n"
+    "                           (default 1M)\n"
+    "  --max-followers N        clients following output at once (default 256)\n"
+    "  --max-clients N          connections from jobapi at once (default 1024)\n"
+    "  --syslog                 log to syslog (facility daemon) instead of stderr\n"
+    "\n"
+    "Containment: a cgroup per job where the host allows (see CONTAINMENT.md):\n"
+    "  --cgroup MODE            auto (default), v2, v1 or none (process groups)\n"
+    "  --cgroup-root PATH       jobsupd's cgroup, under each hierarchy's top (default\n"
+    "                           jobworker); stale job cgroups in it are removed at start\n"
+    "  --default-memory BYTES   limits a job gets when it asks for none (default: none);\n"
+    "  --default-cpu PERCENT    K, M, G suffixes for bytes; PERCENT of one CPU\n"
+    "  --default-pids N\n"
+    "  --default-io BYTES       per second, read and write each, on every disk\n"
+    "  --max-memory BYTES       the most a job may ask for (defaults: the host's memory,\n"
+    "  --max-cpu PERCENT        100 per CPU, 65536 processes, 10G per second)\n"
+    "  --max-pids N\n"
+    "  --max-io BYTES\n"
+    "  -h, --help               this help\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die_usage(const char *fmt, ...)
@@ -76,13 +76,16 @@ static long size_suffix(const char **p)
 	switch (**p) {
 	case '\0':
 		return 1;
-	case 'K': case 'k':
+	case 'K':
+	case 'k':
 		mult = 1L << 10;
 		break;
-	case 'M': case 'm':
+	case 'M':
+	case 'm':
 		mult = 1L << 20;
 		break;
-	case 'G': case 'g':
+	case 'G':
+	case 'g':
 		mult = 1L << 30;
 		break;
 	default:
@@ -105,7 +108,8 @@ static long parse_num(const char *flag, const char *arg, long min, long max, boo
 	const char *rest = end;
 	long mult = allow_suffix && end != arg ? size_suffix(&rest) : 1;
 	if (errno || end == arg || *rest || mult == 0 || v < min || v > max / mult) {
-		die_usage("%s wants a whole number from %ld to %ld, not \"%s\"", flag, min, max, arg);
+		die_usage("%s wants a whole number from %ld to %ld, not \"%s\"", flag, min, max,
+			  arg);
 	}
 	return v * mult;
 }
@@ -113,37 +117,56 @@ static long parse_num(const char *flag, const char *arg, long min, long max, boo
 static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 {
 	enum {
-		O_SOCKET = 256, O_RUNNING, O_QUEUED, O_LOG, O_CMDBYTES, O_ARGS, O_DEFTIMEOUT,
-		O_MAXTIMEOUT, O_GRACE, O_OUTCAP, O_FOLLOWERS, O_CLIENTS, O_SYSLOG, O_CGROUP,
-		O_CGROUP_ROOT, O_DEF_MEM, O_DEF_CPU, O_DEF_PIDS, O_DEF_IO, O_MAX_MEM, O_MAX_CPU,
-		O_MAX_PIDS, O_MAX_IO,
+		O_SOCKET = 256,
+		O_RUNNING,
+		O_QUEUED,
+		O_LOG,
+		O_CMDBYTES,
+		O_ARGS,
+		O_DEFTIMEOUT,
+		O_MAXTIMEOUT,
+		O_GRACE,
+		O_OUTCAP,
+		O_FOLLOWERS,
+		O_CLIENTS,
+		O_SYSLOG,
+		O_CGROUP,
+		O_CGROUP_ROOT,
+		O_DEF_MEM,
+		O_DEF_CPU,
+		O_DEF_PIDS,
+		O_DEF_IO,
+		O_MAX_MEM,
+		O_MAX_CPU,
+		O_MAX_PIDS,
+		O_MAX_IO,
 	};
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, O_SOCKET},
-		{"max-running", required_argument, NULL, O_RUNNING},
-		{"max-queued", required_argument, NULL, O_QUEUED},
-		{"max-log", required_argument, NULL, O_LOG},
-		{"max-command-bytes", required_argument, NULL, O_CMDBYTES},
-		{"max-args", required_argument, NULL, O_ARGS},
-		{"default-timeout", required_argument, NULL, O_DEFTIMEOUT},
-		{"max-timeout", required_argument, NULL, O_MAXTIMEOUT},
-		{"grace", required_argument, NULL, O_GRACE},
-		{"output-cap", required_argument, NULL, O_OUTCAP},
-		{"max-followers", required_argument, NULL, O_FOLLOWERS},
-		{"max-clients", required_argument, NULL, O_CLIENTS},
-		{"syslog", no_argument, NULL, O_SYSLOG},
-		{"cgroup", required_argument, NULL, O_CGROUP},
-		{"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
-		{"default-memory", required_argument, NULL, O_DEF_MEM},
-		{"default-cpu", required_argument, NULL, O_DEF_CPU},
-		{"default-pids", required_argument, NULL, O_DEF_PIDS},
-		{"default-io", required_argument, NULL, O_DEF_IO},
-		{"max-memory", required_argument, NULL, O_MAX_MEM},
-		{"max-cpu", required_argument, NULL, O_MAX_CPU},
-		{"max-pids", required_argument, NULL, O_MAX_PIDS},
-		{"max-io", required_argument, NULL, O_MAX_IO},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"socket", required_argument, NULL, O_SOCKET},
+	    {"max-running", required_argument, NULL, O_RUNNING},
+	    {"max-queued", required_argument, NULL, O_QUEUED},
+	    {"max-log", required_argument, NULL, O_LOG},
+	    {"max-command-bytes", required_argument, NULL, O_CMDBYTES},
+	    {"max-args", required_argument, NULL, O_ARGS},
+	    {"default-timeout", required_argument, NULL, O_DEFTIMEOUT},
+	    {"max-timeout", required_argument, NULL, O_MAXTIMEOUT},
+	    {"grace", required_argument, NULL, O_GRACE},
+	    {"output-cap", required_argument, NULL, O_OUTCAP},
+	    {"max-followers", required_argument, NULL, O_FOLLOWERS},
+	    {"max-clients", required_argument, NULL, O_CLIENTS},
+	    {"syslog", no_argument, NULL, O_SYSLOG},
+	    {"cgroup", required_argument, NULL, O_CGROUP},
+	    {"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
+	    {"default-memory", required_argument, NULL, O_DEF_MEM},
+	    {"default-cpu", required_argument, NULL, O_DEF_CPU},
+	    {"default-pids", required_argument, NULL, O_DEF_PIDS},
+	    {"default-io", required_argument, NULL, O_DEF_IO},
+	    {"max-memory", required_argument, NULL, O_MAX_MEM},
+	    {"max-cpu", required_argument, NULL, O_MAX_CPU},
+	    {"max-pids", required_argument, NULL, O_MAX_PIDS},
+	    {"max-io", required_argument, NULL, O_MAX_IO},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
@@ -151,23 +174,25 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	struct spec_limits *lim = &cfg->limits;
 
 	*cfg = (struct sup_config){
-		.socket_path = DEFAULT_SOCKET,
-		.max_running = cpus > 0 ? cpus : 1,
-		.max_queued = 1000,
-		.max_log = 50,
-		.grace_s = 5,
-		.output_cap = 1L << 20,
-		.max_clients = 1024,
-		.max_followers = 256,
-		.limits = {.max_command_bytes = 4096, .max_args = 256,
-			   .default_timeout_s = 3600, .max_timeout_s = 86400,
-			   .max = {.memory_bytes = pages > 0 && page > 0 ? (uint64_t)pages * page
-									 : 1ULL << 40,
-				   .cpu_percent = (uint64_t)(cpus > 0 ? cpus : 1) * 100,
-				   .pids = 65536,
-				   .io_bytes_per_s = 10ULL << 30}},
-		.cgroup_root = "jobworker",
-		.cgroup_want = CG_WANT_AUTO,
+	    .socket_path = DEFAULT_SOCKET,
+	    .max_running = cpus > 0 ? cpus : 1,
+	    .max_queued = 1000,
+	    .max_log = 50,
+	    .grace_s = 5,
+	    .output_cap = 1L << 20,
+	    .max_clients = 1024,
+	    .max_followers = 256,
+	    .limits = {.max_command_bytes = 4096,
+		       .max_args = 256,
+		       .default_timeout_s = 3600,
+		       .max_timeout_s = 86400,
+		       .max = {.memory_bytes =
+				   pages > 0 && page > 0 ? (uint64_t)pages * page : 1ULL << 40,
+			       .cpu_percent = (uint64_t)(cpus > 0 ? cpus : 1) * 100,
+			       .pids = 65536,
+			       .io_bytes_per_s = 10ULL << 30}},
+	    .cgroup_root = "jobworker",
+	    .cgroup_want = CG_WANT_AUTO,
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -188,19 +213,19 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 			break;
 		case O_CMDBYTES:
 			cfg->limits.max_command_bytes =
-				parse_num("--max-command-bytes", optarg, 1, 1 << 20, true);
+			    parse_num("--max-command-bytes", optarg, 1, 1 << 20, true);
 			break;
 		case O_ARGS:
 			cfg->limits.max_args = parse_num("--max-args", optarg, 1, 65536, false);
 			break;
 		case O_DEFTIMEOUT:
 			cfg->limits.default_timeout_s =
-				parse_num("--default-timeout", optarg, 1, 100L * 365 * 86400, false);
+			    parse_num("--default-timeout", optarg, 1, 100L * 365 * 86400, false);
 			default_timeout_set = true;
 			break;
 		case O_MAXTIMEOUT:
 			cfg->limits.max_timeout_s =
-				parse_num("--max-timeout", optarg, 1, 100L * 365 * 86400, false);
+			    parse_num("--max-timeout", optarg, 1, 100L * 365 * 86400, false);
 			break;
 		case O_GRACE:
 			cfg->grace_s = parse_num("--grace", optarg, 0, 3600, false);
@@ -236,34 +261,36 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 			cfg->cgroup_root = optarg;
 			break;
 		case O_DEF_MEM:
-			lim->deflt.memory_bytes = (uint64_t)parse_num("--default-memory", optarg, 1,
-								      LONG_MAX, true);
+			lim->deflt.memory_bytes =
+			    (uint64_t)parse_num("--default-memory", optarg, 1, LONG_MAX, true);
 			break;
 		case O_DEF_CPU:
 			lim->deflt.cpu_percent =
-				(uint64_t)parse_num("--default-cpu", optarg, 1, 100000, false);
+			    (uint64_t)parse_num("--default-cpu", optarg, 1, 100000, false);
 			break;
 		case O_DEF_PIDS:
-			lim->deflt.pids = (uint64_t)parse_num("--default-pids", optarg, 1, 4194304,
-							      false);
+			lim->deflt.pids =
+			    (uint64_t)parse_num("--default-pids", optarg, 1, 4194304, false);
 			break;
 		case O_DEF_IO:
 			lim->deflt.io_bytes_per_s =
-				(uint64_t)parse_num("--default-io", optarg, 1, LONG_MAX, true);
+			    (uint64_t)parse_num("--default-io", optarg, 1, LONG_MAX, true);
 			break;
 		case O_MAX_MEM:
 			lim->max.memory_bytes =
-				(uint64_t)parse_num("--max-memory", optarg, 1, LONG_MAX, true);
+			    (uint64_t)parse_num("--max-memory", optarg, 1, LONG_MAX, true);
 			break;
 		case O_MAX_CPU:
-			lim->max.cpu_percent = (uint64_t)parse_num("--max-cpu", optarg, 1, 100000, false);
+			lim->max.cpu_percent =
+			    (uint64_t)parse_num("--max-cpu", optarg, 1, 100000, false);
 			break;
 		case O_MAX_PIDS:
-			lim->max.pids = (uint64_t)parse_num("--max-pids", optarg, 1, 4194304, false);
+			lim->max.pids =
+			    (uint64_t)parse_num("--max-pids", optarg, 1, 4194304, false);
 			break;
 		case O_MAX_IO:
 			lim->max.io_bytes_per_s =
-				(uint64_t)parse_num("--max-io", optarg, 1, LONG_MAX, true);
+			    (uint64_t)parse_num("--max-io", optarg, 1, LONG_MAX, true);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -275,10 +302,9 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument: %s", argv[optind]);
-	const uint64_t *d = &lim->deflt.memory_bytes, *m = &lim->max.memory_bytes;
 	static const char *const names[] = {"memory", "cpu", "pids", "io"};
-	for (int i = 0; i < 4; i++)
-		if (d[i] > m[i])
+	for (int i = 0; i < NLIMITS; i++)
+		if (jobspec_limit(&lim->deflt, i) > jobspec_limit(&lim->max, i))
 			die_usage("--default-%s is over --max-%s", names[i], names[i]);
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)

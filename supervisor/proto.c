@@ -115,7 +115,8 @@ static int decode_fields(uint8_t type, const cJSON *obj, const struct spec_limit
 		const cJSON *w = cJSON_GetObjectItemCaseSensitive(obj, "wait_s");
 		if (w) {
 			if (!cJSON_IsNumber(w) || w->valuedouble < 0 ||
-			    w->valuedouble > PROTO_MAX_WAIT_S || w->valuedouble != (int)w->valuedouble)
+			    w->valuedouble > PROTO_MAX_WAIT_S ||
+			    w->valuedouble != (int)w->valuedouble)
 				return bad(err, "wait_s");
 			req->wait_s = (int)w->valuedouble;
 		}

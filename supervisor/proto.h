@@ -20,27 +20,27 @@
 #define PROTO_VERSION 1
 #define PROTO_HDR_LEN 12
 #define PROTO_MAX_REQUEST (256u * 1024) /* a request payload; a 64 KiB body fits with room */
-#define PROTO_MAX_REPLY (64u << 20)     /* a reply payload, e.g. a list of every queued job */
-#define PROTO_DATA_CHUNK (64u * 1024)   /* the most output one DATA frame carries */
+#define PROTO_MAX_REPLY (64u << 20)	/* a reply payload, e.g. a list of every queued job */
+#define PROTO_DATA_CHUNK (64u * 1024)	/* the most output one DATA frame carries */
 #define PROTO_MAX_USER 256
 #define PROTO_MAX_ID 64
 #define PROTO_MAX_WAIT_S 60
 
 enum proto_type {
 	PROTO_HELLO = 1, /* {} -> REPLY {"version", "limits"} */
-	PROTO_START,     /* {user, admin, spec} -> REPLY 201 job */
-	PROTO_GET,       /* {user, admin, id, wait_s} -> REPLY 200 job (with output once ended) */
-	PROTO_LIST,      /* {user, admin} -> REPLY 200 {"jobs": [...]} */
-	PROTO_LOGS,      /* {user, admin} -> REPLY 200 {"logs": [...]} */
-	PROTO_OUTPUT,    /* {user, admin, id, follow} -> REPLY 200, DATA..., END */
-	PROTO_STOP,      /* {user, admin, id, signal} -> REPLY 200 job, once it has ended */
-	PROTO_STOPALL,   /* {user, admin} -> REPLY 200 {"jobs": [...]}, once all have ended */
-	PROTO_RESTART,   /* {user, admin, id} -> REPLY 201 the new job */
-	PROTO_METRICS,   /* {user, admin} -> REPLY 200 text in Prometheus' format (admins) */
+	PROTO_START,	 /* {user, admin, spec} -> REPLY 201 job */
+	PROTO_GET,	 /* {user, admin, id, wait_s} -> REPLY 200 job (with output once ended) */
+	PROTO_LIST,	 /* {user, admin} -> REPLY 200 {"jobs": [...]} */
+	PROTO_LOGS,	 /* {user, admin} -> REPLY 200 {"logs": [...]} */
+	PROTO_OUTPUT,	 /* {user, admin, id, follow} -> REPLY 200, DATA..., END */
+	PROTO_STOP,	 /* {user, admin, id, signal} -> REPLY 200 job, once it has ended */
+	PROTO_STOPALL,	 /* {user, admin} -> REPLY 200 {"jobs": [...]}, once all have ended */
+	PROTO_RESTART,	 /* {user, admin, id} -> REPLY 201 the new job */
+	PROTO_METRICS,	 /* {user, admin} -> REPLY 200 text in Prometheus' format (admins) */
 	PROTO_REQ_LAST = PROTO_METRICS,
 	PROTO_REPLY = 64, /* status in the header; payload is the HTTP body */
-	PROTO_DATA,       /* raw output bytes */
-	PROTO_END,        /* the end of an output stream */
+	PROTO_DATA,	  /* raw output bytes */
+	PROTO_END,	  /* the end of an output stream */
 };
 
 struct proto_hdr {
@@ -67,9 +67,9 @@ struct proto_req {
 	char user[PROTO_MAX_USER + 1];
 	bool admin;
 	char id[PROTO_MAX_ID + 1];
-	int wait_s;          /* GET: seconds to wait for the end, 0 for none */
-	bool follow;         /* OUTPUT: stream until the job ends */
-	int signal;          /* STOP: the first signal (0: SIGTERM) */
+	int wait_s;	     /* GET: seconds to wait for the end, 0 for none */
+	bool follow;	     /* OUTPUT: stream until the job ends */
+	int signal;	     /* STOP: the first signal (0: SIGTERM) */
 	struct jobspec spec; /* START: owned by the request */
 };
 

@@ -11,7 +11,6 @@
 #include "conn.h"
 #include "log.h"
 
-
 static void reply_internal(struct conn *c)
 {
 	struct apierr e;
@@ -329,9 +328,8 @@ static void do_restart(struct conn *c)
 	cJSON_AddItemReferenceToObject(ask, "timeout_s", cJSON_GetObjectItem(job, "timeout_s"));
 	cJSON *limits = cJSON_AddObjectToObject(ask, "limits");
 	const cJSON *l;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItem(job, "limits"))
-	if (cJSON_IsNumber(l))
-		cJSON_AddNumberToObject(limits, l->string, l->valuedouble);
+	cJSON_ArrayForEach(l, cJSON_GetObjectItem(job, "limits")) if (cJSON_IsNumber(l))
+	    cJSON_AddNumberToObject(limits, l->string, l->valuedouble);
 	rc = jobspec_from_json(ask, &s->cfg.limits, &spec, &err);
 	cJSON_Delete(ask);
 	cJSON_Delete(job);
@@ -377,26 +375,28 @@ static void do_metrics(struct conn *c)
 	buf_puts(out, "# HELP jobworker_jobs Job records kept (active and in the log), by state.\n"
 		      "# TYPE jobworker_jobs gauge\n");
 	for (int st = 0; st < JOB_STATES; st++)
-		buf_printf(out, "jobworker_jobs{state=\"%s\"} %ld\n", job_state_name(st), counts[st]);
-	buf_printf(out,
-		   "# HELP jobworker_queue_length Jobs waiting to run.\n"
-		   "# TYPE jobworker_queue_length gauge\njobworker_queue_length %ld\n"
-		   "# HELP jobworker_running Jobs running.\n"
-		   "# TYPE jobworker_running gauge\njobworker_running %ld\n"
-		   "# HELP jobworker_spawned_total Jobs started since jobsupd started.\n"
-		   "# TYPE jobworker_spawned_total counter\njobworker_spawned_total %llu\n"
-		   "# HELP jobworker_spawn_failures_total Jobs that could not start.\n"
-		   "# TYPE jobworker_spawn_failures_total counter\njobworker_spawn_failures_total %llu\n"
-		   "# HELP jobworker_output_bytes_total Bytes of output captured from jobs.\n"
-		   "# TYPE jobworker_output_bytes_total counter\njobworker_output_bytes_total %llu\n"
-		   "# HELP jobworker_followers Clients following output.\n"
-		   "# TYPE jobworker_followers gauge\njobworker_followers %ld\n"
-		   "# HELP jobworker_supervisor_connections Connections from jobapi to jobsupd.\n"
-		   "# TYPE jobworker_supervisor_connections gauge\n"
-		   "jobworker_supervisor_connections %ld\n",
-		   s->nqueued, s->nrunning, (unsigned long long)s->spawned,
-		   (unsigned long long)s->spawn_failures, (unsigned long long)s->output_bytes,
-		   s->nfollowers, s->nconns);
+		buf_printf(out, "jobworker_jobs{state=\"%s\"} %ld\n", job_state_name(st),
+			   counts[st]);
+	buf_printf(
+	    out,
+	    "# HELP jobworker_queue_length Jobs waiting to run.\n"
+	    "# TYPE jobworker_queue_length gauge\njobworker_queue_length %ld\n"
+	    "# HELP jobworker_running Jobs running.\n"
+	    "# TYPE jobworker_running gauge\njobworker_running %ld\n"
+	    "# HELP jobworker_spawned_total Jobs started since jobsupd started.\n"
+	    "# TYPE jobworker_spawned_total counter\njobworker_spawned_total %llu\n"
+	    "# HELP jobworker_spawn_failures_total Jobs that could not start.\n"
+	    "# TYPE jobworker_spawn_failures_total counter\njobworker_spawn_failures_total %llu\n"
+	    "# HELP jobworker_output_bytes_total Bytes of output captured from jobs.\n"
+	    "# TYPE jobworker_output_bytes_total counter\njobworker_output_bytes_total %llu\n"
+	    "# HELP jobworker_followers Clients following output.\n"
+	    "# TYPE jobworker_followers gauge\njobworker_followers %ld\n"
+	    "# HELP jobworker_supervisor_connections Connections from jobapi to jobsupd.\n"
+	    "# TYPE jobworker_supervisor_connections gauge\n"
+	    "jobworker_supervisor_connections %ld\n",
+	    s->nqueued, s->nrunning, (unsigned long long)s->spawned,
+	    (unsigned long long)s->spawn_failures, (unsigned long long)s->output_bytes,
+	    s->nfollowers, s->nconns);
 	conn_reply_close(c, 200);
 }
 

@@ -11,20 +11,20 @@
  * job object as the API shows it, rendered whenever the record changes: a read then only
  * concatenates rows, however many it lists. */
 static const char schema[] =
-	"CREATE TABLE jobs ("
-	" id INTEGER PRIMARY KEY,"
-	" owner TEXT NOT NULL,"
-	" active INTEGER NOT NULL,"
-	" state INTEGER NOT NULL,"
-	" finished_seq INTEGER,"
-	" json TEXT NOT NULL);"
-	"CREATE INDEX jobs_owner ON jobs(owner, id);"
-	"CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
-	"CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+    "CREATE TABLE jobs ("
+    " id INTEGER PRIMARY KEY,"
+    " owner TEXT NOT NULL,"
+    " active INTEGER NOT NULL,"
+    " state INTEGER NOT NULL,"
+    " finished_seq INTEGER,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX jobs_owner ON jobs(owner, id);"
+    "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
+    "CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 static const char *const state_names[] = {
-	[JOB_QUEUED] = "queued",   [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",
-	[JOB_FAILED] = "failed",   [JOB_STOPPED] = "stopped", [JOB_TIMED_OUT] = "timed_out",
+    [JOB_QUEUED] = "queued", [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",
+    [JOB_FAILED] = "failed", [JOB_STOPPED] = "stopped", [JOB_TIMED_OUT] = "timed_out",
 };
 
 const char *job_state_name(enum job_state s)
@@ -35,8 +35,8 @@ const char *job_state_name(enum job_state s)
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 {
 	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 int store_open(struct store *s)
@@ -54,17 +54,18 @@ int store_open(struct store *s)
 	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	static const char *const list_sql[2][2] = {
-		[STORE_ACTIVE] = {"SELECT json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
-				  "SELECT json FROM jobs WHERE active ORDER BY id"},
-		[STORE_LOG] = {"SELECT json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
-			       "SELECT json FROM jobs ORDER BY id DESC"},
+	    [STORE_ACTIVE] = {"SELECT json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
+			      "SELECT json FROM jobs WHERE active ORDER BY id"},
+	    [STORE_LOG] = {"SELECT json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
+			   "SELECT json FROM jobs ORDER BY id DESC"},
 	};
 	for (int w = 0; w < 2; w++)
 		for (int a = 0; a < 2; a++)
 			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
 				goto fail;
 	if (prepare(s, &s->insert,
-		    "INSERT INTO jobs (id, owner, active, state, json) VALUES (?1, ?2, 1, 0, ?3)") < 0 ||
+		    "INSERT INTO jobs (id, owner, active, state, json) VALUES (?1, ?2, 1, 0, ?3)") <
+		0 ||
 	    prepare(s, &s->update,
 		    "UPDATE jobs SET active = ?2, finished_seq = ?3, json = ?4, state = ?5"
 		    " WHERE id = ?1") < 0 ||
@@ -89,11 +90,10 @@ fail:
 
 void store_close(struct store *s)
 {
-	sqlite3_stmt **all[] = {&s->insert,	    &s->update,	 &s->counts,
-				&s->put_output,	    &s->get_output,	 &s->get,
-				&s->owner,	    &s->oldest_finished, &s->delete_job,
-				&s->delete_output,  &s->list[0][0],	 &s->list[0][1],
-				&s->list[1][0],	    &s->list[1][1]};
+	sqlite3_stmt **all[] = {
+	    &s->insert,	    &s->update,	    &s->counts,		 &s->put_output, &s->get_output,
+	    &s->get,	    &s->owner,	    &s->oldest_finished, &s->delete_job, &s->delete_output,
+	    &s->list[0][0], &s->list[0][1], &s->list[1][0],	 &s->list[1][1]};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -194,7 +194,8 @@ int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, in
 		goto fail;
 	int at = 0;
 	for (int i = 0; i < nparts; i++) {
-		if (sqlite3_blob_write(blob, parts[i].iov_base, (int)parts[i].iov_len, at) != SQLITE_OK)
+		if (sqlite3_blob_write(blob, parts[i].iov_base, (int)parts[i].iov_len, at) !=
+		    SQLITE_OK)
 			goto fail;
 		at += (int)parts[i].iov_len;
 	}
@@ -299,9 +300,6 @@ static void put_time(struct jw *w, int64_t ms)
 static void render_record(const struct job_record *r, struct jw *w)
 {
 	char id[24], sig[16];
-	static const char *const limit_keys[] = {"memory_bytes", "cpu_percent", "pids",
-						 "io_bytes_per_s"};
-	const uint64_t *limits = &r->limits.memory_bytes;
 
 	jw_obj(w);
 	snprintf(id, sizeof id, "%llu", (unsigned long long)r->id);
@@ -343,9 +341,9 @@ static void render_record(const struct job_record *r, struct jw *w)
 	jw_bool(w, r->output_truncated);
 	jw_key(w, "limits");
 	jw_obj(w);
-	for (int i = 0; i < 4; i++) {
-		jw_key(w, limit_keys[i]);
-		put_opt(w, limits[i], limits[i] != 0);
+	for (int i = 0; i < NLIMITS; i++) {
+		jw_key(w, jobspec_limit_key(i));
+		put_opt(w, jobspec_limit(&r->limits, i), jobspec_limit(&r->limits, i) != 0);
 	}
 	jw_obj_end(w);
 	jw_key(w, "containment");
@@ -414,7 +412,8 @@ int store_render_list(struct store *s, enum store_list which, const struct viewe
 	jw_key(&w, which == STORE_ACTIVE ? "jobs" : "logs");
 	jw_arr(&w);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		jw_raw(&w, (const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		jw_raw(&w, (const char *)sqlite3_column_text(st, 0),
+		       (size_t)sqlite3_column_bytes(st, 0));
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	sqlite3_reset(st);

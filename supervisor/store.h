@@ -44,11 +44,11 @@ struct job_record {
 	int64_t created_ms;  /* wall clock */
 	int64_t started_ms;  /* 0: not yet */
 	int64_t finished_ms; /* 0: not yet */
-	pid_t pid;           /* 0: none */
+	pid_t pid;	     /* 0: none */
 	bool has_exit;
 	int exit_code;
-	int signal;          /* 0: none */
-	const char *error;   /* NULL: none */
+	int signal;	   /* 0: none */
+	const char *error; /* NULL: none */
 	uint64_t output_bytes;
 	bool output_truncated;
 	uint64_t finished_seq; /* order of finishing, for the log cap */

@@ -23,7 +23,6 @@
 #include "log.h"
 #include "spawn.h"
 
-
 /* After shutdown, how long replies and stream ends may take to reach jobapi. */
 #define SHUTDOWN_FLUSH_MS 2000
 
@@ -230,11 +229,11 @@ static int init_containment(struct sup *s)
 		uint64_t *max, *deflt;
 		const char *name;
 	} limits[] = {
-		{cg_can_limit_memory(&s->cg), &lim->max.memory_bytes, &lim->deflt.memory_bytes,
-		 "memory"},
-		{cg_can_limit_cpu(&s->cg), &lim->max.cpu_percent, &lim->deflt.cpu_percent, "cpu"},
-		{cg_can_limit_pids(&s->cg), &lim->max.pids, &lim->deflt.pids, "pids"},
-		{cg_can_limit_io(&s->cg), &lim->max.io_bytes_per_s, &lim->deflt.io_bytes_per_s, "io"},
+	    {cg_can_limit_memory(&s->cg), &lim->max.memory_bytes, &lim->deflt.memory_bytes,
+	     "memory"},
+	    {cg_can_limit_cpu(&s->cg), &lim->max.cpu_percent, &lim->deflt.cpu_percent, "cpu"},
+	    {cg_can_limit_pids(&s->cg), &lim->max.pids, &lim->deflt.pids, "pids"},
+	    {cg_can_limit_io(&s->cg), &lim->max.io_bytes_per_s, &lim->deflt.io_bytes_per_s, "io"},
 	};
 	for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
 		if (limits[i].can)

@@ -47,10 +47,10 @@ struct sup {
 	uint64_t next_id;
 	uint64_t next_finished_seq;
 	long nrunning, nqueued, nfinished;
-	struct job_queue queue;   /* waiting to run, oldest first */
+	struct job_queue queue;	  /* waiting to run, oldest first */
 	struct job_queue running; /* running, in order of start */
-	struct job **table;       /* active jobs by id: open hashing, chained */
-	size_t table_size;        /* a power of two */
+	struct job **table;	  /* active jobs by id: open hashing, chained */
+	size_t table_size;	  /* a power of two */
 
 	struct conn_list conns;
 	long nconns;

@@ -108,6 +108,12 @@ teardown() {
 	run "$JOBCTL" stop --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: jobctl stop"* ]]
+	# Sizes: what is not one is refused before anything is sent (a sign once crashed it).
+	for size in -5 " 5" +5 5x 0 ""; do
+		run "$JOBCTL" start --memory "$size" -- true
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"--memory wants a size like 256M"* ]]
+	done
 }
 
 @test "exit 3 when it cannot connect or TLS fails, with one clear line" {

@@ -11,8 +11,7 @@
 #include "proto.h"
 
 static const struct spec_limits lim = {
-	.max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 3600,
-	.max_timeout_s = 86400};
+    .max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 3600, .max_timeout_s = 86400};
 
 static void same(const struct proto_req *a, const struct proto_req *b)
 {

@@ -13,8 +13,7 @@
 #include "route.h"
 
 static const struct spec_limits lim = {
-	.max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 3600,
-	.max_timeout_s = 86400};
+    .max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 3600, .max_timeout_s = 86400};
 
 /* The next line of the input as a C string (NULs inside end it early, as in a C header). */
 static char *next_line(const uint8_t **p, const uint8_t *end)
@@ -54,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct identity id;
 	const char *why;
-	if (dn_identity(dn, &id, &why) == 0 && (id.user[0] == '\0' || strlen(id.user) > PROTO_MAX_USER))
+	if (dn_identity(dn, &id, &why) == 0 &&
+	    (id.user[0] == '\0' || strlen(id.user) > PROTO_MAX_USER))
 		abort();
 
 	struct jobspec spec;

@@ -41,8 +41,8 @@ static bool has(const struct body *b, const char *name)
 static bool terminal(const cJSON *job)
 {
 	const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(job, "state"));
-	return st && (!strcmp(st, "succeeded") || !strcmp(st, "failed") ||
-		      !strcmp(st, "stopped") || !strcmp(st, "timed_out"));
+	return st && (!strcmp(st, "succeeded") || !strcmp(st, "failed") || !strcmp(st, "stopped") ||
+		      !strcmp(st, "timed_out"));
 }
 
 /* Whether b is a job that has ended, or with list, {"jobs": [...]} of jobs that all have: what a
@@ -60,8 +60,8 @@ static bool ended(const struct body *b, bool list)
 
 /* A request; its status, 0 when it failed, or -1 for a follow the client cut short on purpose
  * after its answer began. */
-static long request(struct client *c, CURL *h, struct body *b, const char *method,
-		    const char *path, const char *post, long timeout_s)
+static long request(struct client *c, CURL *h, struct body *b, const char *method, const char *path,
+		    const char *post, long timeout_s)
 {
 	CURLcode err;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
@@ -118,7 +118,8 @@ static enum shape make_job(struct client *c, char *json, size_t size, long *outp
 		arg = 3000;
 		timeout = 1;
 	}
-	snprintf(json, size, "{\"command\":[\"%s\",\"%s\",\"%d\",\"%s\",\"%ld\"],\"timeout_s\":%ld}",
+	snprintf(json, size,
+		 "{\"command\":[\"%s\",\"%s\",\"%d\",\"%s\",\"%ld\"],\"timeout_s\":%ld}",
 		 s->job_bin, s->slot_dir, s->max_running, names[sh], arg, timeout);
 	return sh;
 }
@@ -150,8 +151,8 @@ static void restart(struct client *c, CURL *h, struct body *b, unsigned long id)
 }
 
 /* An action on one of the client's jobs: GET (with a query), GET output, or DELETE. */
-static void on_job(struct client *c, CURL *h, struct body *b, unsigned long id,
-		   const char *method, const char *suffix, long timeout_s)
+static void on_job(struct client *c, CURL *h, struct body *b, unsigned long id, const char *method,
+		   const char *suffix, long timeout_s)
 {
 	char path[128];
 	bool stop = !strcmp(method, "DELETE"), output = suffix[0] == '/';
@@ -176,7 +177,8 @@ static void list(struct client *c, CURL *h, struct body *b, const char *method, 
 {
 	bool stop = !strcmp(method, "DELETE");
 	long st = request(c, h, b, method, path, NULL, REQUEST_S);
-	soak_count(c->s, st, st == 200 && (stop ? ended(b, true) : has(b, member)), method, path, b);
+	soak_count(c->s, st, st == 200 && (stop ? ended(b, true) : has(b, member)), method, path,
+		   b);
 	if (st == 200 && stop)
 		ledger_observe(c->s, b, true);
 }

@@ -2,7 +2,8 @@
  * ledger: what the soak knows of every job it started, checked each time it learns more. A job
  * that has ended must have ended as its shape allows (an instant job succeeded, a failing one
  * failed with 3, ...; any job may be stopped, but only by its owner or the admin, and only if
- * one of them asked), and never differently later. At the end, every job is in the log or was evicted exactly as --max-log allows.
+ * one of them asked), and never differently later. At the end, every job is in the log or was
+ * evicted exactly as --max-log allows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,8 @@
 #include "soak.h"
 
 enum state { QUEUED = 1, RUNNING, SUCCEEDED, FAILED, STOPPED, TIMED_OUT };
-static const char *const state_names[] = {"", "queued", "running", "succeeded", "failed",
-					  "stopped", "timed_out"};
+static const char *const state_names[] = {"",	    "queued",  "running",  "succeeded",
+					  "failed", "stopped", "timed_out"};
 static const char *const shape_names[] = {"instant", "fail",	 "noexec", "sleep",
 					  "output",  "stubborn", "timeout"};
 
@@ -143,7 +144,7 @@ static bool as_shape_allows(const struct job_info *ji, enum state st, const cJSO
 	case SHAPE_OUTPUT:
 		return st == SUCCEEDED &&
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(job, "output_bytes")) ==
-			       (double)ji->output_bytes;
+			   (double)ji->output_bytes;
 	case SHAPE_TIMEOUT:
 		return st == TIMED_OUT;
 	}
@@ -188,8 +189,7 @@ void ledger_observe(struct soak *s, const struct body *b, bool list)
 	cJSON *o = cJSON_ParseWithLength(b->p, b->n), *j;
 	pthread_mutex_lock(&s->lock);
 	if (list) {
-		cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "jobs"))
-		observe(s, j, true);
+		cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "jobs")) observe(s, j, true);
 	} else {
 		observe(s, o, false);
 	}
@@ -226,7 +226,8 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 		soak_count(s, st, st == 200 || st == 404, "GET", path, b);
 		const struct job_info *ji = &s->jobs[id];
 		if (!ji->owner)
-			soak_problem("job %lu exists, but the soak was never answered 201 for it", id);
+			soak_problem("job %lu exists, but the soak was never answered 201 for it",
+				     id);
 		if (st == 404) {
 			evicted++;
 			if (logged[id])
@@ -234,12 +235,14 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 		} else if (st == 200) {
 			kept++;
 			if (ji->gone)
-				soak_problem("job %lu answered 404 during the run, and is back", id);
+				soak_problem("job %lu answered 404 during the run, and is back",
+					     id);
 			if (!logged[id])
 				soak_problem("job %lu is not in the log but answers 200", id);
 			ledger_observe(s, b, false);
 			o = cJSON_ParseWithLength(b->p, b->n);
-			enum state js = state_of(cJSON_GetStringValue(cJSON_GetObjectItem(o, "state")));
+			enum state js =
+			    state_of(cJSON_GetStringValue(cJSON_GetObjectItem(o, "state")));
 			cJSON_Delete(o);
 			states[js]++;
 			if (js == QUEUED || js == RUNNING)
@@ -265,6 +268,7 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 	if (max_id != s->accepted)
 		soak_problem("%lu jobs accepted, but ids go up to %lu", s->accepted, max_id);
 	if (kept != want || in_log != want || kept + evicted != s->accepted)
-		soak_problem("the log keeps %lu jobs (%lu answer 200, %lu answer 404); the cap keeps %lu",
-			     in_log, kept, evicted, want);
+		soak_problem(
+		    "the log keeps %lu jobs (%lu answer 200, %lu answer 404); the cap keeps %lu",
+		    in_log, kept, evicted, want);
 }

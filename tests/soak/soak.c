@@ -30,13 +30,12 @@ static atomic_int problems;
 
 void soak_problem(const char *fmt, ...)
 {
-	char line[1024];
+	char what[1000], line[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = snprintf(line, sizeof line, "soak: PROBLEM: ");
-	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	strcat(line, "\n");
+	snprintf(line, sizeof line, "soak: PROBLEM: %s\n", what);
 	fputs(line, stdout); /* one write per line, whichever thread */
 	atomic_fetch_add(&problems, 1);
 }
@@ -326,7 +325,8 @@ static void report_requests(struct soak *s, double seconds)
 			printf(" %d x%lu", i, atomic_load(&s->status[i]));
 	printf("; unexpected %lu\n", atomic_load(&s->unexpected));
 	if (atomic_load(&s->unexpected))
-		soak_problem("%lu answers were not what the API allows", atomic_load(&s->unexpected));
+		soak_problem("%lu answers were not what the API allows",
+			     atomic_load(&s->unexpected));
 }
 
 static void report_running(struct soak *s, const struct sampler *sm)

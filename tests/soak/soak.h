@@ -26,11 +26,11 @@ enum shape {
 
 /* What the soak knows of a job id. */
 struct job_info {
-	uint8_t owner;	 /* 1 user1, 2 user2, 3 admin; 0: not (yet) answered 201 to the soak */
-	uint8_t shape;	 /* enum shape */
-	uint8_t ended;	 /* the terminal state first seen (enum state), or 0 */
-	bool gone;	 /* answered 404 once: evicted from the log */
-	bool stop_asked; /* a DELETE named it, or a stop-all answered with it */
+	uint8_t owner;	   /* 1 user1, 2 user2, 3 admin; 0: not (yet) answered 201 to the soak */
+	uint8_t shape;	   /* enum shape */
+	uint8_t ended;	   /* the terminal state first seen (enum state), or 0 */
+	bool gone;	   /* answered 404 once: evicted from the log */
+	bool stop_asked;   /* a DELETE named it, or a stop-all answered with it */
 	long output_bytes; /* what an output job writes */
 };
 

@@ -71,10 +71,10 @@ static void consume_everything_resets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(empty_buffer_has_a_valid_head),
-		cmocka_unit_test(append_consume_and_take),
-		cmocka_unit_test(long_printf),
-		cmocka_unit_test(consume_everything_resets),
+	    cmocka_unit_test(empty_buffer_has_a_valid_head),
+	    cmocka_unit_test(append_consume_and_take),
+	    cmocka_unit_test(long_printf),
+	    cmocka_unit_test(consume_everything_resets),
 	};
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }

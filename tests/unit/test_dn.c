@@ -72,9 +72,9 @@ static void refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(users_and_admins),
-		cmocka_unit_test(escapes),
-		cmocka_unit_test(refusals),
+	    cmocka_unit_test(users_and_admins),
+	    cmocka_unit_test(escapes),
+	    cmocka_unit_test(refusals),
 	};
 	return cmocka_run_group_tests_name("dn", tests, NULL, NULL);
 }

@@ -26,19 +26,21 @@ static void guard_fired(struct timer *t)
 static struct sup_config config(void)
 {
 	return (struct sup_config){
-		.socket_path = "unused",
-		.max_running = 2,
-		.max_queued = 2,
-		.max_log = 50,
-		.grace_s = 1,
-		.output_cap = 1 << 20,
-		.max_clients = 8,
-		.max_followers = 8,
-		.limits = {.max_command_bytes = 4096, .max_args = 64, .default_timeout_s = 60,
-			   .max_timeout_s = 600},
-		/* The state machine without cgroups; containment is tested end to end. */
-		.cgroup_root = "unused",
-		.cgroup_want = CG_WANT_NONE,
+	    .socket_path = "unused",
+	    .max_running = 2,
+	    .max_queued = 2,
+	    .max_log = 50,
+	    .grace_s = 1,
+	    .output_cap = 1 << 20,
+	    .max_clients = 8,
+	    .max_followers = 8,
+	    .limits = {.max_command_bytes = 4096,
+		       .max_args = 64,
+		       .default_timeout_s = 60,
+		       .max_timeout_s = 600},
+	    /* The state machine without cgroups; containment is tested end to end. */
+	    .cgroup_root = "unused",
+	    .cgroup_want = CG_WANT_NONE,
 	};
 }
 
@@ -81,9 +83,10 @@ static uint64_t submit(struct apierr *err, long timeout_s, ...)
 	spec.argv = malloc((n + 1) * sizeof(char *) + bytes);
 	char *p = (char *)(spec.argv + n + 1);
 	for (size_t i = 0; i < n; i++) {
-		strcpy(p, args[i]);
+		size_t len = strlen(args[i]) + 1;
+		memcpy(p, args[i], len);
 		spec.argv[i] = p;
-		p += strlen(p) + 1;
+		p += len;
 	}
 	spec.argv[n] = NULL;
 	spec.argc = n;
@@ -252,9 +255,8 @@ static void timeout_and_kill(void **state)
 	(void)state;
 	uint64_t slow = submit(&err, 1, "sleep", "30", NULL);
 	/* Ignores SIGTERM: must be killed when the grace period is over. */
-	uint64_t stubborn =
-		submit(&err, 60, "sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done",
-		       NULL);
+	uint64_t stubborn = submit(&err, 60, "sh", "-c",
+				   "trap '' TERM; echo ready; while :; do sleep 1; done", NULL);
 	while (job_find(&sup, stubborn)->ring->total == 0)
 		loop_run_once(&sup.loop);
 	job_stop(job_find(&sup, stubborn), END_STOP, "tester", 0);
@@ -281,16 +283,16 @@ int main(void)
 	small_output = config();
 	small_output.output_cap = 16;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_prestate_setup_teardown(succeeds_and_fails, setup, teardown, &base),
-		cmocka_unit_test_prestate_setup_teardown(exec_failure_is_reported, setup, teardown,
-							 &base),
-		cmocka_unit_test_prestate_setup_teardown(queue_is_fifo_and_bounded, setup, teardown,
-							 &base),
-		cmocka_unit_test_prestate_setup_teardown(log_keeps_the_most_recent, setup, teardown,
-							 &small_log),
-		cmocka_unit_test_prestate_setup_teardown(output_keeps_the_tail, setup, teardown,
-							 &small_output),
-		cmocka_unit_test_prestate_setup_teardown(timeout_and_kill, setup, teardown, &base),
+	    cmocka_unit_test_prestate_setup_teardown(succeeds_and_fails, setup, teardown, &base),
+	    cmocka_unit_test_prestate_setup_teardown(exec_failure_is_reported, setup, teardown,
+						     &base),
+	    cmocka_unit_test_prestate_setup_teardown(queue_is_fifo_and_bounded, setup, teardown,
+						     &base),
+	    cmocka_unit_test_prestate_setup_teardown(log_keeps_the_most_recent, setup, teardown,
+						     &small_log),
+	    cmocka_unit_test_prestate_setup_teardown(output_keeps_the_tail, setup, teardown,
+						     &small_output),
+	    cmocka_unit_test_prestate_setup_teardown(timeout_and_kill, setup, teardown, &base),
 	};
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

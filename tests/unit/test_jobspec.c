@@ -10,9 +10,12 @@
 #include "jobspec.h"
 
 static const struct spec_limits lim = {
-	.max_command_bytes = 16, .max_args = 3, .default_timeout_s = 60, .max_timeout_s = 100,
-	.max = {.memory_bytes = 1000, .cpu_percent = 200, .pids = 0, .io_bytes_per_s = 50},
-	.deflt = {.memory_bytes = 500}};
+    .max_command_bytes = 16,
+    .max_args = 3,
+    .default_timeout_s = 60,
+    .max_timeout_s = 100,
+    .max = {.memory_bytes = 1000, .cpu_percent = 200, .pids = 0, .io_bytes_per_s = 50},
+    .deflt = {.memory_bytes = 500}};
 
 /* Parse body and expect an error with this status, code and a message containing hint. */
 static void refused(const char *body, int status, const char *code, const char *hint)
@@ -85,7 +88,8 @@ static void wrong_shapes(void **state)
 	refused("{\"command\":[\"\"]}", 400, "invalid_request", "command[0] must not be empty");
 	refused("{\"command\":[\"a\\u0000b\"]}", 400, "invalid_request", "NUL");
 	refused("{\"command\":[\"ls\"],\"timeout\":3}", 400, "invalid_request", "unknown field");
-	refused("{\"command\":[\"ls\"],\"limits\":[]}", 400, "invalid_request", "must be an object");
+	refused("{\"command\":[\"ls\"],\"limits\":[]}", 400, "invalid_request",
+		"must be an object");
 }
 
 static void bad_timeouts(void **state)
@@ -116,7 +120,8 @@ static void resource_limits(void **state)
 {
 	struct jobspec s;
 	struct apierr e;
-	const char body[] = "{\"command\":[\"x\"],\"limits\":{\"cpu_percent\":150,\"io_bytes_per_s\":50}}";
+	const char body[] =
+	    "{\"command\":[\"x\"],\"limits\":{\"cpu_percent\":150,\"io_bytes_per_s\":50}}";
 	(void)state;
 	assert_int_equal(jobspec_parse(body, strlen(body), &lim, &s, &e), 0);
 	assert_int_equal(s.limits.cpu_percent, 150);
@@ -124,8 +129,8 @@ static void resource_limits(void **state)
 	assert_int_equal(s.limits.memory_bytes, 500); /* the default */
 	assert_int_equal(s.limits.pids, 0);
 	jobspec_free(&s);
-	refused("{\"command\":[\"x\"],\"limits\":{\"memory_bytes\":1001}}", 400,
-		"invalid_request", "at most 1000 (--max-memory)");
+	refused("{\"command\":[\"x\"],\"limits\":{\"memory_bytes\":1001}}", 400, "invalid_request",
+		"at most 1000 (--max-memory)");
 	refused("{\"command\":[\"x\"],\"limits\":{\"cpu_percent\":0}}", 400, "invalid_request",
 		"at least 1");
 	refused("{\"command\":[\"x\"],\"limits\":{\"cpu_percent\":-5}}", 400, "invalid_request",
@@ -141,10 +146,10 @@ static void resource_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(accepts_a_command), cmocka_unit_test(default_timeout),
-		cmocka_unit_test(bad_json),	     cmocka_unit_test(wrong_shapes),
-		cmocka_unit_test(bad_timeouts),	     cmocka_unit_test(limits),
-		cmocka_unit_test(resource_limits),
+	    cmocka_unit_test(accepts_a_command), cmocka_unit_test(default_timeout),
+	    cmocka_unit_test(bad_json),		 cmocka_unit_test(wrong_shapes),
+	    cmocka_unit_test(bad_timeouts),	 cmocka_unit_test(limits),
+	    cmocka_unit_test(resource_limits),
 	};
 	return cmocka_run_group_tests_name("jobspec", tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@ static void quote_escapes_and_keeps_utf8(void **state)
 	assert_string_equal(quote("a\"b\\c", 5), "\"a\\\"b\\\\c\"");
 	assert_string_equal(quote("\n\t\r\x01\x7f", 5), "\"\\n\\t\\r\\u0001\\u007f\"");
 	assert_string_equal(quote("\0x", 2), "\"\\u0000x\"");
-	assert_string_equal(quote("h\xc3\xa9llo \xe2\x82\xac", 10), "\"h\xc3\xa9llo \xe2\x82\xac\"");
+	assert_string_equal(quote("h\xc3\xa9llo \xe2\x82\xac", 10),
+			    "\"h\xc3\xa9llo \xe2\x82\xac\"");
 	/* Invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong form, a
 	 * surrogate, a byte that never appears: each bad byte becomes U+FFFD. */
 	assert_string_equal(quote("\x80", 1), "\"\\ufffd\"");
@@ -104,7 +105,7 @@ static void checker_rejects_what_cjson_would_mangle(void **state)
 	(void)state;
 	assert_int_equal(check("{\"command\":[\"ls\"]}"), JSON_TEXT_OK);
 	assert_int_equal(check("{\"a\":\"x\\u0000y\"}"), JSON_TEXT_NUL);
-	assert_int_equal(check("{\"a\":\"x\\U0000y\"}"), JSON_TEXT_OK); /* not an escape */
+	assert_int_equal(check("{\"a\":\"x\\U0000y\"}"), JSON_TEXT_OK);	 /* not an escape */
 	assert_int_equal(check("{\"a\":\"x\\\\u0000\"}"), JSON_TEXT_OK); /* an escaped backslash */
 	assert_int_equal(check("{\"a\":\"line\nbreak\"}"), JSON_TEXT_INVALID);
 	assert_int_equal(check("{\"a\":\"\xff\"}"), JSON_TEXT_INVALID);
@@ -138,13 +139,13 @@ static void utf8_lengths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(quote_escapes_and_keeps_utf8),
-		cmocka_unit_test(quote_all_bytes_is_valid_json),
-		cmocka_unit_test(writer_builds_nested_values),
-		cmocka_unit_test(writer_refuses_too_deep),
-		cmocka_unit_test(checker_rejects_what_cjson_would_mangle),
-		cmocka_unit_test(parse_refuses_trailing_garbage),
-		cmocka_unit_test(utf8_lengths),
+	    cmocka_unit_test(quote_escapes_and_keeps_utf8),
+	    cmocka_unit_test(quote_all_bytes_is_valid_json),
+	    cmocka_unit_test(writer_builds_nested_values),
+	    cmocka_unit_test(writer_refuses_too_deep),
+	    cmocka_unit_test(checker_rejects_what_cjson_would_mangle),
+	    cmocka_unit_test(parse_refuses_trailing_garbage),
+	    cmocka_unit_test(utf8_lengths),
 	};
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

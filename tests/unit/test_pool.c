@@ -84,8 +84,8 @@ static void drops_closed_and_out_of_step_connections(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(keeps_up_to_its_number),
-		cmocka_unit_test(drops_closed_and_out_of_step_connections),
+	    cmocka_unit_test(keeps_up_to_its_number),
+	    cmocka_unit_test(drops_closed_and_out_of_step_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

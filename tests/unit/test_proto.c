@@ -10,7 +10,7 @@
 #include "proto.h"
 
 static const struct spec_limits lim = {
-	.max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 60, .max_timeout_s = 600};
+    .max_command_bytes = 4096, .max_args = 256, .default_timeout_s = 60, .max_timeout_s = 600};
 
 static void header_round_trip(void **state)
 {
@@ -61,7 +61,8 @@ static void requests_round_trip(void **state)
 	assert_int_equal(out.wait_s, 7);
 	proto_req_free(&out);
 
-	in = (struct proto_req){.type = PROTO_START, .spec = {.argv = argv, .argc = 3, .timeout_s = 9}};
+	in = (struct proto_req){.type = PROTO_START,
+				.spec = {.argv = argv, .argc = 3, .timeout_s = 9}};
 	strcpy(in.user, "user\x01one");
 	round_trip(&in, &out);
 	assert_string_equal(out.user, "user\x01one");
@@ -103,11 +104,15 @@ static void malformed_requests(void **state)
 	decode_refuses(PROTO_LIST, "{\"user\":\"u\",\"admin\":1}", "admin");
 	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false}", "id");
 	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false,\"id\":\"../1\"}", "id");
-	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"wait_s\":61}", "wait_s");
-	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"wait_s\":1.5}", "wait_s");
-	decode_refuses(PROTO_OUTPUT, "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"follow\":\"y\"}", "follow");
+	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"wait_s\":61}",
+		       "wait_s");
+	decode_refuses(PROTO_GET, "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"wait_s\":1.5}",
+		       "wait_s");
+	decode_refuses(PROTO_OUTPUT,
+		       "{\"user\":\"u\",\"admin\":false,\"id\":\"1\",\"follow\":\"y\"}", "follow");
 	decode_refuses(PROTO_START, "{\"user\":\"u\",\"admin\":false}", "spec");
-	decode_refuses(PROTO_START, "{\"user\":\"u\",\"admin\":false,\"spec\":{\"command\":[]}}", "empty");
+	decode_refuses(PROTO_START, "{\"user\":\"u\",\"admin\":false,\"spec\":{\"command\":[]}}",
+		       "empty");
 	decode_refuses(PROTO_LIST, "{\"user\":\"u\",\"admin\":false", "not JSON");
 	decode_refuses(PROTO_LIST, "{\"user\":\"u\xff\",\"admin\":false}", "UTF-8");
 }
@@ -132,10 +137,10 @@ static void ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(header_round_trip),
-		cmocka_unit_test(requests_round_trip),
-		cmocka_unit_test(malformed_requests),
-		cmocka_unit_test(ids),
+	    cmocka_unit_test(header_round_trip),
+	    cmocka_unit_test(requests_round_trip),
+	    cmocka_unit_test(malformed_requests),
+	    cmocka_unit_test(ids),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
 }

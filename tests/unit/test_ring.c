@@ -59,7 +59,7 @@ static void peek_from_a_position(void **state)
 	struct ring *r = ring_new(8);
 	const char *p;
 	(void)state;
-	ring_append(r, "0123456789", 10); /* keeps 23456789, stored wrapped */
+	ring_append(r, "0123456789", 10);	  /* keeps 23456789, stored wrapped */
 	assert_int_equal(ring_peek(r, 1, &p), 0); /* overwritten */
 	size_t n = ring_peek(r, 2, &p);
 	assert_true(n > 0);
@@ -97,9 +97,11 @@ static void references(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(keeps_the_most_recent_bytes), cmocka_unit_test(space_and_commit_wrap),
-		cmocka_unit_test(peek_from_a_position),	       cmocka_unit_test(zero_capacity_counts_only),
-		cmocka_unit_test(references),
+	    cmocka_unit_test(keeps_the_most_recent_bytes),
+	    cmocka_unit_test(space_and_commit_wrap),
+	    cmocka_unit_test(peek_from_a_position),
+	    cmocka_unit_test(zero_capacity_counts_only),
+	    cmocka_unit_test(references),
 	};
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

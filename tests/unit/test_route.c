@@ -121,11 +121,9 @@ static void wrong_methods(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_endpoint),
-		cmocka_unit_test(queries),
-		cmocka_unit_test(unknown_paths_and_ids),
-		cmocka_unit_test(wrong_methods),
-		cmocka_unit_test(stop_signals),
+	    cmocka_unit_test(every_endpoint),	     cmocka_unit_test(queries),
+	    cmocka_unit_test(unknown_paths_and_ids), cmocka_unit_test(wrong_methods),
+	    cmocka_unit_test(stop_signals),
 	};
 	return cmocka_run_group_tests_name("route", tests, NULL, NULL);
 }

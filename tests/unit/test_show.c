@@ -71,13 +71,13 @@ static void exit_status_as_a_shell_gives_it(void **state)
 		const char *json;
 		int status;
 	} cases[] = {
-		{"{\"state\":\"succeeded\",\"exit_code\":0}", 0},
-		{"{\"state\":\"failed\",\"exit_code\":3}", 3},
-		{"{\"state\":\"failed\",\"exit_code\":null,\"signal\":\"SIGKILL\"}", 137},
-		{"{\"state\":\"stopped\",\"signal\":\"SIGTERM\"}", 143},
-		{"{\"state\":\"timed_out\",\"signal\":\"SIGTERM\"}", 124},
-		{"{\"state\":\"failed\",\"signal\":\"SIGNOPE\"}", 1},
-		{"[]", 1},
+	    {"{\"state\":\"succeeded\",\"exit_code\":0}", 0},
+	    {"{\"state\":\"failed\",\"exit_code\":3}", 3},
+	    {"{\"state\":\"failed\",\"exit_code\":null,\"signal\":\"SIGKILL\"}", 137},
+	    {"{\"state\":\"stopped\",\"signal\":\"SIGTERM\"}", 143},
+	    {"{\"state\":\"timed_out\",\"signal\":\"SIGTERM\"}", 124},
+	    {"{\"state\":\"failed\",\"signal\":\"SIGNOPE\"}", 1},
+	    {"[]", 1},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -90,10 +90,10 @@ static void exit_status_as_a_shell_gives_it(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(escapes_for_the_terminal),
-		cmocka_unit_test(commands_are_shell_quoted),
-		cmocka_unit_test(absurd_numbers_do_not_break_it),
-		cmocka_unit_test(exit_status_as_a_shell_gives_it),
+	    cmocka_unit_test(escapes_for_the_terminal),
+	    cmocka_unit_test(commands_are_shell_quoted),
+	    cmocka_unit_test(absurd_numbers_do_not_break_it),
+	    cmocka_unit_test(exit_status_as_a_shell_gives_it),
 	};
 	return cmocka_run_group_tests_name("show", tests, NULL, NULL);
 }

@@ -42,13 +42,18 @@ static void signal_names(void **state)
 static void rows_render_and_evict(void **state)
 {
 	struct store st;
-	struct viewer owner = {.user = "u1"}, other = {.user = "u2"}, admin = {.user = "a", .admin = true};
+	struct viewer owner = {.user = "u1"}, other = {.user = "u2"},
+		      admin = {.user = "a", .admin = true};
 	struct buf b = BUF_INIT;
 	(void)state;
 	assert_int_equal(store_open(&st), 0);
 	for (uint64_t id = 1; id <= 3; id++) {
-		struct job_record r = {.id = id, .owner = "u1", .command = "[\"true\"]",
-				       .state = JOB_QUEUED, .timeout_s = 60, .created_ms = 1000,
+		struct job_record r = {.id = id,
+				       .owner = "u1",
+				       .command = "[\"true\"]",
+				       .state = JOB_QUEUED,
+				       .timeout_s = 60,
+				       .created_ms = 1000,
 				       .limits = {.pids = 7}};
 		assert_int_equal(store_insert(&st, &r), 0);
 		r.state = JOB_SUCCEEDED;
@@ -69,9 +74,10 @@ static void rows_render_and_evict(void **state)
 	assert_string_equal(cJSON_GetObjectItem(j, "output")->valuestring, "out\n");
 	assert_string_equal(cJSON_GetObjectItem(j, "started_at")->valuestring,
 			    "1970-01-01T00:00:01.001Z");
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "limits"), "pids")->valueint, 7);
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "usage"),
-						     "max_memory_bytes")));
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "limits"), "pids")->valueint,
+			 7);
+	assert_true(
+	    cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "usage"), "max_memory_bytes")));
 	cJSON_Delete(j);
 	buf_reset(&b);
 	assert_int_equal(store_render(&st, 2, &other, true, &b), 0);
@@ -88,8 +94,8 @@ static void rows_render_and_evict(void **state)
 	buf_putc(&b, '\0');
 	j = cJSON_Parse(buf_head(&b));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "logs")), 2);
-	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "logs"), 0)->child->valuestring,
-			    "3");
+	assert_string_equal(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "logs"), 0)->child->valuestring, "3");
 	cJSON_Delete(j);
 	buf_free(&b);
 	store_close(&st);
@@ -98,9 +104,9 @@ static void rows_render_and_evict(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(times_match_gmtime),
-		cmocka_unit_test(signal_names),
-		cmocka_unit_test(rows_render_and_evict),
+	    cmocka_unit_test(times_match_gmtime),
+	    cmocka_unit_test(signal_names),
+	    cmocka_unit_test(rows_render_and_evict),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
