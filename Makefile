@@ -138,7 +138,7 @@ FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := request proto response
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -iquote supervisor -iquote fcgi -iquote cli $(call pc_cflags,libcjson libcurl)
 FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)

@@ -36,6 +36,7 @@
  * (its FastCGI connection and its jobsupd connection), so the pool stays well below that. */
 #define MAX_THREADS 480
 #define THREAD_STACK (256 * 1024)
+#define TRIM_INTERVAL_S 10
 
 struct config {
 	const char *socket_path;
@@ -284,8 +285,22 @@ int main(int argc, char **argv)
 	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s", cfg.socket_path,
 		 n, cfg.max_followers, cfg.supervisor_path);
 
-	while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-		;
+	/* Between signals, every TRIM_INTERVAL_S: memory the threads freed goes back to the
+	 * system, so that a burst of followers does not leave jobapi at its peak for good. */
+	for (;;) {
+		struct timespec interval = {TRIM_INTERVAL_S, 0};
+		sig = sigtimedwait(&set, NULL, &interval);
+		if (sig == SIGHUP)
+			continue;
+		if (sig > 0)
+			break;
+		if (errno != EAGAIN && errno != EINTR) {
+			log_error("cannot wait for signals: %s", strerror(errno));
+			sig = SIGTERM;
+			break;
+		}
+		malloc_trim(0);
+	}
 	log_info("SIG%s: stopping", sigabbrev_np(sig));
 	status = 0;
 out:

@@ -27,7 +27,8 @@ void log_to_syslog(void)
 	use_syslog = 1;
 }
 
-static void log_line(int priority, const char *level, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void log_line(int priority, const char *level,
+							   const char *fmt, va_list ap)
 {
 	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX * 4 + 128];
 	struct timespec ts;

@@ -5,6 +5,7 @@
 #include "sup.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,18 @@ static void on_accept_retry(struct timer *t)
 void sup_accept_later(struct sup *s)
 {
 	loop_timer_at(&s->loop, &s->accept_retry, loop_now() + 100, on_accept_retry);
+}
+
+/* Every GIVE_BACK_MS, the pages the allocator holds free go back to the system: a burst of jobs
+ * and followers then does not keep jobsupd at its peak for good. A trim of the heap at its caps
+ * takes well under a millisecond of the loop. */
+#define GIVE_BACK_MS 10000
+
+static void on_give_back(struct timer *t)
+{
+	struct sup *s = container_of(t, struct sup, give_back);
+	malloc_trim(0);
+	loop_timer_at(&s->loop, t, loop_now() + GIVE_BACK_MS, on_give_back);
 }
 
 static void close_listener(struct sup *s)
@@ -264,6 +277,7 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	}
 	if (store_open(&s->store) < 0)
 		return -1;
+	loop_timer_at(&s->loop, &s->give_back, loop_now() + GIVE_BACK_MS, on_give_back);
 	if (open_signals(s) < 0) {
 		log_error("cannot set up signals: %s", strerror(errno));
 		return -1;

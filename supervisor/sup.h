@@ -41,7 +41,7 @@ struct sup {
 	struct store store;
 	struct cgroups cg;
 	struct watch listen, signals;
-	struct timer accept_retry, shutdown_deadline;
+	struct timer accept_retry, shutdown_deadline, give_back;
 	struct deferred schedule, trim;
 
 	uint64_t next_id;

@@ -21,9 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		null_out = fopen("/dev/null", "w");
 	cJSON *v = cJSON_ParseWithLength((const char *)data, size);
 
-	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "jobs"), false);
-	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "logs"), true);
-	show_jobs_table(null_out, v, false);
+	const struct table_opts active = {.color = true, .now = 1800000000};
+	const struct table_opts finished = {.finished = true, .now = 1800000000};
+	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "jobs"), &active);
+	show_jobs_table(null_out, cJSON_GetObjectItemCaseSensitive(v, "logs"), &finished);
+	show_jobs_table(null_out, v, &active);
+	show_filter(cJSON_GetObjectItemCaseSensitive(v, "jobs"), "running", "user1");
 	show_job(null_out, v);
 	show_job_line(null_out, v);
 	int st = jobview_status(v);

@@ -175,8 +175,13 @@ static void observe(struct soak *s, const cJSON *job, bool stop_asked)
 	if (!ji->ended)
 		s->seen_ended++;
 	ji->ended = (uint8_t)st;
+	const char *finished = cJSON_GetStringValue(cJSON_GetObjectItem(job, "finished_at"));
+	snprintf(ji->finished, sizeof ji->finished, "%s", finished ? finished : "");
 	/* A job a stop-all stopped may be answered before its own 201: judged later. */
-	if (ji->owner && !as_shape_allows(ji, st, job) && s->seen_unlike++ < 10) {
+	if (!ji->owner || ji->unlike || as_shape_allows(ji, st, job))
+		return;
+	ji->unlike = true;
+	if (s->seen_unlike++ < 10) {
 		char *text = cJSON_PrintUnformatted(job);
 		soak_problem("job %lu (%s) ended unlike its shape: %.300s", id,
 			     shape_names[ji->shape], text ? text : "");
@@ -200,6 +205,8 @@ void ledger_observe(struct soak *s, const struct body *b, bool list)
 void ledger_account(struct soak *s, CURL *h, struct body *b)
 {
 	unsigned long max_id = s->max_id, kept = 0, evicted = 0, in_log = 0, states[7] = {0};
+	unsigned long late = 0, dated = 0, strangers = 0;
+	char first_kept[25] = "~"; /* the earliest end among the kept ("~" sorts after digits) */
 	bool *logged = calloc(max_id + 1, sizeof *logged);
 	if (!logged) {
 		soak_problem("out of memory");
@@ -240,6 +247,8 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 			if (!logged[id])
 				soak_problem("job %lu is not in the log but answers 200", id);
 			ledger_observe(s, b, false);
+			if (ji->finished[0] && strcmp(ji->finished, first_kept) < 0)
+				memcpy(first_kept, ji->finished, sizeof first_kept);
 			o = cJSON_ParseWithLength(b->p, b->n);
 			enum state js =
 			    state_of(cJSON_GetStringValue(cJSON_GetObjectItem(o, "state")));
@@ -249,10 +258,24 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 				soak_problem("job %lu has not ended: %s", id, state_names[js]);
 		}
 	}
+	if (strangers > 10)
+		soak_problem("%lu more jobs the soak never started", strangers - 10);
+	/* The log keeps the jobs that ended last: none evicted ended after one kept (ISO times of
+	 * one format sort as strings; equal ones may go either way). */
+	for (unsigned long id = 1; id <= max_id; id++) {
+		const struct job_info *ji = &s->jobs[id];
+		if (!logged[id] && ji->finished[0]) {
+			dated++;
+			if (strcmp(ji->finished, first_kept) > 0 && late++ < 5)
+				soak_problem("job %lu, evicted, ended at %s, after job kept at %s",
+					     id, ji->finished, first_kept);
+		}
+	}
 	free(logged);
 	unsigned long unasked = 0;
 	for (unsigned long id = 1; id <= max_id; id++)
-		if (s->jobs[id].ended == STOPPED && !s->jobs[id].stop_asked && unasked++ < 10)
+		if (s->jobs[id].ended == STOPPED && !s->jobs[id].stop_asked &&
+		    !s->jobs[id].unlike && unasked++ < 10)
 			soak_problem("job %lu was stopped, but nobody asked", id);
 	s->seen_unlike += unasked;
 	if (s->seen_unlike > 10)
@@ -260,10 +283,11 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 
 	unsigned long cap = (unsigned long)s->max_log;
 	unsigned long want = s->accepted < cap ? s->accepted : cap;
-	printf("jobs         %lu accepted (ids 1..%lu); %lu seen ended, each as its shape allows "
-	       "(%lu not); %lu kept in the log (the cap keeps %lu), %lu evicted\n"
+	printf("jobs         %lu accepted (ids 1..%lu); %lu seen ended, %lu of them unlike their "
+	       "shape; %lu kept in the log (the cap keeps %lu), %lu evicted (%lu of them seen "
+	       "ending, %lu after the first kept)\n"
 	       "             kept: %lu succeeded, %lu failed, %lu stopped, %lu timed out\n",
-	       s->accepted, max_id, s->seen_ended, s->seen_unlike, kept, want, evicted,
+	       s->accepted, max_id, s->seen_ended, s->seen_unlike, kept, want, evicted, dated, late,
 	       states[SUCCEEDED], states[FAILED], states[STOPPED], states[TIMED_OUT]);
 	if (max_id != s->accepted)
 		soak_problem("%lu jobs accepted, but ids go up to %lu", s->accepted, max_id);

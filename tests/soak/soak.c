@@ -210,7 +210,62 @@ static void prefill(struct soak *s, CURL *h, struct body *b, long output_cap)
 	quiesce(s, h, b, false, &m);
 }
 
-/* Descriptors and memory of jobsupd and jobapi at a quiet moment. */
+/* Every jobapi thread serves a request now and then (they take turns accepting), and each keeps
+ * the stack it touched: up to --threads + --max-followers of them, a few MiB. So the warm-up
+ * ends with as many follows at once as jobapi's bound allows, each on a thread of its own,
+ * for the baseline to hold what any later moment could. */
+#define WARM_FOLLOWS 250
+
+struct warm_follow {
+	pthread_t thread;
+	struct soak *s;
+	char path[64];
+};
+
+static void *warm_follow_main(void *arg)
+{
+	struct warm_follow *w = arg;
+	CURL *h = http_handle(w->s->cert[ADMIN], w->s->key[ADMIN], w->s->cacert);
+	struct body b = {0};
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 2L); /* cut short: the job sleeps on */
+	http_request(h, w->s->url, "GET", w->path, NULL, &b, NULL);
+	free(b.p);
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+static void warm_threads(struct soak *s, CURL *h, struct body *b)
+{
+	char json[8192], path[64];
+	snprintf(json, sizeof json,
+		 "{\"command\":[\"%s\",\"%s\",\"%d\",\"sleep\",\"10000\"],\"timeout_s\":30}",
+		 s->job_bin, s->slot_dir, s->max_running);
+	long st = http_request(h, s->url, "POST", "/jobs", json, b, NULL);
+	soak_count(s, st, st == 201, "POST", "/jobs", b);
+	unsigned long id = st == 201 ? ledger_accept(s, ADMIN + 1, SHAPE_SLEEP, 0, b) : 0;
+	if (!id)
+		return;
+	struct warm_follow *w = calloc(WARM_FOLLOWS, sizeof *w);
+	for (int i = 0; w && i < WARM_FOLLOWS; i++) {
+		w[i].s = s;
+		snprintf(w[i].path, sizeof w[i].path, "/jobs/%lu/output?follow=1", id);
+		if (pthread_create(&w[i].thread, NULL, warm_follow_main, &w[i]) != 0)
+			w[i].s = NULL;
+	}
+	for (int i = 0; w && i < WARM_FOLLOWS; i++)
+		if (w[i].s)
+			pthread_join(w[i].thread, NULL);
+	free(w);
+	ledger_stop_asked(s, id);
+	snprintf(path, sizeof path, "/jobs/%lu", id);
+	st = http_request(h, s->url, "DELETE", path, NULL, b, NULL);
+	soak_count(s, st, st == 200, "DELETE", path, b);
+}
+
+/* Descriptors and memory of jobsupd and jobapi at a quiet moment. jobapi gives back what its
+ * threads freed every 10 s (TRIM_INTERVAL_S): memory is read once it has, when it is read. */
+
+#define TRIM_SETTLE_S 11
 
 struct usage {
 	long fds, rss_kib;
@@ -219,6 +274,12 @@ struct usage {
 static struct usage usage_of(int pid)
 {
 	return (struct usage){proc_fds(pid), proc_rss_kib(pid)};
+}
+
+static void settle(bool rss)
+{
+	if (rss)
+		sleep_until(http_now(CLOCK_MONOTONIC) + TRIM_SETTLE_S);
 }
 
 static void compare(const char *who, struct usage warm, struct usage end, long fd_slack, bool rss)
@@ -374,7 +435,10 @@ int main(int argc, char **argv)
 	prefill(&s, h, &b, o.output_cap);
 	double ran = run_clients(&s, warm);
 	quiesce(&s, h, &b, true, &m);
+	warm_threads(&s, h, &b);
+	quiesce(&s, h, &b, false, &m);
 	sampler_stop(&sm);
+	settle(o.rss);
 	/* Descriptors less the connections between jobapi and jobsupd, whose number the pool
 	 * decides (up to jobapi's --threads idle). */
 	struct usage sup_warm = usage_of(o.sup), api_warm = usage_of(o.api);
@@ -384,6 +448,7 @@ int main(int argc, char **argv)
 	ran += run_clients(&s, o.seconds - warm);
 	quiesce(&s, h, &b, true, &m);
 	sampler_stop(&sm);
+	settle(o.rss);
 	struct usage sup_end = usage_of(o.sup), api_end = usage_of(o.api);
 	sup_end.fds -= m.connections;
 	api_end.fds -= m.connections;

@@ -31,7 +31,9 @@ struct job_info {
 	uint8_t ended;	   /* the terminal state first seen (enum state), or 0 */
 	bool gone;	   /* answered 404 once: evicted from the log */
 	bool stop_asked;   /* a DELETE named it, or a stop-all answered with it */
+	bool unlike;	   /* seen ended unlike its shape (reported once) */
 	long output_bytes; /* what an output job writes */
+	char finished[25]; /* finished_at once seen ended ("2026-11-29T10:00:00.123Z"), or "" */
 };
 
 struct soak {
