@@ -160,8 +160,9 @@ static int send_health(FCGX_Request *r, struct supclient *sc)
 	struct apierr err;
 	struct supframe reply;
 	struct proto_req hello = {.type = PROTO_HELLO};
-	if (supc_call(sc, &hello, -1, &reply, &err) < 0 || reply.status != 200) {
-		if (reply.status != 200 && err.status != 503)
+	int rc = supc_call(sc, &hello, -1, &reply, &err);
+	if (rc < 0 || reply.status != 200) {
+		if (rc == 0 || err.status != 503)
 			apierr_set(&err, 503, "unavailable", "the job supervisor did not answer");
 		http_error(r->out, &err, NULL);
 		return err.status;

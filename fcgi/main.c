@@ -1,7 +1,7 @@
 /*
  * jobapi: the FastCGI application between nginx and jobsupd. A fixed pool of threads, each
- * with its own FCGX_Request and its own connection to jobsupd, accepts on one Unix socket; the
- * main thread only waits for SIGTERM or SIGINT and then shuts the socket and exits.
+ * with its own FCGX_Request, accepts on one Unix socket; the main thread waits for SIGTERM or
+ * SIGINT, then shuts the socket and exits, and meanwhile gives freed memory back every 10 s.
  *
  * The pool has --threads workers for ordinary requests plus --max-followers more for requests
  * that last (follows, waits, stops): those take a slot, and past the limit are refused with 503,
@@ -272,8 +272,9 @@ int main(int argc, char **argv)
 	for (long i = 0; workers && i < n; i++) {
 		workers[i].api = &api;
 		workers[i].listen_fd = fd;
-		if (pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]) != 0) {
-			log_error("cannot start thread %ld: %s", i, strerror(errno));
+		int err = pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]);
+		if (err != 0) {
+			log_error("cannot start thread %ld: %s", i, strerror(err));
 			goto out;
 		}
 		workers[i].started = true;

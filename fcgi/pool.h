@@ -4,6 +4,11 @@
  * the rest are closed, so jobapi holds no more idle connections than it has threads for
  * ordinary requests, whichever of its threads served them. A connection is made (with its
  * handshake) on first use, and made again when jobsupd restarted.
+ *
+ * The design had each thread keep a connection of its own. With --max-followers threads for
+ * long requests (256 by default) that is up to 264 idle connections and as many buffers in
+ * both daemons, and which threads hold one is up to the kernel; shared, jobsupd sees at most
+ * --threads idle connections plus one per request in flight, at the cost of a mutex per request.
  */
 #ifndef POOL_H
 #define POOL_H

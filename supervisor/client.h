@@ -1,7 +1,8 @@
 /*
  * client: jobapi's side of the protocol: one connection to jobsupd, made on first use, with the
  * HELLO handshake (which also brings jobsupd's limits) and one reconnect when the connection
- * turns out stale because jobsupd restarted. Blocking I/O: each jobapi thread owns one client.
+ * turns out stale because jobsupd restarted. Blocking I/O: one thread uses a client at a time
+ * (jobapi's threads take them from a shared pool, fcgi/pool.h).
  *
  * A reply's body and a stream's payloads point into the client's buffer and stay valid until the
  * next call on the same client.

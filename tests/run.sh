@@ -14,13 +14,15 @@ pass=0
 fail=0
 skips=0
 
-# count FILE: add the ok / not ok lines of a TAP log to the totals (a skipped test is not a
-# passed one); 1 if any failed. Sets OK and SKIPPED to the log's own.
+# count FILE: add the ok / not ok lines of a TAP log to the totals (a skipped test is neither
+# passed nor failed: bats says "ok N ... # skip", cmocka "not ok N # SKIP"); 1 if any failed.
+# Sets OK and SKIPPED to the log's own.
 count() {
-	local bad
-	SKIPPED=$(grep -c '^ok .* # skip' "$1")
-	OK=$(($(grep -c '^ok ' "$1") - SKIPPED))
-	bad=$(grep -c '^not ok ' "$1")
+	local bad skipped_ok
+	skipped_ok=$(grep -c '^ok .* # skip' "$1")
+	SKIPPED=$((skipped_ok + $(grep -c '^not ok .* # SKIP' "$1")))
+	OK=$(($(grep -c '^ok ' "$1") - skipped_ok))
+	bad=$(($(grep -c '^not ok ' "$1") - (SKIPPED - skipped_ok)))
 	pass=$((pass + OK))
 	skips=$((skips + SKIPPED))
 	fail=$((fail + bad))

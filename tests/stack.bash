@@ -15,7 +15,8 @@ stack_up() {
 		"$(dirname "${BASH_SOURCE[0]}")/../nginx/stack.sh" -d "$dir" -p "$PORT" -b "$build" "$@" \
 			>"$dir/stack.log" 2>&1 3>&- &
 		STACK_PID=$!
-		for ((i = 0; i < 400; i++)); do
+		# Ready within 60 s, valgrind or a sanitizer included; a port taken ends it sooner.
+		for ((i = 0; i < 2400; i++)); do
 			grep -q 'stack: ready' "$dir/stack.log" && return 0
 			kill -0 "$STACK_PID" 2>/dev/null || break
 			sleep 0.025

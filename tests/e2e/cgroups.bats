@@ -33,7 +33,7 @@ cgroup_dirs() {
 }
 
 @test "a job is in its own cgroup, and a stop ends all it started, daemons included" {
-	marker=9$RANDOM$RANDOM
+	marker=$(unique_number)
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker.1 & (sh -c 'sleep $marker.2 &') ; echo started; sleep $marker.3\"]}"
 	id=$ID
 	[ "$(field containment)" = "$CONTAINMENT" ]
@@ -50,7 +50,7 @@ cgroup_dirs() {
 }
 
 @test "a job's end ends what it left running too, even what left its session" {
-	marker=9$RANDOM$RANDOM
+	marker=$(unique_number)
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker & echo bye\"]}"
 	wait_end user1 "$ID"
 	[ "$(field state)" = succeeded ]
@@ -104,7 +104,7 @@ cgroup_dirs() {
 }
 
 @test "a killed jobsupd's cgroups are cleaned by the next one; none are left when it stops" {
-	marker=9$RANDOM$RANDOM
+	marker=$(unique_number)
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker & sleep $marker.1\"]}"
 	id=$ID
 	main=$(field pid)

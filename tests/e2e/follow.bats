@@ -57,9 +57,9 @@ body() { tail -c +7 "$1"; }
 	[ "$(field state)" = succeeded ]
 	[ "$(field output_bytes)" = 10240006 ]
 
-	# Nothing is left behind: no descriptor, no thread. jobapi's eight --threads workers may
-	# each keep one supervisor connection, and which of them served the eight requests above
-	# is up to the kernel: that much may differ, not the 64 followers' connections.
+	# Nothing is left behind: no descriptor, no thread. jobapi's pool keeps up to --threads (8)
+	# supervisor connections idle, some of them the followers' own: that much may differ, not
+	# the other 56 followers' connections.
 	kept=8
 	for ((i = 0; i < 100; i++)); do
 		[ "$(fds "$api_pid")" -le $((api_fds + kept)) ] &&

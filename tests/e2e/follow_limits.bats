@@ -28,9 +28,8 @@ follow_once() {
 	d=$STACK_DIR
 	start user1 '{"command":["sh","-c","echo started; sleep 300"]}'
 	id=$ID
-	# jobapi's four --threads workers keep a supervisor connection once they served any
-	# request; which threads served these is up to the kernel, so up to four more may be
-	# kept at the end. The followers' and waits' connections may not.
+	# jobapi's pool keeps up to --threads (4) supervisor connections idle, the followers' and
+	# waits' among them, so up to four more may be open at the end than now; no more.
 	for n in $(seq 30); do api user1 GET /jobs; done
 	sup_fds=$(fds "$(pid_of jobsupd)")
 	pids=()

@@ -142,6 +142,11 @@ pids_in_group() {
 	done
 }
 
+# unique_number: eleven digits to put in a job's command line (as a sleep's seconds, say) and
+# find its processes by: pids_with "$(token N)" for N matches only where N stands alone.
+unique_number() { printf '9%05d%05d\n' "$RANDOM" "$RANDOM"; }
+token() { printf '(^|[^0-9])%s([^0-9]|$)\n' "$1"; }
+
 # pids_with PATTERN: processes whose command line (arguments joined by spaces) matches the
 # extended regular expression PATTERN. No process is forked: there may be hundreds to read.
 pids_with() {

@@ -100,18 +100,20 @@ until_job() {
 # containment: how the stack's jobsupd contains jobs (from its start-up line).
 containment() { sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log" | head -1; }
 
-# new_marker: a number to put in a job's command line, to find its processes by. Those still
-# running when the test ends, whatever became of it, are ended by end_markers (in teardown).
+# new_marker: a unique_number to put in a job's command line, to find its processes by. Those
+# still running when the test ends, whatever became of it, are ended by end_markers (teardown).
 new_marker() {
-	local m=9$RANDOM$RANDOM
+	local m
+	m=$(unique_number)
 	echo "$m" >>"$STACK_DIR/markers"
 	echo "$m"
 }
 
-# pkill_marker MARKER: end the processes that hold MARKER (a test's own, by pid).
+# pkill_marker MARKER: end the processes that hold MARKER as a number of its own (a test's own
+# processes, by pid).
 pkill_marker() {
 	local p
-	for p in $(pids_with "$1"); do kill -KILL "$p" 2>/dev/null; done
+	for p in $(pids_with "$(token "$1")"); do kill -KILL "$p" 2>/dev/null; done
 	return 0
 }
 

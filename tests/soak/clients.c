@@ -65,6 +65,7 @@ static long request(struct client *c, CURL *h, struct body *b, const char *metho
 {
 	CURLcode err;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
+	atomic_fetch_add(&c->s->client_requests, 1);
 	long st = http_request(h, c->s->url, method, path, post, b, &err);
 	if (st == 0 && err == CURLE_OPERATION_TIMEDOUT && timeout_s == FOLLOW_S) {
 		long began = 0;

@@ -56,6 +56,9 @@ static unsigned long id_of(const cJSON *job)
 	return id ? strtoul(id, NULL, 10) : 0;
 }
 
+static void judge(struct soak *s, struct job_info *ji, unsigned long id, enum state st,
+		  const cJSON *job);
+
 unsigned long ledger_accept(struct soak *s, int owner, enum shape shape, long output_bytes,
 			    const struct body *b)
 {
@@ -77,6 +80,13 @@ unsigned long ledger_accept(struct soak *s, int owner, enum shape shape, long ou
 		s->accepted++;
 		if (id > s->max_id)
 			s->max_id = id;
+		if (ji->unjudged) {
+			cJSON *job = cJSON_Parse(ji->unjudged);
+			judge(s, ji, id, (enum state)ji->ended, job);
+			cJSON_Delete(job);
+			free(ji->unjudged);
+			ji->unjudged = NULL;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 	return ji ? id : 0;
@@ -151,6 +161,21 @@ static bool as_shape_allows(const struct job_info *ji, enum state st, const cJSO
 	return false;
 }
 
+/* Check job id, seen ended in state st as job says, against its shape. With s->lock held. */
+static void judge(struct soak *s, struct job_info *ji, unsigned long id, enum state st,
+		  const cJSON *job)
+{
+	if (ji->unlike || as_shape_allows(ji, st, job))
+		return;
+	ji->unlike = true;
+	if (s->seen_unlike++ < 10) {
+		char *text = cJSON_PrintUnformatted(job);
+		soak_problem("job %lu (%s) ended unlike its shape: %.300s", id,
+			     shape_names[ji->shape], text ? text : "");
+		free(text);
+	}
+}
+
 /* One job object: checked if it has ended. With s->lock held. */
 static void observe(struct soak *s, const cJSON *job, bool stop_asked)
 {
@@ -177,15 +202,13 @@ static void observe(struct soak *s, const cJSON *job, bool stop_asked)
 	ji->ended = (uint8_t)st;
 	const char *finished = cJSON_GetStringValue(cJSON_GetObjectItem(job, "finished_at"));
 	snprintf(ji->finished, sizeof ji->finished, "%s", finished ? finished : "");
-	/* A job a stop-all stopped may be answered before its own 201: judged later. */
-	if (!ji->owner || ji->unlike || as_shape_allows(ji, st, job))
-		return;
-	ji->unlike = true;
-	if (s->seen_unlike++ < 10) {
-		char *text = cJSON_PrintUnformatted(job);
-		soak_problem("job %lu (%s) ended unlike its shape: %.300s", id,
-			     shape_names[ji->shape], text ? text : "");
-		free(text);
+	if (ji->owner) {
+		judge(s, ji, id, st, job);
+	} else if (!ji->unjudged) {
+		/* A stop-all may answer with a job before its own 201 came: judged then. */
+		ji->unjudged = cJSON_PrintUnformatted(job);
+		if (!ji->unjudged)
+			soak_problem("out of memory");
 	}
 }
 
@@ -218,10 +241,13 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 	cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "logs"))
 	{
 		unsigned long id = id_of(j);
-		if (!id || id > max_id)
-			soak_problem("the log holds job %lu, which the soak never started", id);
-		else
+		if (!id || id > max_id) {
+			if (strangers++ < 10)
+				soak_problem("the log holds job %lu, which the soak never started",
+					     id);
+		} else {
 			logged[id] = true;
+		}
 		in_log++;
 	}
 	cJSON_Delete(o);
@@ -232,7 +258,7 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 		st = http_request(h, s->url, "GET", path, NULL, b, NULL);
 		soak_count(s, st, st == 200 || st == 404, "GET", path, b);
 		const struct job_info *ji = &s->jobs[id];
-		if (!ji->owner)
+		if (!ji->owner && strangers++ < 10)
 			soak_problem("job %lu exists, but the soak was never answered 201 for it",
 				     id);
 		if (st == 404) {
@@ -259,7 +285,7 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 		}
 	}
 	if (strangers > 10)
-		soak_problem("%lu more jobs the soak never started", strangers - 10);
+		soak_problem("%lu more jobs the soak was never answered 201 for", strangers - 10);
 	/* The log keeps the jobs that ended last: none evicted ended after one kept (ISO times of
 	 * one format sort as strings; equal ones may go either way). */
 	for (unsigned long id = 1; id <= max_id; id++) {
@@ -295,4 +321,12 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 		soak_problem(
 		    "the log keeps %lu jobs (%lu answer 200, %lu answer 404); the cap keeps %lu",
 		    in_log, kept, evicted, want);
+}
+
+void ledger_free(struct soak *s)
+{
+	for (unsigned long id = 0; id < s->njobs; id++)
+		free(s->jobs[id].unjudged);
+	free(s->jobs);
+	s->jobs = NULL;
 }

@@ -81,7 +81,7 @@ static int read_metrics(struct soak *s, CURL *h, struct body *b, struct metrics 
 	m->queued = metric(b->p, "jobworker_queue_length");
 	m->followers = metric(b->p, "jobworker_followers");
 	m->connections = metric(b->p, "jobworker_supervisor_connections");
-	return m->running < 0 || m->queued < 0 || m->connections < 0 ? -1 : 0;
+	return m->running < 0 || m->queued < 0 || m->followers < 0 || m->connections < 0 ? -1 : 0;
 }
 
 /* The sampler: jobsupd's count of running and queued jobs, as often as it answers, while it
@@ -98,7 +98,7 @@ static void *sampler_main(void *arg)
 	struct sampler *sm = arg;
 	CURL *h = admin_handle(sm->s);
 	struct body b = {0};
-	struct metrics m;
+	struct metrics m = {0};
 	while (!atomic_load(&sm->stop)) {
 		if (read_metrics(sm->s, h, &b, &m) == 0) {
 			sm->samples++;
@@ -192,7 +192,7 @@ static void prefill(struct soak *s, CURL *h, struct body *b, long output_cap)
 {
 	char json[8192];
 	long bytes = output_cap + 4096;
-	struct metrics m;
+	struct metrics m = {0};
 	snprintf(json, sizeof json, "{\"command\":[\"%s\",\"%s\",\"%d\",\"output\",\"%ld\"]}",
 		 s->job_bin, s->slot_dir, s->max_running, bytes);
 	for (int i = 0; i < s->max_log;) {
@@ -380,7 +380,8 @@ static void report_requests(struct soak *s, double seconds)
 	unsigned long total = 0;
 	for (int i = 0; i < 600; i++)
 		total += atomic_load(&s->status[i]);
-	printf("requests     %lu (%.0f/s while the clients ran):", total, (double)total / seconds);
+	printf("requests     %lu (the clients' %.0f/s):", total,
+	       (double)atomic_load(&s->client_requests) / seconds);
 	for (int i = 0; i < 600; i++)
 		if (atomic_load(&s->status[i]))
 			printf(" %d x%lu", i, atomic_load(&s->status[i]));
@@ -428,7 +429,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	CURL *h = admin_handle(&s);
 	struct body b = {0};
-	struct metrics m;
+	struct metrics m = {0};
 	struct sampler sm = {.s = &s};
 
 	sampler_start(&sm);
@@ -468,7 +469,7 @@ int main(int argc, char **argv)
 
 	printf("soak: %s\n", atomic_load(&problems) ? "FAILED" : "passed");
 	free(b.p);
-	free(s.jobs);
+	ledger_free(&s);
 	curl_easy_cleanup(h);
 	curl_global_cleanup();
 	return atomic_load(&problems) ? 1 : 0;

@@ -32,6 +32,7 @@ struct job_info {
 	bool gone;	   /* answered 404 once: evicted from the log */
 	bool stop_asked;   /* a DELETE named it, or a stop-all answered with it */
 	bool unlike;	   /* seen ended unlike its shape (reported once) */
+	char *unjudged;	   /* the job seen ended before its 201 came (JSON), or NULL */
 	long output_bytes; /* what an output job writes */
 	char finished[25]; /* finished_at once seen ended ("2026-11-29T10:00:00.123Z"), or "" */
 };
@@ -46,6 +47,7 @@ struct soak {
 	atomic_bool stop; /* the phase is over */
 	atomic_ulong status[600];
 	atomic_ulong unexpected;
+	atomic_ulong client_requests; /* those of the 50 clients (the rest: set-up and sampling) */
 
 	pthread_mutex_t lock;  /* guards what follows */
 	struct job_info *jobs; /* by id */
@@ -88,6 +90,8 @@ void ledger_observe(struct soak *s, const struct body *b, bool list);
 /* At the end, with nothing running: every job the soak started is in the log or was evicted
  * as --max-log allows. Prints one line; problems through soak_problem. */
 void ledger_account(struct soak *s, CURL *h, struct body *b);
+/* Free the ledger. */
+void ledger_free(struct soak *s);
 
 /* procs.c: from /proc. */
 long proc_fds(int pid);
