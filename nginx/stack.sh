@@ -92,9 +92,10 @@ stop() {
 			wait "$p" 2>/dev/null
 			st=$?
 		fi
-		# 130 and 143: it ended on the same Ctrl-C or SIGTERM that stops the stack.
+		# 130 and 143: it ended on the same Ctrl-C or SIGTERM that stops the stack. -1: it
+		# ended then too, and bash's `wait -n`, cut short by that signal, kept its status.
 		case $st in
-		0 | 130 | 143) ;;
+		0 | 130 | 143 | -1) ;;
 		*)
 			say "process $p exited with status $st"
 			failed=1
@@ -154,6 +155,8 @@ while :; do
 	if [ -z "$keep" ]; then
 		say "a process exited (status $status); stopping the rest"
 		stop
+		# Status 0: it was asked to stop (a Ctrl-C reaches all three at once), not a failure.
+		[ "$status" -eq 0 ] && exit $failed
 		exit 1
 	fi
 	say "process $done_pid exited (status $status); the others keep running (-k)"
