@@ -279,12 +279,7 @@ teardown() {
 	sup=$(pid_of jobsupd)
 	kill -TERM "$sup"
 	while kill -0 "$sup" 2>/dev/null; do sleep 0.05; done
-	api user1 GET /jobs
-	[ "$HTTP" = 503 ]
-	[ "$(error_code)" = unavailable ]
-	[ "$(header Retry-After)" = 1 ]
-	api user1 POST /jobs -d '{"command":["true"]}'
-	[ "$HTTP" = 503 ]
+	while_down 503 unavailable
 
 	# A new jobsupd on the same socket: the same jobapi serves again, without a restart.
 	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock --grace 1 \

@@ -142,6 +142,18 @@ pids_in_group() {
 	done
 }
 
+# while_down STATUS CODE: with a part of the stack down, a read and a start are both answered
+# STATUS, with the error CODE and Retry-After: 1.
+while_down() {
+	local m
+	for m in GET POST; do
+		if [ $m = GET ]; then api user1 GET /jobs; else api user1 POST /jobs -d '{"command":["true"]}'; fi
+		[ "$HTTP" = "$1" ] || { echo "$m answered $HTTP, not $1" >&2; return 1; }
+		[ "$(error_code)" = "$2" ] || { echo "$m: error $(error_code), not $2" >&2; return 1; }
+		[ "$(header Retry-After)" = 1 ] || { echo "$m: no Retry-After: 1" >&2; return 1; }
+	done
+}
+
 # unique_number: eleven digits to put in a job's command line (as a sleep's seconds, say) and
 # find its processes by: pids_with "$(token N)" for N matches only where N stands alone.
 unique_number() { printf '9%05d%05d\n' "$RANDOM" "$RANDOM"; }

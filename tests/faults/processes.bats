@@ -30,12 +30,7 @@ teardown() {
 	api_pid=$(pid_of jobapi)
 	kill -KILL "$api_pid"
 	gone "$api_pid"
-	api user1 GET /jobs
-	[ "$HTTP" = 502 ]
-	[ "$(error_code)" = bad_gateway ]
-	[ "$(header Retry-After)" = 1 ]
-	api user1 POST /jobs -d '{"command":["true"]}'
-	[ "$HTTP" = 502 ]
+	while_down 502 bad_gateway
 
 	new_jobapi
 	api user1 GET "/jobs/$id" # the first request after it is back
@@ -69,12 +64,7 @@ teardown() {
 	sup=$(pid_of jobsupd)
 	kill -KILL "$sup"
 	gone "$sup"
-	api user1 GET /jobs
-	[ "$HTTP" = 503 ]
-	[ "$(error_code)" = unavailable ]
-	[ "$(header Retry-After)" = 1 ]
-	api user1 POST /jobs -d '{"command":["true"]}'
-	[ "$HTTP" = 503 ]
+	while_down 503 unavailable
 	# The job's main process dies with its supervisor (PR_SET_PDEATHSIG).
 	gone "$main"
 
