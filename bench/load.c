@@ -199,9 +199,10 @@ static int run_jobs(int threads, long count, bool wait)
 		int left = cJSON_GetArraySize(jobs);
 		char ids[64][64];
 		int n = 0;
-		cJSON_ArrayForEach(j, jobs) if (n < 64)
-		    snprintf(ids[n++], sizeof ids[0], "%s",
-			     cJSON_GetStringValue(cJSON_GetObjectItem(j, "id")));
+		cJSON_ArrayForEach(j, jobs)
+			if (n < 64)
+				snprintf(ids[n++], sizeof ids[0], "%s",
+					 cJSON_GetStringValue(cJSON_GetObjectItem(j, "id")));
 		cJSON_Delete(o);
 		if (left == 0)
 			break;

@@ -590,7 +590,8 @@ static int cmd_stop(struct ctx *x, int argc, char **argv)
 		const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(res, "jobs"), *j;
 		if (cJSON_GetArraySize(jobs) == 0)
 			printf("no running or queued jobs to stop\n");
-		cJSON_ArrayForEach(j, jobs) show_job_line(stdout, j);
+		cJSON_ArrayForEach(j, jobs)
+			show_job_line(stdout, j);
 	} else {
 		show_job_line(stdout, res);
 	}

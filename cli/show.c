@@ -73,8 +73,7 @@ void show_command(struct buf *out, const cJSON *command)
 {
 	const cJSON *arg;
 	bool first = true;
-	cJSON_ArrayForEach(arg, command)
-	{
+	cJSON_ArrayForEach(arg, command) {
 		const char *s = cJSON_IsString(arg) ? arg->valuestring : "?";
 		if (!first)
 			buf_putc(out, ' ');
@@ -263,8 +262,7 @@ void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 	}
 	for (int c = 0; c < TABLE_COLS; c++)
 		cells[c] = strdup(head[c]);
-	cJSON_ArrayForEach(job, jobs)
-	{
+	cJSON_ArrayForEach(job, jobs) {
 		char num[32], when[32], took[32] = "";
 		double pid;
 		struct buf cmd = BUF_INIT;

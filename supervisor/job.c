@@ -82,8 +82,8 @@ struct job *job_by_pid(struct sup *s, pid_t pid)
 {
 	struct job *j;
 	TAILQ_FOREACH(j, &s->running, qlink)
-	if (j->rec.pid == pid && !j->main_done)
-		return j;
+		if (j->rec.pid == pid && !j->main_done)
+			return j;
 	return NULL;
 }
 
@@ -168,8 +168,7 @@ void job_sync_stats(struct sup *s)
 {
 	struct job *j;
 	int64_t now = loop_now();
-	TAILQ_FOREACH(j, &s->running, qlink)
-	{
+	TAILQ_FOREACH(j, &s->running, qlink) {
 		/* Usage from the cgroup, at most every USAGE_REFRESH_MS while it runs. */
 		bool usage = s->cg.mode != CONTAIN_PROCESS_GROUP && !j->main_done &&
 			     now - j->usage_read >= USAGE_REFRESH_MS;

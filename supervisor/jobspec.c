@@ -43,8 +43,7 @@ const char *jobspec_limit_key(int i)
 static int check_fields(const cJSON *obj, struct apierr *err)
 {
 	const cJSON *item;
-	cJSON_ArrayForEach(item, obj)
-	{
+	cJSON_ArrayForEach(item, obj) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof allowed_fields / sizeof *allowed_fields; i++)
 			if (item->string && strcmp(item->string, allowed_fields[i]) == 0)
@@ -74,8 +73,7 @@ static int parse_command(const cJSON *cmd, const struct spec_limits *lim, struct
 	}
 	size_t argc = 0, bytes = 0;
 	const cJSON *arg;
-	cJSON_ArrayForEach(arg, cmd)
-	{
+	cJSON_ArrayForEach(arg, cmd) {
 		if (!cJSON_IsString(arg)) {
 			apierr_set(err, 400, "invalid_request", "command[%zu] must be a string",
 				   argc);
@@ -112,8 +110,7 @@ static int parse_command(const cJSON *cmd, const struct spec_limits *lim, struct
 	}
 	char *p = (char *)(argv + argc + 1);
 	size_t i = 0;
-	cJSON_ArrayForEach(arg, cmd)
-	{
+	cJSON_ArrayForEach(arg, cmd) {
 		size_t n = strlen(arg->valuestring) + 1;
 		memcpy(p, arg->valuestring, n);
 		argv[i++] = p;
@@ -162,8 +159,7 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 			   "\"cpu_percent\": 50}");
 		return -1;
 	}
-	cJSON_ArrayForEach(item, l)
-	{
+	cJSON_ArrayForEach(item, l) {
 		size_t i = 0;
 		while (i < NLIMITS &&
 		       strcmp(item->string ? item->string : "", limit_fields[i].key) != 0)

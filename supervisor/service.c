@@ -267,11 +267,11 @@ static void do_stopall(struct conn *c)
 		return;
 	}
 	TAILQ_FOREACH(j, &s->running, qlink)
-	if (job_visible(j, &c->viewer))
-		jobs[n++] = j;
+		if (job_visible(j, &c->viewer))
+			jobs[n++] = j;
 	TAILQ_FOREACH(j, &s->queue, qlink)
-	if (job_visible(j, &c->viewer))
-		jobs[n++] = j;
+		if (job_visible(j, &c->viewer))
+			jobs[n++] = j;
 	qsort(jobs, n, sizeof *jobs, by_id);
 
 	c->slots = calloc(n ? n : 1, sizeof *c->slots);
@@ -328,8 +328,9 @@ static void do_restart(struct conn *c)
 	cJSON_AddItemReferenceToObject(ask, "timeout_s", cJSON_GetObjectItem(job, "timeout_s"));
 	cJSON *limits = cJSON_AddObjectToObject(ask, "limits");
 	const cJSON *l;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItem(job, "limits")) if (cJSON_IsNumber(l))
-	    cJSON_AddNumberToObject(limits, l->string, l->valuedouble);
+	cJSON_ArrayForEach(l, cJSON_GetObjectItem(job, "limits"))
+		if (cJSON_IsNumber(l))
+			cJSON_AddNumberToObject(limits, l->string, l->valuedouble);
 	rc = jobspec_from_json(ask, &s->cfg.limits, &spec, &err);
 	cJSON_Delete(ask);
 	cJSON_Delete(job);

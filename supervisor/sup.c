@@ -116,7 +116,7 @@ void sup_shutdown(struct sup *s, int sig)
 		/* Asked twice: do not wait for the grace period. */
 		log_warn("%s again: killing every job now", sigabbrev_np(sig));
 		TAILQ_FOREACH(j, &s->running, qlink)
-		job_signal(j, SIGKILL);
+			job_signal(j, SIGKILL);
 		return;
 	}
 	log_info("SIG%s: stopping %ld running and %ld queued jobs", sigabbrev_np(sig), s->nrunning,
@@ -126,7 +126,7 @@ void sup_shutdown(struct sup *s, int sig)
 	while ((j = TAILQ_FIRST(&s->queue)))
 		job_stop(j, END_SHUTDOWN, NULL, 0);
 	TAILQ_FOREACH(j, &s->running, qlink)
-	job_stop(j, END_SHUTDOWN, NULL, 0);
+		job_stop(j, END_SHUTDOWN, NULL, 0);
 	loop_timer_at(&s->loop, &s->shutdown_deadline,
 		      loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
 		      on_flush_deadline);
@@ -138,8 +138,8 @@ bool sup_done(struct sup *s)
 		return false;
 	struct conn *c;
 	LIST_FOREACH(c, &s->conns, link)
-	if (buf_used(&c->out) > 0)
-		return false;
+		if (buf_used(&c->out) > 0)
+			return false;
 	return true;
 }
 

@@ -53,7 +53,8 @@ static bool ended(const struct body *b, bool list)
 	const cJSON *jobs = cJSON_GetObjectItem(o, "jobs");
 	bool ok = list ? cJSON_IsArray(jobs) : terminal(o);
 	if (list)
-		cJSON_ArrayForEach(j, jobs) ok = ok && terminal(j);
+		cJSON_ArrayForEach(j, jobs)
+			ok = ok && terminal(j);
 	cJSON_Delete(o);
 	return ok;
 }

@@ -217,7 +217,8 @@ void ledger_observe(struct soak *s, const struct body *b, bool list)
 	cJSON *o = cJSON_ParseWithLength(b->p, b->n), *j;
 	pthread_mutex_lock(&s->lock);
 	if (list) {
-		cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "jobs")) observe(s, j, true);
+		cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "jobs"))
+			observe(s, j, true);
 	} else {
 		observe(s, o, false);
 	}
@@ -238,8 +239,7 @@ void ledger_account(struct soak *s, CURL *h, struct body *b)
 	long st = http_request(h, s->url, "GET", "/jobs/logs", NULL, b, NULL);
 	soak_count(s, st, st == 200, "GET", "/jobs/logs", b);
 	cJSON *o = cJSON_ParseWithLength(b->p, b->n), *j;
-	cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "logs"))
-	{
+	cJSON_ArrayForEach(j, cJSON_GetObjectItem(o, "logs")) {
 		unsigned long id = id_of(j);
 		if (!id || id > max_id) {
 			if (strangers++ < 10)

@@ -61,7 +61,7 @@ static int teardown(void **state)
 	while ((j = TAILQ_FIRST(&sup.queue)))
 		job_stop(j, END_SHUTDOWN, NULL, 0);
 	TAILQ_FOREACH(j, &sup.running, qlink)
-	job_stop(j, END_SHUTDOWN, NULL, 0);
+		job_stop(j, END_SHUTDOWN, NULL, 0);
 	while (sup.nrunning > 0)
 		loop_run_once(&sup.loop);
 	loop_timer_cancel(&sup.loop, &guard);
