@@ -333,6 +333,11 @@ static void job_start(struct job *j)
 	s->spawned++;
 	j->rec.state = JOB_RUNNING;
 	j->rec.pid = pid;
+	/* Nothing used yet: the first reading of its cgroup comes USAGE_REFRESH_MS on, which
+	 * most short jobs do not live to see (their final one is read once they end). */
+	if (s->cg.mode != CONTAIN_PROCESS_GROUP)
+		j->rec.usage = (struct cg_usage){.valid = true, .memory_known = true};
+	j->usage_read = loop_now();
 	TAILQ_INSERT_TAIL(&s->running, j, qlink);
 	s->nrunning++;
 	if (loop_watch(&s->loop, &j->out, fd, EPOLLIN, on_output) < 0) {

@@ -82,7 +82,17 @@ cgroup_dirs() {
 
 @test "a busy loop under cpu_percent 20 uses about a fifth of a CPU" {
 	start user1 '{"command":["sh","-c","while :; do :; done"],"limits":{"cpu_percent":20},"timeout_s":3}'
-	wait_end user1 "$ID"
+	id=$ID
+	# While it runs, its usage is read from its cgroup as it goes.
+	seen=
+	for ((i = 0; i < 50 && !seen; i++)); do
+		api user1 GET "/jobs/$id"
+		[ "$(field state)" = running ] || break
+		[ "$(jq -r .usage.cpu_ms <<<"$BODY")" -gt 0 ] && seen=1
+		sleep 0.05
+	done
+	[ -n "$seen" ]
+	wait_end user1 "$id"
 	[ "$(field state)" = timed_out ]
 	cpu=$(jq -r .usage.cpu_ms <<<"$BODY")
 	ran=$(jq -r '((.finished_at | .[0:19] + "Z" | fromdate) - (.started_at | .[0:19] + "Z" | fromdate)) * 1000' <<<"$BODY")

@@ -21,6 +21,13 @@ bursts_job() {
 	echo "{\"command\":[\"sh\",\"-c\",\"echo ready; while [ ! -e $1 ]; do sleep 0.02; done; i=0; while [ \$i -lt $3 ]; do dd if=$2 bs=$4 skip=\$i count=1 2>/dev/null; i=\$((i + 1)); sleep 0.02; done\"]}"
 }
 
+# supervisor_connections: how many connections jobsupd has from jobapi, from /metrics (the one
+# that asks stays open, idle in jobapi's pool).
+supervisor_connections() {
+	api admin GET /metrics
+	sed -n 's/^jobworker_supervisor_connections \([0-9]*\)$/\1/p' <<<"$BODY"
+}
+
 # body FILE: what a follower received after the job's "ready" line.
 body() { tail -c +7 "$1"; }
 
@@ -36,8 +43,9 @@ body() { tail -c +7 "$1"; }
 	wait
 	api_pid=$(pid_of jobapi)
 	sup_pid=$(pid_of jobsupd)
-	api_fds=$(fds "$api_pid")
-	sup_fds=$(fds "$sup_pid")
+	conns=$(supervisor_connections)
+	api_fds=$(($(fds "$api_pid") - conns))
+	sup_fds=$(($(fds "$sup_pid") - conns))
 	api_threads=$(threads "$api_pid")
 
 	followers=()
@@ -57,17 +65,18 @@ body() { tail -c +7 "$1"; }
 	[ "$(field state)" = succeeded ]
 	[ "$(field output_bytes)" = 10240006 ]
 
-	# Nothing is left behind: no descriptor, no thread. jobapi's pool keeps up to --threads (8)
-	# supervisor connections idle, some of them the followers' own: that much may differ, not
-	# the other 56 followers' connections.
-	kept=8
+	# Nothing is left behind: no descriptor, no thread. Not counted: the connections between
+	# jobapi and jobsupd, as many as jobapi's pool keeps idle (up to --threads, some of them
+	# the followers' own), which /metrics tells. jobapi may hold up to 4 more: the FastCGI
+	# connections nginx keeps idle, which the requests above may not all have opened.
 	for ((i = 0; i < 100; i++)); do
-		[ "$(fds "$api_pid")" -le $((api_fds + kept)) ] &&
-			[ "$(fds "$sup_pid")" -le $((sup_fds + kept)) ] && break
+		conns=$(supervisor_connections)
+		[ "$(($(fds "$api_pid") - conns))" -le $((api_fds + 4)) ] &&
+			[ "$(($(fds "$sup_pid") - conns))" -le "$sup_fds" ] && break
 		sleep 0.05
 	done
-	[ "$(fds "$api_pid")" -le $((api_fds + kept)) ]
-	[ "$(fds "$sup_pid")" -le $((sup_fds + kept)) ]
+	[ "$(($(fds "$api_pid") - conns))" -le $((api_fds + 4)) ]
+	[ "$(($(fds "$sup_pid") - conns))" -le "$sup_fds" ]
 	[ "$(threads "$api_pid")" = "$api_threads" ]
 }
 
