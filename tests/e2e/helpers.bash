@@ -2,7 +2,9 @@
 # in a temporary directory, call it with curl and jobctl, and stop it leaving nothing behind.
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-BUILD=$(cd "$REPO/${JOBWORKER_BUILD:-build}" && pwd)
+BUILD=${JOBWORKER_BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$REPO/$BUILD
+BUILD=$(cd "$BUILD" && pwd)
 CERTS=$REPO/certs
 JOBCTL=$BUILD/jobctl
 
@@ -26,6 +28,7 @@ start_stack() {
 	# Each stack has its own cgroup root, which jobsupd cleans at start.
 	if ! stack_up "$STACK_DIR" "$BUILD" $keep -- --cgroup-root "$(cgroup_root)" "$@"; then
 		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
+		rm -rf "$STACK_DIR"
 		return 1
 	fi
 	export STACK_DIR PORT STACK_PID
@@ -80,6 +83,7 @@ stop_stack() {
 	if [ "$stack_status" != 0 ] ||
 		grep -qE 'Sanitizer|runtime error:' "$STACK_DIR/stack.log"; then
 		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
+		rm -rf "$STACK_DIR"
 		return 1
 	fi
 	rm -rf "$STACK_DIR"
