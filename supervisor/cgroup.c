@@ -501,7 +501,7 @@ static bool make_dir(const char *dir)
 /* Kill and remove what a previous jobsupd left under the root. */
 static void clean_stale(struct cgroups *cg)
 {
-	char dir[PATH_MAX], fdir[PATH_MAX];
+	char dir[PATH_MAX];
 	int removed = 0;
 	DIR *d = opendir(cg->hier[cg->procs_hier].path);
 	if (!d)
@@ -512,13 +512,9 @@ static void clean_stale(struct cgroups *cg)
 		unsigned long long id = strtoull(e->d_name, &end, 10);
 		if (e->d_type != DT_DIR || *end || end == e->d_name)
 			continue;
-		job_path(cg, cg->procs_hier, id, "", dir, sizeof dir);
-		int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
-		if (fh >= 0)
-			job_path(cg, fh, id, "", fdir, sizeof fdir);
 		for (int waited = 0; !cg_job_empty(cg, id) && waited < STALE_WAIT_MS;
 		     waited += 10) {
-			kill_all(cg, dir, fh >= 0 ? fdir : NULL);
+			cg_job_signal(cg, id, SIGKILL);
 			sleep_ms(10);
 		}
 		cg_job_remove(cg, id);

@@ -8,18 +8,20 @@
 
 static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
 
-/* The limits of the API, their flags, and where they live in struct job_limits. */
+/* The limits of the API, jobsupd's flags for them, and where they live in struct job_limits. */
 static const struct {
 	const char *key;
-	const char *flag;
+	const char *flag, *deflt_flag;
 	const char *what;
 	size_t offset;
 } limit_fields[] = {
-    {"memory_bytes", "--max-memory", "cgroup memory controller",
+    {"memory_bytes", "--max-memory", "--default-memory", "cgroup memory controller",
      offsetof(struct job_limits, memory_bytes)},
-    {"cpu_percent", "--max-cpu", "cgroup cpu controller", offsetof(struct job_limits, cpu_percent)},
-    {"pids", "--max-pids", "cgroup pids controller", offsetof(struct job_limits, pids)},
-    {"io_bytes_per_s", "--max-io", "cgroup io controller and disks",
+    {"cpu_percent", "--max-cpu", "--default-cpu", "cgroup cpu controller",
+     offsetof(struct job_limits, cpu_percent)},
+    {"pids", "--max-pids", "--default-pids", "cgroup pids controller",
+     offsetof(struct job_limits, pids)},
+    {"io_bytes_per_s", "--max-io", "--default-io", "cgroup io controller and disks",
      offsetof(struct job_limits, io_bytes_per_s)},
 };
 
@@ -33,6 +35,16 @@ _Static_assert(sizeof limit_fields / sizeof *limit_fields == NLIMITS, "a limit p
 uint64_t jobspec_limit(const struct job_limits *l, int i)
 {
 	return *(const uint64_t *)((const char *)l + limit_fields[i].offset);
+}
+
+void jobspec_limit_set(struct job_limits *l, int i, uint64_t v)
+{
+	*limit_at(l, (size_t)i) = v;
+}
+
+const char *jobspec_limit_flag(int i, bool deflt)
+{
+	return deflt ? limit_fields[i].deflt_flag : limit_fields[i].flag;
 }
 
 const char *jobspec_limit_key(int i)

@@ -28,6 +28,9 @@ struct job_limits {
  * of l, and its name in the API. */
 #define NLIMITS 4
 uint64_t jobspec_limit(const struct job_limits *l, int i);
+void jobspec_limit_set(struct job_limits *l, int i, uint64_t v);
+/* jobsupd's flag for limit i: its bound ("--max-memory") or its default ("--default-memory"). */
+const char *jobspec_limit_flag(int i, bool deflt);
 const char *jobspec_limit_key(int i);
 
 struct spec_limits {

@@ -114,6 +114,12 @@ static long parse_num(const char *flag, const char *arg, long min, long max, boo
 	return v * mult;
 }
 
+/* What the flags of limit i (jobspec_limit_flag) take: at most most, with size suffixes or not. */
+static const struct limit_flag {
+	long most;
+	bool size;
+} limit_flags[NLIMITS] = {{LONG_MAX, true}, {100000, false}, {4194304, false}, {LONG_MAX, true}};
+
 static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 {
 	enum {
@@ -132,14 +138,8 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		O_SYSLOG,
 		O_CGROUP,
 		O_CGROUP_ROOT,
-		O_DEF_MEM,
-		O_DEF_CPU,
-		O_DEF_PIDS,
-		O_DEF_IO,
-		O_MAX_MEM,
-		O_MAX_CPU,
-		O_MAX_PIDS,
-		O_MAX_IO,
+		O_DEF_LIMIT, /* --default-X for limit i: O_DEF_LIMIT + i */
+		O_MAX_LIMIT = O_DEF_LIMIT + NLIMITS,
 	};
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, O_SOCKET},
@@ -157,14 +157,14 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    {"syslog", no_argument, NULL, O_SYSLOG},
 	    {"cgroup", required_argument, NULL, O_CGROUP},
 	    {"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
-	    {"default-memory", required_argument, NULL, O_DEF_MEM},
-	    {"default-cpu", required_argument, NULL, O_DEF_CPU},
-	    {"default-pids", required_argument, NULL, O_DEF_PIDS},
-	    {"default-io", required_argument, NULL, O_DEF_IO},
-	    {"max-memory", required_argument, NULL, O_MAX_MEM},
-	    {"max-cpu", required_argument, NULL, O_MAX_CPU},
-	    {"max-pids", required_argument, NULL, O_MAX_PIDS},
-	    {"max-io", required_argument, NULL, O_MAX_IO},
+	    {"default-memory", required_argument, NULL, O_DEF_LIMIT + 0},
+	    {"default-cpu", required_argument, NULL, O_DEF_LIMIT + 1},
+	    {"default-pids", required_argument, NULL, O_DEF_LIMIT + 2},
+	    {"default-io", required_argument, NULL, O_DEF_LIMIT + 3},
+	    {"max-memory", required_argument, NULL, O_MAX_LIMIT + 0},
+	    {"max-cpu", required_argument, NULL, O_MAX_LIMIT + 1},
+	    {"max-pids", required_argument, NULL, O_MAX_LIMIT + 2},
+	    {"max-io", required_argument, NULL, O_MAX_LIMIT + 3},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -260,42 +260,19 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 					  optarg);
 			cfg->cgroup_root = optarg;
 			break;
-		case O_DEF_MEM:
-			lim->deflt.memory_bytes =
-			    (uint64_t)parse_num("--default-memory", optarg, 1, LONG_MAX, true);
-			break;
-		case O_DEF_CPU:
-			lim->deflt.cpu_percent =
-			    (uint64_t)parse_num("--default-cpu", optarg, 1, 100000, false);
-			break;
-		case O_DEF_PIDS:
-			lim->deflt.pids =
-			    (uint64_t)parse_num("--default-pids", optarg, 1, 4194304, false);
-			break;
-		case O_DEF_IO:
-			lim->deflt.io_bytes_per_s =
-			    (uint64_t)parse_num("--default-io", optarg, 1, LONG_MAX, true);
-			break;
-		case O_MAX_MEM:
-			lim->max.memory_bytes =
-			    (uint64_t)parse_num("--max-memory", optarg, 1, LONG_MAX, true);
-			break;
-		case O_MAX_CPU:
-			lim->max.cpu_percent =
-			    (uint64_t)parse_num("--max-cpu", optarg, 1, 100000, false);
-			break;
-		case O_MAX_PIDS:
-			lim->max.pids =
-			    (uint64_t)parse_num("--max-pids", optarg, 1, 4194304, false);
-			break;
-		case O_MAX_IO:
-			lim->max.io_bytes_per_s =
-			    (uint64_t)parse_num("--max-io", optarg, 1, LONG_MAX, true);
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
 		default:
+			if (c >= O_DEF_LIMIT && c < O_MAX_LIMIT + NLIMITS) {
+				bool max = c >= O_MAX_LIMIT;
+				int i = (c - O_DEF_LIMIT) % NLIMITS;
+				const struct limit_flag *f = &limit_flags[i];
+				jobspec_limit_set(max ? &lim->max : &lim->deflt, i,
+						  (uint64_t)parse_num(jobspec_limit_flag(i, !max),
+								      optarg, 1, f->most, f->size));
+				break;
+			}
 			fprintf(stderr, "Try 'jobsupd --help'.\n");
 			exit(2);
 		}

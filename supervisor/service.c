@@ -80,17 +80,20 @@ static void do_hello(struct conn *c)
 	buf_free(&body);
 }
 
-static void do_start(struct conn *c, struct proto_req *req)
+/* Submit spec as c's user and answer with the new job (201) or the refusal; an accepted one is
+ * audited as a start, or as a restart of job from. */
+static void submit(struct conn *c, struct jobspec *spec, const char *from)
 {
 	struct apierr err;
 	struct buf cmd = BUF_INIT;
 	struct jw w;
 	jw_init(&w, &cmd);
-	jobspec_write_command(&w, &req->spec);
+	jobspec_write_command(&w, spec);
 	buf_putc(&cmd, '\0');
-	uint64_t id = job_submit(c->sup, c->user, &req->spec, &err);
+	uint64_t id = job_submit(c->sup, c->user, spec, &err);
 	if (id)
-		log_audit(c->user, "start", "job=%llu command=%s", (unsigned long long)id,
+		log_audit(c->user, from ? "restart" : "start", "job=%llu%s%s command=%s",
+			  (unsigned long long)id, from ? " from=" : "", from ? from : "",
 			  buf_ok(&cmd) ? buf_head(&cmd) : "?");
 	buf_free(&cmd);
 	if (!id) {
@@ -98,6 +101,11 @@ static void do_start(struct conn *c, struct proto_req *req)
 		return;
 	}
 	reply_job(c, id, 201, false);
+}
+
+static void do_start(struct conn *c, struct proto_req *req)
+{
+	submit(c, &req->spec, NULL);
 }
 
 static void on_wait_end(struct jobwatch *w, struct job *j, enum job_event ev)
@@ -338,22 +346,8 @@ static void do_restart(struct conn *c)
 		conn_reply_error(c, &err);
 		return;
 	}
-	struct buf cmd = BUF_INIT;
-	struct jw w;
-	jw_init(&w, &cmd);
-	jobspec_write_command(&w, &spec);
-	buf_putc(&cmd, '\0');
-	uint64_t id = job_submit(s, c->user, &spec, &err);
-	if (id)
-		log_audit(c->user, "restart", "job=%llu from=%s command=%s", (unsigned long long)id,
-			  c->id, buf_ok(&cmd) ? buf_head(&cmd) : "?");
-	buf_free(&cmd);
+	submit(c, &spec, c->id);
 	jobspec_free(&spec);
-	if (!id) {
-		conn_reply_error(c, &err);
-		return;
-	}
-	reply_job(c, id, 201, false);
 }
 
 /* Prometheus' text format: what jobsupd knows (jobapi adds its request counts). */

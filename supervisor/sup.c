@@ -237,25 +237,17 @@ static int init_containment(struct sup *s)
 		return -1;
 	}
 	log_info("%s", desc);
-	const struct {
-		bool can;
-		uint64_t *max, *deflt;
-		const char *name;
-	} limits[] = {
-	    {cg_can_limit_memory(&s->cg), &lim->max.memory_bytes, &lim->deflt.memory_bytes,
-	     "memory"},
-	    {cg_can_limit_cpu(&s->cg), &lim->max.cpu_percent, &lim->deflt.cpu_percent, "cpu"},
-	    {cg_can_limit_pids(&s->cg), &lim->max.pids, &lim->deflt.pids, "pids"},
-	    {cg_can_limit_io(&s->cg), &lim->max.io_bytes_per_s, &lim->deflt.io_bytes_per_s, "io"},
-	};
-	for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
-		if (limits[i].can)
+	/* In the order of struct job_limits. */
+	const bool can[NLIMITS] = {cg_can_limit_memory(&s->cg), cg_can_limit_cpu(&s->cg),
+				   cg_can_limit_pids(&s->cg), cg_can_limit_io(&s->cg)};
+	for (int i = 0; i < NLIMITS; i++) {
+		if (can[i])
 			continue;
-		if (*limits[i].deflt)
-			log_warn("--default-%s cannot be enforced here; jobs run without it",
-				 limits[i].name);
-		*limits[i].max = 0;
-		*limits[i].deflt = 0;
+		if (jobspec_limit(&lim->deflt, i))
+			log_warn("%s cannot be enforced here; jobs run without it",
+				 jobspec_limit_flag(i, true));
+		jobspec_limit_set(&lim->max, i, 0);
+		jobspec_limit_set(&lim->deflt, i, 0);
 	}
 	return 0;
 }
