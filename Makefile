@@ -76,9 +76,8 @@ $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 
 # jobctl finds the checkout's certificates wherever it is run from.
 VERSION := 0.1.0
-$(BUILD)/obj/cli/main.o: ALL_CPPFLAGS += -DJOBCTL_CERTDIR='"$(CERTDIR_DEFAULT)"' \
+$(BUILD)/obj/cli/main.o: ALL_CPPFLAGS += -DJOBCTL_CERTDIR='"$(CURDIR)/certs"' \
 	-DJOBWORKER_VERSION='"$(VERSION)"'
-CERTDIR_DEFAULT ?= $(CURDIR)/certs
 
 $(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
@@ -180,7 +179,8 @@ INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
-	$(DATADIR)/jobworker/jobapi_params $(SYSCONFDIR)/jobworker/jobworker.env
+	$(DATADIR)/jobworker/fastcgi_jobapi $(DATADIR)/jobworker/jobapi_params \
+	$(SYSCONFDIR)/jobworker/jobworker.env
 
 # The installed jobctl looks for the user's certificate in their config directory and for
 # the CA in $(SYSCONFDIR)/jobworker/certs, not in this checkout.
@@ -211,6 +211,9 @@ install: all $(BUILD)/install/jobctl
 	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
 	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
 	install -m 0644 nginx/jobapi_params $(DESTDIR)$(DATADIR)/jobworker/
+	@# The same way to jobapi as the checkout's stack, its parameters found where installed.
+	sed 's|^include jobapi_params;|include $(DATADIR)/jobworker/jobapi_params;|' \
+		nginx/fastcgi_jobapi >$(DESTDIR)$(DATADIR)/jobworker/fastcgi_jobapi
 	@# The settings are the administrator's: an existing file is left as it is.
 	[ -e $(DESTDIR)$(SYSCONFDIR)/jobworker/jobworker.env ] || \
 		$(FILL) supervisor/jobworker.env.in >$(DESTDIR)$(SYSCONFDIR)/jobworker/jobworker.env
@@ -232,12 +235,11 @@ $(BUILD)/bench/spawn_ceiling: $(BUILD)/obj/bench/spawn_ceiling.o
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 .PHONY: bench
-bench: deps all
+bench: deps all $(BENCH_BINS)
 	@$(MAKE) -s deps DEB_PACKAGES="task-spooler"
-	@$(MAKE) $(BENCH_BINS)
 	bench/run.sh $(BUILD)
 
-# The end-to-end suite with jobsupd under valgrind: any error or definite leak fails it.
+# The end-to-end suite with jobsupd under valgrind: any error or leak fails it.
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=all --errors-for-leak-kinds=all --track-fds=no
 .PHONY: valgrind
@@ -295,4 +297,4 @@ lint:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/install -name '*.d' 2>/dev/null)

@@ -2,7 +2,8 @@
  * load: the benchmark's load generator. libcurl, one keep-alive mTLS connection per thread,
  * latencies of every request, printed as one line of key=value pairs.
  *
- *   load rate URL [--threads N] [--seconds S] [--post JSON]   requests per second, p50, p99
+ *   load rate URL [--threads N] [--seconds S] [--path P] [--post JSON]
+ *                                       requests to P (default /jobs) per second, p50, p99
  *   load jobs URL [--threads N] [--count N] [--post JSON]      POST N jobs (of `true`), then
  *                                                              wait for all: jobs per second
  *   load submit URL [--threads N] [--count N] [--post JSON]    POST N jobs and return
@@ -302,7 +303,7 @@ static int run_startlat(long count)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: load rate|jobs|follow|startlat URL [options]\n");
+		fprintf(stderr, "usage: load rate|jobs|submit|follow|startlat URL [options]\n");
 		return 2;
 	}
 	const char *mode = argv[1], *path = "/jobs", *post = NULL;

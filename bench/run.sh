@@ -31,7 +31,7 @@ trap cleanup EXIT
 "$build/bench/fcgi_ceiling" "$T/run/ceiling.sock" 8 &
 pids+=($!)
 if ! NGINX_EXTRA=$repo/bench/ceilings.conf NGINX_HTTP_EXTRA=$repo/bench/ceilings-http.conf \
-	stack_up "$T" "$build"; then
+	stack_up "$T" "$build" -- --cgroup-root "jobworker-bench.${T##*.}"; then
 	cat "$T/stack.log"
 	exit 1
 fi
