@@ -18,11 +18,12 @@ skips=0
 # passed nor failed: bats says "ok N ... # skip", cmocka "not ok N # SKIP"); 1 if any failed.
 # Sets OK and SKIPPED to the log's own.
 count() {
-	local bad skipped_ok
+	local bad skipped_ok skipped_bad
 	skipped_ok=$(grep -c '^ok .* # skip' "$1")
-	SKIPPED=$((skipped_ok + $(grep -c '^not ok .* # SKIP' "$1")))
+	skipped_bad=$(grep -c '^not ok .* # SKIP' "$1")
+	SKIPPED=$((skipped_ok + skipped_bad))
 	OK=$(($(grep -c '^ok ' "$1") - skipped_ok))
-	bad=$(($(grep -c '^not ok ' "$1") - (SKIPPED - skipped_ok)))
+	bad=$(($(grep -c '^not ok ' "$1") - skipped_bad))
 	pass=$((pass + OK))
 	skips=$((skips + SKIPPED))
 	fail=$((fail + bad))

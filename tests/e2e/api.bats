@@ -278,17 +278,11 @@ teardown() {
 	id=$ID
 	sup=$(pid_of jobsupd)
 	kill -TERM "$sup"
-	while kill -0 "$sup" 2>/dev/null; do sleep 0.05; done
+	gone "$sup"
 	while_down 503 unavailable
 
 	# A new jobsupd on the same socket: the same jobapi serves again, without a restart.
-	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock --grace 1 \
-		>>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobsupd.pid"
-	for ((i = 0; i < 200; i++)); do
-		[ -S "$STACK_DIR/run/private/jobsupd.sock" ] && break
-		sleep 0.025
-	done
+	new_jobsupd --grace 1
 	api user1 GET /jobs
 	[ "$HTTP" = 200 ]
 	start user1 '{"command":["true"]}'

@@ -6,7 +6,7 @@ load helpers
 
 setup_file() {
 	start_stack -k --max-running 8 --grace 1
-	export CONTAINMENT=$(sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log")
+	export CONTAINMENT=$(containment)
 }
 
 teardown_file() {
@@ -37,11 +37,7 @@ cgroup_dirs() {
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker.1 & (sh -c 'sleep $marker.2 &') ; echo started; sleep $marker.3\"]}"
 	id=$ID
 	[ "$(field containment)" = "$CONTAINMENT" ]
-	for ((i = 0; i < 100; i++)); do
-		[ "$(pids_with "$marker" | wc -l)" -ge 3 ] && break
-		sleep 0.05
-	done
-	[ "$(pids_with "$marker" | wc -l)" -ge 3 ]
+	until_n 3 "$marker"
 	[ -n "$(cgroup_dirs "$id")" ]
 	api user1 DELETE "/jobs/$id"
 	[ "$(field state)" = stopped ]
@@ -118,33 +114,21 @@ cgroup_dirs() {
 	start user1 "{\"command\":[\"sh\",\"-c\",\"setsid sleep $marker & sleep $marker.1\"]}"
 	id=$ID
 	main=$(field pid)
-	for ((i = 0; i < 100; i++)); do
-		[ "$(pids_with "$marker" | wc -l)" -ge 2 ] && break
-		sleep 0.05
-	done
+	until_n 2 "$marker"
 	# The job's main process dies with its supervisor (PR_SET_PDEATHSIG); what it started
 	# lives on in the job's cgroup.
 	sup=$(pid_of jobsupd)
 	kill -KILL "$sup"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$main" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$main" 2>/dev/null
+	gone "$main"
 	[ "$(pids_with "$marker" | wc -l)" -ge 2 ]
 	[ -n "$(cgroup_dirs "$id")" ]
 
 	# The next jobsupd (on the same socket and cgroup root) cleans up first.
-	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
-		--cgroup-root "$(cgroup_root)" >"$STACK_DIR/again.log" 2>&1 3>&-) &
-	again=$!
-	for ((i = 0; i < 200; i++)); do
-		grep -q "listening on" "$STACK_DIR/again.log" && break
-		sleep 0.025
-	done
-	grep -q "removed 1 cgroups a previous jobsupd left behind" "$STACK_DIR/again.log"
+	new_jobsupd
+	grep -q "removed 1 cgroups a previous jobsupd left behind" "$STACK_DIR/stack.log"
 	[ -z "$(pids_with "$marker")" ]
 	[ -z "$(cgroup_dirs "$id")" ]
+	again=$(pid_of jobsupd)
 	kill -TERM "$again"
 	wait "$again"
 	[ -z "$(cgroup_roots)" ]

@@ -21,13 +21,6 @@ bursts_job() {
 	echo "{\"command\":[\"sh\",\"-c\",\"echo ready; while [ ! -e $1 ]; do sleep 0.02; done; i=0; while [ \$i -lt $3 ]; do dd if=$2 bs=$4 skip=\$i count=1 2>/dev/null; i=\$((i + 1)); sleep 0.02; done\"]}"
 }
 
-# supervisor_connections: how many connections jobsupd has from jobapi, from /metrics (the one
-# that asks stays open, idle in jobapi's pool).
-supervisor_connections() {
-	api admin GET /metrics
-	sed -n 's/^jobworker_supervisor_connections \([0-9]*\)$/\1/p' <<<"$BODY"
-}
-
 # body FILE: what a follower received after the job's "ready" line.
 body() { tail -c +7 "$1"; }
 

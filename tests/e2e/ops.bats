@@ -65,16 +65,12 @@ teardown_file() {
 	[ "$(jq -r .status <<<"$BODY")" = ok ]
 	sup=$(pid_of jobsupd)
 	kill -TERM "$sup"
-	wait_gone() { for ((i = 0; i < 200; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.025; done; return 1; }
-	wait_gone "$sup"
+	gone "$sup"
 	api user1 GET /healthz
 	[ "$HTTP" = 503 ]
 	[ "$(error_code)" = unavailable ]
 	[ "$(header Retry-After)" = 1 ]
-	(cd "$STACK_DIR" && exec "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
-		--cgroup-root "$(cgroup_root)" --max-running 4 --grace 1 >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobsupd.pid"
-	adopt $!
+	new_jobsupd --max-running 4 --grace 1
 	for ((i = 0; i < 200; i++)); do
 		api user1 GET /healthz
 		[ "$HTTP" = 200 ] && break

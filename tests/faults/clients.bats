@@ -62,8 +62,7 @@ served() {
 	# thread and no supervisor connection (the pool keeps 8, --threads; one more may serve
 	# the metrics asked for here).
 	[ "$(fds "$(pid_of jobapi)")" -le $((api_fds + 9)) ]
-	api admin GET /metrics
-	[ "$(grep '^jobworker_supervisor_connections ' <<<"$BODY" | cut -d' ' -f2)" -le 9 ]
+	[ "$(supervisor_connections)" -le 9 ]
 	# After client_header_timeout and client_body_timeout (10 s), nginx closes them all.
 	SECONDS=0
 	while ! grep -q '^closed 40$' "$HELD" && [ "$SECONDS" -lt 30 ]; do sleep 0.2; done

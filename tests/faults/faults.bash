@@ -47,12 +47,6 @@ load_only() {
 	done
 }
 
-# gone PID: wait (at most 10 s) until the process has exited.
-gone() { until_true "! kill -0 $1 2>/dev/null"; }
-
-# socket_ready PATH: wait (at most 10 s) until a socket is at PATH.
-socket_ready() { until_true "[ -S '$1' ]"; }
-
 # new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
 new_jobapi() {
 	local args=()
@@ -65,62 +59,9 @@ new_jobapi() {
 	socket_ready "$STACK_DIR/run/jobapi.sock"
 }
 
-# new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root (under
-# JOBSUPD_WRAPPER too, as the stack did).
-new_jobsupd() {
-	local -a wrapper
-	read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
-	rm -f "$STACK_DIR/run/private/jobsupd.sock" # a killed one's, so that the wait sees the new one
-	(cd "$STACK_DIR" && exec "${wrapper[@]}" "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
-		--cgroup-root "$(cgroup_root)" "$@" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobsupd.pid"
-	adopt $!
-	socket_ready "$STACK_DIR/run/private/jobsupd.sock"
-}
-
-# until_n N PATTERN: wait (at most 10 s) until N processes match PATTERN (see pids_with).
-until_n() { until_true "[ \$(pids_with '$2' | wc -l) -ge $1 ]"; }
-
-# until_true COMMAND: wait (at most 10 s) until the shell COMMAND succeeds.
-until_true() {
-	local end=$((SECONDS + 10))
-	while [ "$SECONDS" -le "$end" ]; do
-		eval "$1" && return 0
-		sleep 0.02
-	done
-	echo "not so after 10 s: $1" >&2
-	return 1
-}
-
 # until_job USER ID JQ_CONDITION: wait (at most 10 s) until the job meets the condition.
 until_job() {
 	until_true "api $1 GET /jobs/$2 && jq -e '$3' <<<\"\$BODY\" >/dev/null"
-}
-
-# containment: how the stack's jobsupd contains jobs (from its start-up line).
-containment() { sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log" | head -1; }
-
-# new_marker: a unique_number to put in a job's command line, to find its processes by. Those
-# still running when the test ends, whatever became of it, are ended by end_markers (teardown).
-new_marker() {
-	local m
-	m=$(unique_number)
-	echo "$m" >>"$STACK_DIR/markers"
-	echo "$m"
-}
-
-# pkill_marker MARKER: end the processes that hold MARKER as a number of its own (a test's own
-# processes, by pid).
-pkill_marker() {
-	local p
-	for p in $(pids_with "$(token "$1")"); do kill -KILL "$p" 2>/dev/null; done
-	return 0
-}
-
-end_markers() {
-	local m
-	for m in $(cat "$STACK_DIR/markers" 2>/dev/null); do pkill_marker "$m"; done
-	rm -f "$STACK_DIR/markers"
 }
 
 # instrumented: whether the stack runs under a sanitizer (make SAN=1) or valgrind, whose own
