@@ -68,17 +68,23 @@ rows=()
 row() { rows+=("$(printf '%-44s %14s %14s %8s %12s %4s' "$@")"); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
 meets() { awk -v v="$1" -v t="$2" -v dir="$3" 'BEGIN {ok = dir == ">=" ? v >= t : v <= t; print (ok ? "yes" : "NO")}'; }
+# against FIGURE VALUE CEILING OP TARGET: a row of VALUE against CEILING, whose ratio must be
+# OP (>= or <=) TARGET.
+against() {
+	local r
+	r=$(ratio "$2" "$3")
+	row "$1" "$2" "$3" "$r" "$4 $5" "$(meets "$r" "$5" "$4")"
+}
 
 # --- reads ---
 say "reads: GET /jobs/{id}, GET /jobs with 50 jobs, and the ceilings"
 id=$("$jobctl" start true)
 "$jobctl" wait "$id" >/dev/null
-read_job() { "$load" rate "$url" --threads 4 --seconds 2 --path "/jobs/$id"; }
-read_fcgi() { "$load" rate "$url" --threads 4 --seconds 2 --path /ceiling/fcgi; }
-read_nginx() { "$load" rate "$url" --threads 4 --seconds 2 --path /ceiling/return; }
-measure job read_job
-measure fcgi read_fcgi
-measure nginx read_nginx
+# rate PATH: 4 clients reading PATH for 2 s.
+rate() { "$load" rate "$url" --threads 4 --seconds 2 --path "$1"; }
+measure job rate "/jobs/$id"
+measure fcgi rate /ceiling/fcgi
+measure nginx rate /ceiling/return
 job_rps=$(med job rps) job_p50=$(med job p50_us) job_p99=$(med job p99_us)
 fcgi_rps=$(med fcgi rps) fcgi_p50=$(med fcgi p50_us) fcgi_p99=$(med fcgi p99_us)
 nginx_rps=$(med nginx rps)
@@ -86,18 +92,14 @@ nginx_rps=$(med nginx rps)
 # The ceiling answers as many bytes as the list is: the same transport work on both sides.
 list_bytes=$(curl -sS --cacert "$JOBCTL_CACERT" --cert "$JOBCTL_CERT" --key "$JOBCTL_KEY" \
 	"$url/jobs" | wc -c)
-read_list() { "$load" rate "$url" --threads 4 --seconds 2 --path /jobs; }
-read_list_fcgi() { "$load" rate "$url" --threads 4 --seconds 2 --path "/ceiling/fcgi?bytes=$list_bytes"; }
-measure list read_list
-measure list_fcgi read_list_fcgi
+measure list rate /jobs
+measure list_fcgi rate "/ceiling/fcgi?bytes=$list_bytes"
 list_rps=$(med list rps) list_p50=$(med list p50_us) list_p99=$(med list p99_us)
 lfcgi_rps=$(med list_fcgi rps) lfcgi_p50=$(med list_fcgi p50_us) lfcgi_p99=$(med list_fcgi p99_us)
 "$jobctl" stop --all >/dev/null
-r=$(ratio "$job_rps" "$fcgi_rps")
-row "GET /jobs/{id}, req/s (4 clients)" "$job_rps" "$fcgi_rps" "$r" ">= 0.8" "$(meets "$r" 0.8 '>=')"
+against "GET /jobs/{id}, req/s (4 clients)" "$job_rps" "$fcgi_rps" '>=' 0.8
 row "  p50 / p99, us" "$job_p50 / $job_p99" "$fcgi_p50 / $fcgi_p99" "" "" ""
-r=$(ratio "$list_rps" "$lfcgi_rps")
-row "GET /jobs with 50 jobs ($list_bytes B), req/s" "$list_rps" "$lfcgi_rps" "$r" ">= 0.8" "$(meets "$r" 0.8 '>=')"
+against "GET /jobs with 50 jobs ($list_bytes B), req/s" "$list_rps" "$lfcgi_rps" '>=' 0.8
 row "  p50 / p99, us" "$list_p50 / $list_p99" "$lfcgi_p50 / $lfcgi_p99" "" "" ""
 row "nginx alone (return 200), req/s" "$nginx_rps" "" "" "" ""
 
@@ -120,10 +122,8 @@ tsp_run() {
 measure tsp tsp_run
 tsp_rate=$(med tsp jobs_per_s)
 containment=$(sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$T/stack.log" | head -1)
-r=$(ratio "$start_rate" "$spawn_rate")
-row "jobs of true started+finished /s ($containment)" "$start_rate" "$spawn_rate" "$r" ">= 0.5" "$(meets "$r" 0.5 '>=')"
-r=$(ratio "$start_rate" "$tsp_rate")
-row "  vs task-spooler (tsp -S $running)" "$start_rate" "$tsp_rate" "$r" ">= 1.5" "$(meets "$r" 1.5 '>=')"
+against "jobs of true started+finished /s ($containment)" "$start_rate" "$spawn_rate" '>=' 0.5
+against "  vs task-spooler (tsp -S $running)" "$start_rate" "$tsp_rate" '>=' 1.5
 # The same from a second stack without cgroups: what a cgroup per job costs.
 if [ "$containment" != process-group ]; then
 	T2=$T/nocg
@@ -133,8 +133,7 @@ if [ "$containment" != process-group ]; then
 	port2=$PORT
 	measure starts_nocg "$load" jobs "https://localhost:$port2" --threads 4 --count 1000
 	nocg_rate=$(med starts_nocg jobs_per_s)
-	r=$(ratio "$nocg_rate" "$spawn_rate")
-	row "  the same with --cgroup none" "$nocg_rate" "$spawn_rate" "$r" ">= 0.5" "$(meets "$r" 0.5 '>=')"
+	against "  the same with --cgroup none" "$nocg_rate" "$spawn_rate" '>=' 0.5
 	kill -TERM "${pids[-1]}"
 	wait "${pids[-1]}"
 fi
@@ -216,8 +215,7 @@ measure jobctl jobctl_run
 measure curl curl_run
 jc=$(med jobctl ms)
 cu=$(med curl ms)
-r=$(ratio "$jc" "$cu")
-row "one jobctl list vs one curl, ms" "$jc" "$cu" "$r" "<= 1.1" "$(meets "$r" 1.1 '<=')"
+against "one jobctl list vs one curl, ms" "$jc" "$cu" '<=' 1.1
 
 {
 	printf 'job worker benchmark, %s, %s CPUs, max-running %s, median of %s rounds\n' \
