@@ -27,3 +27,34 @@ stack_up() {
 	STACK_PID=
 	return 1
 }
+
+# stack_down DIR ROOT: stop the stack that stack_up started in DIR (STACK_PID) and check that it
+# ended cleanly: exit status 0, no sanitizer or valgrind report in its log, no process, socket
+# or cgroup (under ROOT) left behind. 0, or 1 after saying why on stderr.
+stack_down() {
+	local dir=$1 root=$2 pids p i left status=0
+	local reports='Sanitizer|runtime error:|ERROR SUMMARY: [1-9]|definitely lost: [1-9]'
+	pids=$(cat "$dir"/run/*.pid 2>/dev/null)
+	kill -TERM "$STACK_PID" 2>/dev/null
+	wait "$STACK_PID" 2>/dev/null || { echo "the stack did not exit cleanly" >&2; status=1; }
+	for ((i = 0; i < 200; i++)); do
+		left=
+		for p in $pids; do kill -0 "$p" 2>/dev/null && left+=" $p"; done
+		[ -z "$left" ] && break
+		sleep 0.05
+	done
+	[ -z "$left" ] || { echo "processes of the stack still running:$left" >&2; status=1; }
+	if [ -e "$dir/run/jobapi.sock" ] || [ -e "$dir/run/private/jobsupd.sock" ]; then
+		echo "a socket was left behind" >&2
+		status=1
+	fi
+	if ls -d /sys/fs/cgroup/"$root" /sys/fs/cgroup/*/"$root" 2>/dev/null | grep -q .; then
+		echo "cgroups were left behind under $root" >&2
+		status=1
+	fi
+	if grep -qE "$reports" "$dir/stack.log"; then
+		grep -B2 -A30 -E "$reports" "$dir/stack.log" | head -80 >&2
+		status=1
+	fi
+	return $status
+}

@@ -50,38 +50,12 @@ adopt() { echo "$1" >>"$STACK_DIR/adopted"; }
 # stop_stack: in teardown_file. Fails when a process of the stack or a job is left behind.
 stop_stack() {
 	[ -n "${STACK_PID:-}" ] || return 0
-	local pids p i
+	local p i
 	for p in $(cat "$STACK_DIR/adopted" 2>/dev/null); do
 		kill -TERM "$p" 2>/dev/null
 		for ((i = 0; i < 200; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.025; done
 	done
-	pids=$(cat "$STACK_DIR"/run/*.pid 2>/dev/null)
-	kill -TERM "$STACK_PID" 2>/dev/null
-	local stack_status=0
-	wait "$STACK_PID" 2>/dev/null || stack_status=$?
-	for ((i = 0; i < 200; i++)); do
-		local left=
-		for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
-		[ -z "$left" ] && break
-		sleep 0.05
-	done
-	for p in $pids; do
-		if kill -0 "$p" 2>/dev/null; then
-			echo "process $p of the stack is still running" >&2
-			return 1
-		fi
-	done
-	if [ -e "$STACK_DIR/run/jobapi.sock" ] || [ -e "$STACK_DIR/run/private/jobsupd.sock" ]; then
-		echo "a socket was left behind" >&2
-		return 1
-	fi
-	if [ -n "$(cgroup_roots)" ]; then
-		echo "cgroups were left behind: $(cgroup_roots)" >&2
-		return 1
-	fi
-	# A sanitizer report, or a process that did not exit cleanly, fails the file.
-	if [ "$stack_status" != 0 ] ||
-		grep -qE 'Sanitizer|runtime error:' "$STACK_DIR/stack.log"; then
+	if ! stack_down "$STACK_DIR" "$(cgroup_root)"; then
 		sed 's/^/# /' "$STACK_DIR/stack.log" >&3
 		rm -rf "$STACK_DIR"
 		return 1

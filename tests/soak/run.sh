@@ -48,24 +48,11 @@ status=0
 	--supervisor "$(cat "$T/run/jobsupd.pid")" --api "$(cat "$T/run/jobapi.pid")" \
 	--clients "$clients" --seconds "$seconds" "${limits[@]}" $rss || status=1
 
-pids=$(cat "$T"/run/*.pid)
-kill -TERM "$stack"
-wait "$stack" || { echo "soak: the stack did not exit cleanly"; status=1; }
+if ! stack_down "$T" "$root" 2>"$T/down"; then
+	sed 's/^/soak: /' "$T/down"
+	status=1
+fi
 stack=
-for p in $pids; do
-	if kill -0 "$p" 2>/dev/null; then
-		echo "soak: process $p of the stack is still running"
-		status=1
-	fi
-done
-if grep -qE 'Sanitizer|runtime error:|ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$T/stack.log"; then
-	grep -B2 -A30 -E 'Sanitizer|runtime error:|ERROR SUMMARY|definitely lost' "$T/stack.log" | head -80
-	status=1
-fi
-if ls -d /sys/fs/cgroup/*/"$root" /sys/fs/cgroup/"$root" 2>/dev/null | grep -q .; then
-	echo "soak: cgroups left behind under $root"
-	status=1
-fi
 if [ "$status" = 0 ]; then
 	echo "soak: the stack stopped cleanly and left nothing behind"
 else
