@@ -267,12 +267,13 @@ static void on_timeout(struct timer *t)
 
 void job_signal(struct job *j, int sig)
 {
-	/* Every process of its cgroup; its group and main process, which are all there are
-	 * without cgroups. */
-	cg_job_signal(&j->sup->cg, j->rec.id, sig);
-	if (!j->main_done)
-		kill(j->rec.pid, sig);
-	kill(-j->rec.pid, sig);
+	/* Each process once: a signal the job handles (INT, say) must not reach it twice. So
+	 * every process of its cgroup, or without cgroups (or should its cgroup not be read)
+	 * every process of its group, which the main process leads for good: it is a session
+	 * leader, which cannot leave its group. */
+	if (cg_job_signal(&j->sup->cg, j->rec.id, sig) < 0 ||
+	    j->sup->cg.mode == CONTAIN_PROCESS_GROUP)
+		kill(-j->rec.pid, sig);
 }
 
 static void on_grace_over(struct timer *t)
