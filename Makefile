@@ -44,20 +44,20 @@ endif
 PKGS := fcgi libcjson sqlite3 libcurl
 WARN := -std=c11 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
-ALL_CPPFLAGS := -D_GNU_SOURCE -iquote supervisor -MMD -MP $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -iquote supervisor -iquote supervisor/common -MMD -MP $(CPPFLAGS)
 ALL_CFLAGS := $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-# Code shared by jobsupd and jobapi: buffers, JSON, errors, job specs, the wire protocol.
-COMMON := supervisor/buf.c supervisor/json.c supervisor/apierr.c supervisor/jobspec.c \
-	supervisor/proto.c supervisor/log.c
+# Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
+# protocol, logging.
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c proto.c log.c)
 SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c
-API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c supervisor/client.c
+API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
 CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
 CLI_MAIN := cli/main.c
@@ -138,13 +138,14 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := request proto response
 FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-D_GNU_SOURCE -iquote supervisor -iquote fcgi -iquote cli $(call pc_cflags,libcjson libcurl)
+	-D_GNU_SOURCE -iquote supervisor -iquote supervisor/common -iquote fcgi -iquote cli \
+	$(call pc_cflags,libcjson libcurl)
 FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
 FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/api.c \
-		cli/jobview.c $(wildcard supervisor/*.h fcgi/*.h cli/*.h)
+		cli/jobview.c $(wildcard supervisor/*.h supervisor/common/*.h fcgi/*.h cli/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)
 
@@ -278,7 +279,7 @@ revoke:
 	@[ -n "$(NAME)" ] || { echo "usage: make revoke NAME=user2"; exit 2; }
 	certs/revoke.sh $(NAME) $(CERTDIR)
 
-SOURCES = $(wildcard supervisor/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c tests/soak/*.[ch] \
+SOURCES = $(wildcard supervisor/*.[ch] supervisor/common/*.[ch] fcgi/*.[ch] cli/*.[ch] tests/unit/*.c tests/soak/*.[ch] \
 	bench/*.[ch] tests/fuzz/*.c)
 # The system headers whose loop macros (TAILQ_FOREACH, cJSON_ArrayForEach) cppcheck must see.
 LINT_MACROS := $(firstword $(wildcard /usr/include/*/sys/queue.h /usr/include/sys/queue.h)) \
@@ -288,7 +289,7 @@ lint:
 	@$(MAKE) -s deps DEB_PACKAGES="clang-format cppcheck clang-tidy"
 	clang-format --dry-run --Werror $(SOURCES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--suppress=missingIncludeSystem -D_GNU_SOURCE -Isupervisor -Ifcgi -Icli -Ibench \
+		--suppress=missingIncludeSystem -D_GNU_SOURCE -Isupervisor -Isupervisor/common -Ifcgi -Icli -Ibench \
 		$(addprefix --include=,$(LINT_MACROS)) supervisor fcgi cli tests/soak bench
 	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) -iquote fcgi -iquote cli \
 		-iquote bench $(call pc_cflags,$(PKGS)) -std=c11
