@@ -143,18 +143,15 @@ static int hello(struct supclient *c, struct apierr *err)
 			*dst[i] = (long)v->valuedouble;
 	}
 	/* Resource limits: null (or absent) is 0, "none" (or "cannot be enforced" for max). */
-	static const char *const lkeys[] = {"memory_bytes", "cpu_percent", "pids",
-					    "io_bytes_per_s"};
 	struct job_limits *sets[] = {&c->limits.max, &c->limits.deflt};
 	const char *objs[] = {"max_limits", "default_limits"};
 	for (int k = 0; k < 2; k++) {
 		const cJSON *lo = cJSON_GetObjectItemCaseSensitive(o, objs[k]);
-		uint64_t *dstl[] = {&sets[k]->memory_bytes, &sets[k]->cpu_percent, &sets[k]->pids,
-				    &sets[k]->io_bytes_per_s};
-		for (int i = 0; i < 4; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(lo, lkeys[i]);
-			*dstl[i] =
-			    cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble : 0;
+		for (int i = 0; i < NLIMITS; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(lo, limit_info[i].key);
+			limit_set(sets[k], i,
+				  cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
+									  : 0);
 		}
 	}
 	cJSON_Delete(o);

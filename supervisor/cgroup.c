@@ -41,21 +41,15 @@ const char *cg_mode_name(enum containment mode)
 	return "process-group";
 }
 
-bool cg_can_limit_memory(const struct cgroups *cg)
+static unsigned ctrl_bits(const char *list);
+
+bool cg_can_limit(const struct cgroups *cg, int limit)
 {
-	return cg->mode == CONTAIN_PROCESS_GROUP || (cg->ctrls & CG_MEMORY);
-}
-bool cg_can_limit_cpu(const struct cgroups *cg)
-{
-	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_CPU);
-}
-bool cg_can_limit_pids(const struct cgroups *cg)
-{
-	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_PIDS);
-}
-bool cg_can_limit_io(const struct cgroups *cg)
-{
-	return cg->mode != CONTAIN_PROCESS_GROUP && (cg->ctrls & CG_IO) && cg->ndevices > 0;
+	unsigned bit = ctrl_bits(limit_info[limit].controller);
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return bit == CG_MEMORY;
+	/* io limits are set per disk: without a disk there is nothing to set them on. */
+	return (cg->ctrls & bit) && (bit != CG_IO || cg->ndevices > 0);
 }
 
 /* Files */

@@ -81,12 +81,9 @@ int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *
 /* Remove the root, once every job's cgroup is gone. */
 void cg_fini(struct cgroups *cg);
 const char *cg_mode_name(enum containment mode);
-/* Which limits this mode can enforce, as CG_* bits of limits (memory via RLIMIT_AS without
- * cgroups). */
-bool cg_can_limit_memory(const struct cgroups *cg);
-bool cg_can_limit_cpu(const struct cgroups *cg);
-bool cg_can_limit_pids(const struct cgroups *cg);
-bool cg_can_limit_io(const struct cgroups *cg);
+/* Can this mode enforce limit i (joblimits.h)? Through its controller, or without cgroups, memory
+ * through RLIMIT_AS. */
+bool cg_can_limit(const struct cgroups *cg, int limit);
 
 /* How a child enters its job's cgroup, before it execs: it writes "0" to each of the open
  * files (tasks on v1, cgroup.procs on v2). (clone3 with CLONE_INTO_CGROUP would spare the migration

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "size.h"
 #include "sup.h"
 
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
@@ -68,57 +69,15 @@ static void die_usage(const char *fmt, ...)
 	exit(2);
 }
 
-/* The multiplier of a size suffix at *p (K, M, G, optionally followed by B or iB), moving *p past
- * it; 1 for no suffix, 0 for one that is not a size. */
-static long size_suffix(const char **p)
+/* A whole number in [min, max], with K/M/G/T suffixes when sizes (size.h's grammar). */
+static long parse_num(const char *flag, const char *arg, long min, long max, bool sizes)
 {
-	long mult;
-	switch (**p) {
-	case '\0':
-		return 1;
-	case 'K':
-	case 'k':
-		mult = 1L << 10;
-		break;
-	case 'M':
-	case 'm':
-		mult = 1L << 20;
-		break;
-	case 'G':
-	case 'g':
-		mult = 1L << 30;
-		break;
-	default:
-		return 0;
-	}
-	(*p)++;
-	if ((*p)[0] == 'i' && (*p)[1] == 'B')
-		*p += 2;
-	else if ((*p)[0] == 'B')
-		(*p)++;
-	return mult;
+	uint64_t v;
+	if (size_parse(arg, sizes, &v) < 0 || v < (uint64_t)min || v > (uint64_t)max)
+		die_usage("%s wants a whole number from %ld to %ld%s, not \"%s\"", flag, min, max,
+			  sizes ? " (K, M, G, T suffixes)" : "", arg);
+	return (long)v;
 }
-
-/* A whole number in [min, max], with an optional K/M/G suffix when allow_suffix. */
-static long parse_num(const char *flag, const char *arg, long min, long max, bool allow_suffix)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, 10);
-	const char *rest = end;
-	long mult = allow_suffix && end != arg ? size_suffix(&rest) : 1;
-	if (errno || end == arg || *rest || mult == 0 || v < min || v > max / mult) {
-		die_usage("%s wants a whole number from %ld to %ld, not \"%s\"", flag, min, max,
-			  arg);
-	}
-	return v * mult;
-}
-
-/* What the flags of limit i (jobspec_limit_flag) take: at most most, with size suffixes or not. */
-static const struct limit_flag {
-	long most;
-	bool size;
-} limit_flags[NLIMITS] = {{LONG_MAX, true}, {100000, false}, {4194304, false}, {LONG_MAX, true}};
 
 static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 {
@@ -141,7 +100,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		O_DEF_LIMIT, /* --default-X for limit i: O_DEF_LIMIT + i */
 		O_MAX_LIMIT = O_DEF_LIMIT + NLIMITS,
 	};
-	static const struct option opts[] = {
+	static const struct option fixed[] = {
 	    {"socket", required_argument, NULL, O_SOCKET},
 	    {"max-running", required_argument, NULL, O_RUNNING},
 	    {"max-queued", required_argument, NULL, O_QUEUED},
@@ -157,17 +116,20 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    {"syslog", no_argument, NULL, O_SYSLOG},
 	    {"cgroup", required_argument, NULL, O_CGROUP},
 	    {"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
-	    {"default-memory", required_argument, NULL, O_DEF_LIMIT + 0},
-	    {"default-cpu", required_argument, NULL, O_DEF_LIMIT + 1},
-	    {"default-pids", required_argument, NULL, O_DEF_LIMIT + 2},
-	    {"default-io", required_argument, NULL, O_DEF_LIMIT + 3},
-	    {"max-memory", required_argument, NULL, O_MAX_LIMIT + 0},
-	    {"max-cpu", required_argument, NULL, O_MAX_LIMIT + 1},
-	    {"max-pids", required_argument, NULL, O_MAX_LIMIT + 2},
-	    {"max-io", required_argument, NULL, O_MAX_LIMIT + 3},
 	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
 	};
+	/* The fixed options, then --default-X and --max-X for every limit of the table. */
+	struct option opts[sizeof fixed / sizeof *fixed + 2 * NLIMITS + 1];
+	size_t n = 0;
+	for (; n < sizeof fixed / sizeof *fixed; n++)
+		opts[n] = fixed[n];
+	for (int i = 0; i < NLIMITS; i++) {
+		opts[n++] = (struct option){limit_info[i].deflt_flag + 2, required_argument, NULL,
+					    O_DEF_LIMIT + i};
+		opts[n++] = (struct option){limit_info[i].max_flag + 2, required_argument, NULL,
+					    O_MAX_LIMIT + i};
+	}
+	opts[n] = (struct option){NULL, 0, NULL, 0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
 	bool default_timeout_set = false;
@@ -267,10 +229,17 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 			if (c >= O_DEF_LIMIT && c < O_MAX_LIMIT + NLIMITS) {
 				bool max = c >= O_MAX_LIMIT;
 				int i = (c - O_DEF_LIMIT) % NLIMITS;
-				const struct limit_flag *f = &limit_flags[i];
-				jobspec_limit_set(max ? &lim->max : &lim->deflt, i,
-						  (uint64_t)parse_num(jobspec_limit_flag(i, !max),
-								      optarg, 1, f->most, f->size));
+				uint64_t v;
+				if (limit_parse(i, optarg, &v) < 0)
+					die_usage("%s wants a whole number from 1 to %llu%s, not \"%s\"",
+						  max ? limit_info[i].max_flag : limit_info[i].deflt_flag,
+						  (unsigned long long)limit_info[i].most,
+						  limit_info[i].unit == LIMIT_BYTES ||
+							  limit_info[i].unit == LIMIT_RATE
+						      ? " (K, M, G, T suffixes)"
+						      : "",
+						  optarg);
+				limit_set(max ? &lim->max : &lim->deflt, i, v);
 				break;
 			}
 			fprintf(stderr, "Try 'jobsupd --help'.\n");
@@ -279,10 +248,9 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument: %s", argv[optind]);
-	static const char *const names[] = {"memory", "cpu", "pids", "io"};
 	for (int i = 0; i < NLIMITS; i++)
-		if (jobspec_limit(&lim->deflt, i) > jobspec_limit(&lim->max, i))
-			die_usage("--default-%s is over --max-%s", names[i], names[i]);
+		if (limit_get(&lim->deflt, i) > limit_get(&lim->max, i))
+			die_usage("%s is over %s", limit_info[i].deflt_flag, limit_info[i].max_flag);
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
 			die_usage("--default-timeout is longer than --max-timeout");

@@ -22,16 +22,6 @@ static const char schema[] =
     "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
     "CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
-static const char *const state_names[] = {
-    [JOB_QUEUED] = "queued", [JOB_RUNNING] = "running", [JOB_SUCCEEDED] = "succeeded",
-    [JOB_FAILED] = "failed", [JOB_STOPPED] = "stopped", [JOB_TIMED_OUT] = "timed_out",
-};
-
-const char *job_state_name(enum job_state s)
-{
-	return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "unknown";
-}
-
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 {
 	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
@@ -150,7 +140,7 @@ int store_update(struct store *s, const struct job_record *r)
 	if (!json)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	sqlite3_bind_int(st, 2, JOB_STATE_ACTIVE(r->state));
+	sqlite3_bind_int(st, 2, job_state_active(r->state));
 	if (r->finished_seq)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->finished_seq);
 	else
@@ -342,8 +332,8 @@ static void render_record(const struct job_record *r, struct jw *w)
 	jw_key(w, "limits");
 	jw_obj(w);
 	for (int i = 0; i < NLIMITS; i++) {
-		jw_key(w, jobspec_limit_key(i));
-		put_opt(w, jobspec_limit(&r->limits, i), jobspec_limit(&r->limits, i) != 0);
+		jw_key(w, limit_info[i].key);
+		put_opt(w, limit_get(&r->limits, i), limit_get(&r->limits, i) != 0);
 	}
 	jw_obj_end(w);
 	jw_key(w, "containment");

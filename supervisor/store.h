@@ -20,19 +20,7 @@
 #include "buf.h"
 #include "cgroup.h"
 #include "jobspec.h"
-
-enum job_state {
-	JOB_QUEUED,
-	JOB_RUNNING,
-	JOB_SUCCEEDED,
-	JOB_FAILED,
-	JOB_STOPPED,
-	JOB_TIMED_OUT,
-	JOB_STATES,
-};
-#define JOB_STATE_ACTIVE(s) ((s) <= JOB_RUNNING)
-
-const char *job_state_name(enum job_state s);
+#include "states.h"
 
 /* One row of the jobs table. Strings are borrowed from the owner of the record. */
 struct job_record {

@@ -237,17 +237,14 @@ static int init_containment(struct sup *s)
 		return -1;
 	}
 	log_info("%s", desc);
-	/* In the order of struct job_limits. */
-	const bool can[NLIMITS] = {cg_can_limit_memory(&s->cg), cg_can_limit_cpu(&s->cg),
-				   cg_can_limit_pids(&s->cg), cg_can_limit_io(&s->cg)};
 	for (int i = 0; i < NLIMITS; i++) {
-		if (can[i])
+		if (cg_can_limit(&s->cg, i))
 			continue;
-		if (jobspec_limit(&lim->deflt, i))
+		if (limit_get(&lim->deflt, i))
 			log_warn("%s cannot be enforced here; jobs run without it",
-				 jobspec_limit_flag(i, true));
-		jobspec_limit_set(&lim->max, i, 0);
-		jobspec_limit_set(&lim->deflt, i, 0);
+				 limit_info[i].deflt_flag);
+		limit_set(&lim->max, i, 0);
+		limit_set(&lim->deflt, i, 0);
 	}
 	return 0;
 }

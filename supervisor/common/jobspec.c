@@ -8,50 +8,6 @@
 
 static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
 
-/* The limits of the API, jobsupd's flags for them, and where they live in struct job_limits. */
-static const struct {
-	const char *key;
-	const char *flag, *deflt_flag;
-	const char *what;
-	size_t offset;
-} limit_fields[] = {
-    {"memory_bytes", "--max-memory", "--default-memory", "cgroup memory controller",
-     offsetof(struct job_limits, memory_bytes)},
-    {"cpu_percent", "--max-cpu", "--default-cpu", "cgroup cpu controller",
-     offsetof(struct job_limits, cpu_percent)},
-    {"pids", "--max-pids", "--default-pids", "cgroup pids controller",
-     offsetof(struct job_limits, pids)},
-    {"io_bytes_per_s", "--max-io", "--default-io", "cgroup io controller and disks",
-     offsetof(struct job_limits, io_bytes_per_s)},
-};
-
-static uint64_t *limit_at(struct job_limits *l, size_t i)
-{
-	return (uint64_t *)((char *)l + limit_fields[i].offset);
-}
-
-_Static_assert(sizeof limit_fields / sizeof *limit_fields == NLIMITS, "a limit per field");
-
-uint64_t jobspec_limit(const struct job_limits *l, int i)
-{
-	return *(const uint64_t *)((const char *)l + limit_fields[i].offset);
-}
-
-void jobspec_limit_set(struct job_limits *l, int i, uint64_t v)
-{
-	*limit_at(l, (size_t)i) = v;
-}
-
-const char *jobspec_limit_flag(int i, bool deflt)
-{
-	return deflt ? limit_fields[i].deflt_flag : limit_fields[i].flag;
-}
-
-const char *jobspec_limit_key(int i)
-{
-	return limit_fields[i].key;
-}
-
 static int check_fields(const cJSON *obj, struct apierr *err)
 {
 	const cJSON *item;
@@ -172,21 +128,16 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 		return -1;
 	}
 	cJSON_ArrayForEach(item, l) {
-		size_t i = 0;
-		while (i < NLIMITS &&
-		       strcmp(item->string ? item->string : "", limit_fields[i].key) != 0)
-			i++;
-		if (i == NLIMITS) {
-			apierr_set(
-			    err, 400, "invalid_request",
-			    "unknown limit \"%.64s\" (allowed: memory_bytes, cpu_percent, pids, "
-			    "io_bytes_per_s)",
-			    item->string ? item->string : "");
+		int i = limit_by_key(item->string);
+		if (i < 0) {
+			apierr_set(err, 400, "invalid_request",
+				   "unknown limit \"%.64s\" (allowed: %s)",
+				   item->string ? item->string : "", LIMIT_KEYS);
 			return -1;
 		}
-		const char *key = limit_fields[i].key;
+		const char *key = limit_info[i].key;
 		double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
-		uint64_t max = jobspec_limit(&lim->max, i);
+		uint64_t max = limit_get(&lim->max, i);
 		if (!isfinite(d) || d != floor(d) || d < 1) {
 			apierr_set(err, 400, "invalid_request",
 				   "limits.%s must be a whole number, at least 1", key);
@@ -195,16 +146,16 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 		if (max == 0) {
 			apierr_set(err, 400, "invalid_request",
 				   "limits.%s cannot be enforced by this job worker (it has no %s)",
-				   key, limit_fields[i].what);
+				   key, limit_info[i].enforcer);
 			return -1;
 		}
 		if (d > (double)max) {
 			apierr_set(err, 400, "invalid_request",
 				   "limits.%s must be at most %llu (%s)", key,
-				   (unsigned long long)max, limit_fields[i].flag);
+				   (unsigned long long)max, limit_info[i].max_flag);
 			return -1;
 		}
-		*limit_at(out, i) = (uint64_t)d;
+		limit_set(out, i, (uint64_t)d);
 	}
 	return 0;
 }
@@ -279,10 +230,10 @@ void jobspec_write_command(struct jw *w, const struct jobspec *s)
 void jobspec_write_limits(struct jw *w, const struct job_limits *l)
 {
 	jw_obj(w);
-	for (size_t i = 0; i < NLIMITS; i++) {
-		jw_key(w, limit_fields[i].key);
-		if (jobspec_limit(l, i))
-			jw_int(w, (long long)jobspec_limit(l, i));
+	for (int i = 0; i < NLIMITS; i++) {
+		jw_key(w, limit_info[i].key);
+		if (limit_get(l, i))
+			jw_int(w, (long long)limit_get(l, i));
 		else
 			jw_null(w);
 	}
@@ -299,10 +250,10 @@ void jobspec_write(struct jw *w, const struct jobspec *s)
 	/* Only the limits that are set: null is not something a request may say. */
 	jw_key(w, "limits");
 	jw_obj(w);
-	for (size_t i = 0; i < NLIMITS; i++) {
-		if (jobspec_limit(&s->limits, i)) {
-			jw_key(w, limit_fields[i].key);
-			jw_int(w, (long long)jobspec_limit(&s->limits, i));
+	for (int i = 0; i < NLIMITS; i++) {
+		if (limit_get(&s->limits, i)) {
+			jw_key(w, limit_info[i].key);
+			jw_int(w, (long long)limit_get(&s->limits, i));
 		}
 	}
 	jw_obj_end(w);

@@ -15,23 +15,7 @@
 
 #include "apierr.h"
 #include "json.h"
-
-/* A job's resource limits; 0 is "none". */
-struct job_limits {
-	uint64_t memory_bytes;
-	uint64_t cpu_percent; /* of one CPU: 200 is two CPUs' worth */
-	uint64_t pids;
-	uint64_t io_bytes_per_s;
-};
-
-/* The limits one by one, i from 0 to NLIMITS - 1 in the order of struct job_limits: limit i
- * of l, and its name in the API. */
-#define NLIMITS 4
-uint64_t jobspec_limit(const struct job_limits *l, int i);
-void jobspec_limit_set(struct job_limits *l, int i, uint64_t v);
-/* jobsupd's flag for limit i: its bound ("--max-memory") or its default ("--default-memory"). */
-const char *jobspec_limit_flag(int i, bool deflt);
-const char *jobspec_limit_key(int i);
+#include "joblimits.h"
 
 struct spec_limits {
 	long max_command_bytes; /* sum of the bytes of all arguments */
