@@ -53,10 +53,10 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
 # protocol, logging.
-COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c usock.c \
 	proto.c log.c)
-SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
-	supervisor/job.c supervisor/conn.c supervisor/service.c
+SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c \
+	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c

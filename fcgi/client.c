@@ -107,20 +107,39 @@ static int read_frame(struct supclient *c, int abort_fd, struct supframe *f)
 	}
 }
 
+/* The limits in a HELLO reply: null (or absent) is 0, "none" (or "cannot be enforced" for max). */
+static void hello_limits(const cJSON *o, struct supclient *c)
+{
+	struct job_limits *sets[] = {&c->limits.max, &c->limits.deflt};
+	const char *objs[] = {"max_limits", "default_limits"};
+	for (int k = 0; k < 2; k++) {
+		const cJSON *lo = cJSON_GetObjectItemCaseSensitive(o, objs[k]);
+		for (int i = 0; i < NLIMITS; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(lo, limit_info[i].key);
+			limit_set(sets[k], i,
+				  cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
+									  : 0);
+		}
+	}
+}
+
 static int hello(struct supclient *c, struct apierr *err)
 {
 	struct proto_req req = {.type = PROTO_HELLO};
 	struct buf out = BUF_INIT;
 	struct supframe f;
+	struct proto_reply reply;
 
 	proto_req_encode(&out, &req);
 	int rc = buf_ok(&out) ? send_all(c->fd, buf_head(&out), buf_used(&out)) : -1;
 	buf_free(&out);
 	if (rc < 0 || read_frame(c, -1, &f) < 0)
 		return unavailable(err, "the handshake failed", errno);
-	if (f.type != PROTO_REPLY || f.status != 200) {
+	if (f.type != PROTO_REPLY || proto_reply_decode((uint16_t)f.status, f.data, f.len, &reply))
+		return unavailable(err, "the handshake reply is malformed", 0);
+	cJSON *o = cJSON_ParseWithLength(reply.data, reply.len);
+	if (reply.status != 200) {
 		/* jobsupd explains a version mismatch in the body: pass it on. */
-		cJSON *o = cJSON_ParseWithLength(f.data, f.len);
 		const cJSON *m = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(o, "error"), "message");
 		apierr_set(err, 503, "unavailable", "%s",
@@ -129,7 +148,6 @@ static int hello(struct supclient *c, struct apierr *err)
 		cJSON_Delete(o);
 		return -1;
 	}
-	cJSON *o = cJSON_ParseWithLength(f.data, f.len);
 	const char *keys[] = {"max_command_bytes", "max_args", "default_timeout_s", "max_timeout_s",
 			      "max_followers"};
 	long *dst[] = {&c->limits.max_command_bytes, &c->limits.max_args,
@@ -142,18 +160,7 @@ static int hello(struct supclient *c, struct apierr *err)
 		else
 			*dst[i] = (long)v->valuedouble;
 	}
-	/* Resource limits: null (or absent) is 0, "none" (or "cannot be enforced" for max). */
-	struct job_limits *sets[] = {&c->limits.max, &c->limits.deflt};
-	const char *objs[] = {"max_limits", "default_limits"};
-	for (int k = 0; k < 2; k++) {
-		const cJSON *lo = cJSON_GetObjectItemCaseSensitive(o, objs[k]);
-		for (int i = 0; i < NLIMITS; i++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(lo, limit_info[i].key);
-			limit_set(sets[k], i,
-				  cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
-									  : 0);
-		}
-	}
+	hello_limits(o, c);
 	cJSON_Delete(o);
 	if (rc < 0)
 		return unavailable(err, "the handshake reply is malformed", 0);
@@ -182,7 +189,7 @@ int supc_connect(struct supclient *c, struct apierr *err)
 }
 
 int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
-	      struct supframe *reply, struct apierr *err)
+	      struct proto_reply *reply, struct apierr *err)
 {
 	struct buf out = BUF_INIT;
 	proto_req_encode(&out, req);
@@ -205,8 +212,10 @@ int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 			unavailable(err, "the connection broke", errno);
 			continue;
 		}
-		rc = read_frame(c, abort_fd, reply);
-		if (rc == 0 && reply->type != PROTO_REPLY) {
+		struct supframe f;
+		rc = read_frame(c, abort_fd, &f);
+		if (rc == 0 && (f.type != PROTO_REPLY ||
+				proto_reply_decode((uint16_t)f.status, f.data, f.len, reply) < 0)) {
 			errno = EPROTO;
 			rc = -1;
 		}

@@ -41,13 +41,13 @@ void supc_close(struct supclient *c);
 int supc_connect(struct supclient *c, struct apierr *err);
 
 /*
- * Send a request and read the first frame of the answer (a REPLY). While waiting, watch
+ * Send a request and read the first frame of the answer (a REPLY), decoded. While waiting, watch
  * abort_fd (if >= 0): when it becomes readable or hangs up, the caller's client has gone; the
  * connection is dropped (so jobsupd forgets the request) and -2 is returned.
  * 0 with *reply set, -1 with *err set (503 unavailable), or -2.
  */
 int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
-	      struct supframe *reply, struct apierr *err);
+	      struct proto_reply *reply, struct apierr *err);
 /* The next frame of a stream (DATA or END), with the same abort_fd rule. 0, -1 (err), -2. */
 int supc_next(struct supclient *c, int abort_fd, struct supframe *f, struct apierr *err);
 

@@ -78,17 +78,6 @@ static int read_body(FCGX_Request *r, char **body, size_t *len, struct apierr *e
 	return 0;
 }
 
-/* "/jobs/{id}" of a job object in a 201 reply. */
-static void location_of(const struct supframe *f, char *dst, size_t cap)
-{
-	cJSON *o = cJSON_ParseWithLength(f->data, f->len);
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-	dst[0] = '\0';
-	if (cJSON_IsString(id) && proto_id_valid(id->valuestring))
-		snprintf(dst, cap, "/jobs/%s", id->valuestring);
-	cJSON_Delete(o);
-}
-
 /* Pass an output stream through; flush each chunk when following. */
 static void stream_output(FCGX_Request *r, struct supclient *sc, bool follow)
 {
@@ -130,7 +119,7 @@ static void count(struct api *api, int status)
 }
 
 /* GET /metrics: jobsupd's figures, then jobapi's own request counts. */
-static int send_metrics(struct api *api, FCGX_Request *r, const struct supframe *reply)
+static int send_metrics(struct api *api, FCGX_Request *r, const struct proto_reply *reply)
 {
 	char line[160];
 	FCGX_PutS("Status: 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
@@ -158,7 +147,7 @@ static int send_metrics(struct api *api, FCGX_Request *r, const struct supframe 
 static int send_health(FCGX_Request *r, struct supclient *sc)
 {
 	struct apierr err;
-	struct supframe reply;
+	struct proto_reply reply;
 	struct proto_req hello = {.type = PROTO_HELLO};
 	int rc = supc_call(sc, &hello, -1, &reply, &err);
 	if (rc < 0 || reply.status != 200) {
@@ -176,7 +165,7 @@ static int send_health(FCGX_Request *r, struct supclient *sc)
 static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct proto_req *req,
 		 const struct route *rt, bool long_lived)
 {
-	struct supframe reply;
+	struct proto_reply reply;
 	struct apierr err;
 	int rc = supc_call(sc, req, long_lived ? r->ipcFd : -1, &reply, &err);
 	if (rc == -2)
@@ -185,17 +174,16 @@ static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct 
 		http_error(r->out, &err, NULL);
 		return err.status;
 	}
-	if (rt->op == PROTO_OUTPUT && reply.status == 200) {
+	if (reply.body == PROTO_BODY_STREAM) {
 		stream_output(r, sc, rt->follow);
 		return 200;
 	}
-	if (rt->op == PROTO_METRICS && reply.status == 200)
+	if (reply.body == PROTO_BODY_TEXT)
 		return send_metrics(api, r, &reply);
 	char location[PROTO_MAX_ID + 8] = "";
-	if (reply.status == 201)
-		location_of(&reply, location, sizeof location);
-	http_json(r->out, reply.status, reply.data, reply.len,
-		  reply.status == 201 && location[0] ? location : NULL);
+	if (reply.status == 201 && reply.id[0])
+		snprintf(location, sizeof location, "/jobs/%s", reply.id);
+	http_json(r->out, reply.status, reply.data, reply.len, location[0] ? location : NULL);
 	return reply.status;
 }
 

@@ -176,24 +176,46 @@ static void sleep_ms(long ms)
 }
 
 /* v1: freeze, so that nothing forks while being killed; state is "FROZEN" or "THAWED". */
-static void v1_freeze(const char *dir, const char *state)
+static int v1_set_freezer(const char *dir, const char *state)
+{
+	char path[PATH_MAX];
+	pathf(path, sizeof path, "%s/freezer.state", dir);
+	return write_file(path, state);
+}
+
+static bool v1_is_frozen(const char *dir)
 {
 	char path[PATH_MAX], now[32];
 	pathf(path, sizeof path, "%s/freezer.state", dir);
-	if (write_file(path, state) < 0 || strcmp(state, "FROZEN") != 0)
-		return;
-	for (int waited = 0; waited < FREEZE_WAIT_MS; waited++) {
-		if (read_file(path, now, sizeof now) > 0 && strncmp(now, "FROZEN", 6) == 0)
-			return;
-		sleep_ms(1);
-	}
+	return read_file(path, now, sizeof now) > 0 && strncmp(now, "FROZEN", 6) == 0;
 }
 
-/* Kill everything in the cgroup at dir (the directory in the hierarchy that lists processes;
- * freezer_dir is the freezer's, or NULL). */
-static int kill_all(const struct cgroups *cg, const char *dir, const char *freezer_dir)
+/* The job's directory in the hierarchy that lists its processes, and in the freezer's (false
+ * when there is no freezer). */
+static bool job_dirs(const struct cgroups *cg, uint64_t id, char *dir, char *fdir, size_t cap)
 {
-	char path[PATH_MAX];
+	int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
+	job_path(cg, cg->procs_hier, id, "", dir, cap);
+	if (fh >= 0)
+		job_path(cg, fh, id, "", fdir, cap);
+	return fh >= 0;
+}
+
+int cg_job_signal(struct cgroups *cg, uint64_t id, int sig)
+{
+	char dir[PATH_MAX];
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return 0;
+	job_path(cg, cg->procs_hier, id, "", dir, sizeof dir);
+	return signal_procs(dir, sig);
+}
+
+int cg_job_kill(struct cgroups *cg, uint64_t id)
+{
+	char dir[PATH_MAX], fdir[PATH_MAX], path[PATH_MAX];
+	if (cg->mode == CONTAIN_PROCESS_GROUP)
+		return 0;
+	bool freezer = job_dirs(cg, id, dir, fdir, sizeof dir);
 	if (cg->mode == CONTAIN_CGROUP_V2) {
 		pathf(path, sizeof path, "%s/cgroup.kill", dir);
 		if (write_file(path, "1") == 0)
@@ -201,28 +223,37 @@ static int kill_all(const struct cgroups *cg, const char *dir, const char *freez
 	}
 	/* Freezing toggles a kernel static key (an IPI to every CPU), so an empty cgroup, the
 	 * usual case once the main process is reaped, is left alone. */
-	if (signal_procs(dir, 0) == 0)
-		return 0;
-	if (freezer_dir)
-		v1_freeze(freezer_dir, "FROZEN");
-	int n = signal_procs(dir, SIGKILL);
-	if (freezer_dir)
-		v1_freeze(freezer_dir, "THAWED");
-	return n;
+	int n = signal_procs(dir, 0);
+	if (n <= 0)
+		return n;
+	if (freezer && v1_set_freezer(fdir, "FROZEN") == 0)
+		return 1;
+	return signal_procs(dir, SIGKILL) < 0 ? -1 : 0;
 }
 
-int cg_job_signal(struct cgroups *cg, uint64_t id, int sig)
+bool cg_job_frozen(struct cgroups *cg, uint64_t id)
 {
 	char dir[PATH_MAX], fdir[PATH_MAX];
-	if (cg->mode == CONTAIN_PROCESS_GROUP)
-		return 0;
-	job_path(cg, cg->procs_hier, id, "", dir, sizeof dir);
-	if (sig != SIGKILL)
-		return signal_procs(dir, sig);
-	int fh = cg->mode == CONTAIN_CGROUP_V1 ? hier_of(cg, CG_FREEZER) : -1;
-	if (fh >= 0)
-		job_path(cg, fh, id, "", fdir, sizeof fdir);
-	return kill_all(cg, dir, fh >= 0 ? fdir : NULL);
+	return !job_dirs(cg, id, dir, fdir, sizeof dir) || v1_is_frozen(fdir);
+}
+
+void cg_job_kill_frozen(struct cgroups *cg, uint64_t id)
+{
+	char dir[PATH_MAX], fdir[PATH_MAX];
+	bool freezer = job_dirs(cg, id, dir, fdir, sizeof dir);
+	signal_procs(dir, SIGKILL);
+	if (freezer)
+		v1_set_freezer(fdir, "THAWED");
+}
+
+/* At start-up only (the loop is not running yet): kill, waiting for a freeze. */
+static void kill_now(struct cgroups *cg, uint64_t id)
+{
+	if (cg_job_kill(cg, id) != 1)
+		return;
+	for (int waited = 0; waited < FREEZE_WAIT_MS && !cg_job_frozen(cg, id); waited++)
+		sleep_ms(1);
+	cg_job_kill_frozen(cg, id);
 }
 
 bool cg_job_empty(struct cgroups *cg, uint64_t id)
@@ -508,7 +539,7 @@ static void clean_stale(struct cgroups *cg)
 			continue;
 		for (int waited = 0; !cg_job_empty(cg, id) && waited < STALE_WAIT_MS;
 		     waited += 10) {
-			cg_job_signal(cg, id, SIGKILL);
+			kill_now(cg, id);
 			sleep_ms(10);
 		}
 		cg_job_remove(cg, id);

@@ -103,9 +103,17 @@ void cg_entry_close(struct cg_entry *entry);
 /* In the vforked child: enter the cgroup and apply the rlimit. 0 or -1 (errno). */
 int cg_child_enter(const struct cg_entry *entry);
 
-/* Send sig to every process of the job's cgroup (SIGKILL: atomically, so that nothing forks
- * away meanwhile). Returns how many processes there were, or -1. */
+/* Send sig to every process of the job's cgroup (for SIGKILL use cg_job_kill). Returns how
+ * many processes there were, or -1. */
 int cg_job_signal(struct cgroups *cg, uint64_t id, int sig);
+/* Kill every process of the job's cgroup, so that nothing forks away meanwhile: cgroup.kill on
+ * v2; on v1 the cgroup is frozen first, and that takes a moment. Returns 0 when done (or there
+ * was nothing to kill), 1 when a v1 freeze is under way: call cg_job_kill_frozen once
+ * cg_job_frozen says so (or, should it never, after a while anyway); -1 on error. */
+int cg_job_kill(struct cgroups *cg, uint64_t id);
+bool cg_job_frozen(struct cgroups *cg, uint64_t id);
+/* Signal every process SIGKILL and thaw the cgroup. */
+void cg_job_kill_frozen(struct cgroups *cg, uint64_t id);
 /* Is the job's cgroup empty? (true without cgroups) */
 bool cg_job_empty(struct cgroups *cg, uint64_t id);
 /* Usage so far, and how many processes the memory limit killed. */

@@ -1,4 +1,4 @@
-/* conn: jobapi connections to jobsupd; see conn.h. */
+/* conn: the listener and jobapi's connections to jobsupd; see conn.h. */
 #include "conn.h"
 
 #include <errno.h>
@@ -7,13 +7,52 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "follow.h"
 #include "log.h"
+#include "service.h"
+#include "sup.h"
+#include "usock.h"
 
 #define READ_CHUNK (64 * 1024)
 /* A buffer grown past this (a large reply, a large request) is given back once empty. */
 #define KEEP_BUFFER (256 * 1024)
+/* After accept(2) ran out of descriptors or memory, how long to leave the backlog alone. */
+#define ACCEPT_RETRY_MS 100
+
+/* What a request waits for before its reply can be written. */
+enum pending {
+	PEND_NONE,   /* nothing: the next request may come */
+	PEND_WAIT,   /* a job's end, or a deadline: then wait_done */
+	PEND_ALL,    /* every job of a waitset: then all_done */
+	PEND_FOLLOW, /* a job's output, until its end */
+};
+
+struct conn {
+	struct conns *cs;
+	struct watch io;
+	struct buf in, out;
+	struct request req; /* the one in flight */
+	enum pending pending;
+	struct jobwatch jobwatch;		      /* PEND_WAIT, PEND_FOLLOW */
+	struct timer deadline;			      /* PEND_WAIT */
+	void (*wait_done)(struct request *r);	      /* PEND_WAIT */
+	struct waitset *waitset;		      /* PEND_ALL */
+	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
+	struct follow follow;				 /* PEND_FOLLOW */
+	size_t reply_at; /* where the reply being built starts, from the head of out */
+	bool closing;	 /* close once out is written */
+	LIST_ENTRY(conn) link;
+	struct deferred gone;
+};
+
+static struct conn *conn_of(struct request *r)
+{
+	return container_of(r, struct conn, req);
+}
 
 static void conn_free(struct deferred *d)
 {
@@ -23,45 +62,35 @@ static void conn_free(struct deferred *d)
 	free(c);
 }
 
-static void end_follow(struct conn *c)
+/* Forget whatever the request waits for. */
+static void unpark(struct conn *c)
 {
-	if (c->pending != PEND_FOLLOW)
-		return;
-	job_unwatch(&c->watch);
-	ring_unref(c->ring);
-	c->ring = NULL;
-	c->sup->nfollowers--;
-}
-
-void conn_cancel_pending(struct conn *c)
-{
-	end_follow(c);
-	job_unwatch(&c->watch);
-	loop_timer_cancel(&c->sup->loop, &c->wait_over);
-	for (size_t i = 0; i < c->nslots; i++) {
-		job_unwatch(&c->slots[i].watch);
-		buf_free(&c->slots[i].json);
+	job_unwatch(&c->jobwatch);
+	loop_timer_cancel(c->cs->loop, &c->deadline);
+	waitset_free(c->waitset);
+	c->waitset = NULL;
+	if (c->pending == PEND_FOLLOW) {
+		follow_end(&c->follow);
+		c->cs->nfollowers--;
 	}
-	free(c->slots);
-	c->slots = NULL;
-	c->nslots = 0;
 	c->pending = PEND_NONE;
 }
 
-void conn_close(struct conn *c)
+static void conn_close(struct conn *c)
 {
-	struct sup *s = c->sup;
-	if (c->w.fd < 0)
+	struct conns *cs = c->cs;
+	if (c->io.fd < 0)
 		return;
-	int fd = c->w.fd;
-	loop_unwatch(&s->loop, &c->w);
+	int fd = c->io.fd;
+	loop_unwatch(cs->loop, &c->io);
 	close(fd);
-	conn_cancel_pending(c);
+	unpark(c);
+	proto_req_free(&c->req.req);
 	LIST_REMOVE(c, link);
-	s->nconns--;
-	if (s->listen.fd >= 0 && !(s->listen.events & EPOLLIN))
-		loop_rewatch(&s->loop, &s->listen, EPOLLIN);
-	loop_defer(&s->loop, &c->gone, conn_free);
+	cs->n--;
+	if (cs->listener.fd >= 0 && !(cs->listener.events & EPOLLIN))
+		loop_rewatch(cs->loop, &cs->listener, EPOLLIN);
+	loop_defer(cs->loop, &c->gone, conn_free);
 }
 
 static void update_interest(struct conn *c)
@@ -69,20 +98,26 @@ static void update_interest(struct conn *c)
 	uint32_t ev = EPOLLIN | EPOLLRDHUP;
 	if (buf_used(&c->out) > 0)
 		ev |= EPOLLOUT;
-	if (loop_rewatch(&c->sup->loop, &c->w, ev) < 0)
+	if (loop_rewatch(c->cs->loop, &c->io, ev) < 0)
 		conn_close(c);
 }
 
-static void follow_pump(struct conn *c);
+/* Queue more of a followed job's output; the stream may end here. */
+static void pump(struct conn *c)
+{
+	if (c->pending == PEND_FOLLOW && follow_fill(&c->follow, &c->out, FOLLOW_HIGH_WATER))
+		unpark(c);
+}
 
-int conn_flush(struct conn *c)
+/* Write what is queued; 0, or -1 when the connection was closed. */
+static int flush(struct conn *c)
 {
 	while (buf_used(&c->out) > 0) {
-		ssize_t n = send(c->w.fd, buf_head(&c->out), buf_used(&c->out), MSG_NOSIGNAL);
+		ssize_t n = send(c->io.fd, buf_head(&c->out), buf_used(&c->out), MSG_NOSIGNAL);
 		if (n > 0) {
 			buf_consume(&c->out, (size_t)n);
-			if (buf_used(&c->out) == 0 && c->pending == PEND_FOLLOW)
-				follow_pump(c); /* refills out, or ends the stream */
+			if (buf_used(&c->out) == 0)
+				pump(c); /* refills out, or ends the stream */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -107,134 +142,151 @@ int conn_flush(struct conn *c)
 	return 0;
 }
 
-struct buf *conn_reply_open(struct conn *c)
+/* Replies */
+
+struct buf *conn_reply_open(struct request *r, enum proto_body body, const char *job_id)
 {
-	uint8_t hdr[PROTO_HDR_LEN] = {0};
-	c->reply_at = buf_used(&c->out);
-	buf_append(&c->out, hdr, sizeof hdr);
+	struct conn *c = conn_of(r);
+	c->reply_at = proto_reply_begin(&c->out, body, job_id);
 	return &c->out;
 }
 
-void conn_reply_cancel(struct conn *c)
+void conn_reply_cancel(struct request *r)
 {
+	struct conn *c = conn_of(r);
 	c->out.len = c->out.off + c->reply_at;
 	c->out.failed = false;
 }
 
-void conn_reply_close(struct conn *c, int status)
+static void answered(struct conn *c)
 {
+	unpark(c);
+	flush(c);
+}
+
+void conn_reply_close(struct request *r, int status)
+{
+	struct conn *c = conn_of(r);
 	struct apierr e;
-	size_t len = buf_used(&c->out) - c->reply_at - PROTO_HDR_LEN;
-	if (!buf_ok(&c->out) || len > PROTO_MAX_REPLY) {
-		conn_reply_cancel(c);
+	bool failed = !buf_ok(&c->out);
+	if (proto_reply_end(&c->out, c->reply_at, (uint16_t)status) < 0) {
 		apierr_set(&e, 500, "internal",
-			   len > PROTO_MAX_REPLY
-			       ? "the answer is over the size the protocol carries"
-			       : "jobsupd is out of memory");
-		conn_reply_error(c, &e);
+			   failed ? "jobsupd is out of memory"
+				  : "the answer is over the size the protocol carries");
+		conn_reply_error(r, &e);
 		return;
 	}
-	proto_hdr_put((uint8_t *)buf_head(&c->out) + c->reply_at, PROTO_REPLY, (uint16_t)status,
-		      (uint32_t)len);
-	c->pending = PEND_NONE;
-	conn_flush(c);
+	answered(c);
 }
 
-void conn_reply(struct conn *c, int status, const struct buf *body)
+void conn_reply_error(struct request *r, const struct apierr *e)
 {
-	struct apierr e;
-	if (!buf_ok(body)) {
-		apierr_set(&e, 500, "internal",
-			   "jobsupd could not build the reply (out of memory)");
-		conn_reply_error(c, &e);
-		return;
-	}
-	if (buf_used(body) > PROTO_MAX_REPLY) {
-		apierr_set(&e, 500, "internal",
-			   "the answer would be %zu bytes, over the %u the protocol carries",
-			   buf_used(body), PROTO_MAX_REPLY);
-		conn_reply_error(c, &e);
-		return;
-	}
-	proto_frame(&c->out, PROTO_REPLY, (uint16_t)status, buf_head(body), buf_used(body));
-	c->pending = PEND_NONE;
-	conn_flush(c);
+	struct conn *c = conn_of(r);
+	size_t at = proto_reply_begin(&c->out, PROTO_BODY_JSON, NULL);
+	apierr_render(&c->out, e);
+	proto_reply_end(&c->out, at, (uint16_t)e->status);
+	answered(c);
 }
 
-void conn_reply_error(struct conn *c, const struct apierr *e)
+void conn_send_output(struct request *r, const char *p, size_t n)
 {
-	struct buf body = BUF_INIT;
-	apierr_render(&body, e);
-	proto_frame(&c->out, PROTO_REPLY, (uint16_t)e->status, buf_head(&body), buf_used(&body));
-	buf_free(&body);
-	c->pending = PEND_NONE;
-	conn_flush(c);
-}
-
-void conn_send_output(struct conn *c, const char *p, size_t n)
-{
-	proto_frame(&c->out, PROTO_REPLY, 200, NULL, 0);
+	struct conn *c = conn_of(r);
+	proto_reply(&c->out, 200, PROTO_BODY_STREAM, NULL, NULL, 0);
 	for (size_t off = 0; off < n; off += PROTO_DATA_CHUNK) {
 		size_t len = n - off < PROTO_DATA_CHUNK ? n - off : PROTO_DATA_CHUNK;
 		proto_frame(&c->out, PROTO_DATA, 0, p + off, len);
 	}
 	proto_frame(&c->out, PROTO_END, 0, NULL, 0);
-	c->pending = PEND_NONE;
-	conn_flush(c);
+	answered(c);
 }
 
-/* Following */
+/* Parking */
 
-static void follow_pump(struct conn *c)
+static void wait_over(struct conn *c)
 {
-	/* Without data (its allocation failed) a ring only counts: there is nothing to send. */
-	if (!c->ring->data)
-		c->pos = c->ring->total;
-	while (buf_used(&c->out) < FOLLOW_HIGH_WATER) {
-		const char *p;
-		/* Fallen behind the window: skip to its start (documented in PROTOCOL.md). */
-		if (c->pos < ring_start(c->ring))
-			c->pos = ring_start(c->ring);
-		size_t n = ring_peek(c->ring, c->pos, &p);
-		if (n == 0)
-			break;
-		if (n > PROTO_DATA_CHUNK)
-			n = PROTO_DATA_CHUNK;
-		proto_frame(&c->out, PROTO_DATA, 0, p, n);
-		c->pos += n;
-	}
-	if (c->job_ended && c->pos >= c->ring->total) {
-		proto_frame(&c->out, PROTO_END, 0, NULL, 0);
-		end_follow(c);
-		c->pending = PEND_NONE;
-	}
+	void (*done)(struct request *) = c->wait_done;
+	unpark(c);
+	done(&c->req);
 }
 
-static void on_follow_event(struct jobwatch *w, struct job *j, enum job_event ev)
+static void on_wait_end(struct jobwatch *w, struct job *j, enum job_news news)
 {
-	struct conn *c = container_of(w, struct conn, watch);
 	(void)j;
-	if (ev == JOB_EV_END)
-		c->job_ended = true;
+	if (news == JOB_NEWS_END)
+		wait_over(container_of(w, struct conn, jobwatch));
+}
+
+static void on_deadline(struct timer *t)
+{
+	wait_over(container_of(t, struct conn, deadline));
+}
+
+void conn_wait(struct request *r, struct job *j, int64_t deadline_ms,
+	       void (*done)(struct request *r))
+{
+	struct conn *c = conn_of(r);
+	c->pending = PEND_WAIT;
+	c->wait_done = done;
+	c->jobwatch.fn = on_wait_end;
+	job_watch_end(j, &c->jobwatch);
+	if (deadline_ms && loop_timer_at(c->cs->loop, &c->deadline, deadline_ms, on_deadline) < 0) {
+		log_error("cannot arm a wait's deadline: %s; answering now", strerror(errno));
+		wait_over(c);
+	}
+}
+
+void conn_waitset_done(struct waitset *ws, void *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	void (*done)(struct request *, struct waitset *) = c->all_done;
+	c->waitset = NULL; /* done's to answer with; freed below, after it */
+	unpark(c);
+	done(&c->req, ws);
+	waitset_free(ws);
+}
+
+void conn_wait_all(struct request *r, struct waitset *ws,
+		   void (*done)(struct request *r, struct waitset *ws))
+{
+	struct conn *c = conn_of(r);
+	c->pending = PEND_ALL;
+	c->waitset = ws;
+	c->all_done = done;
+}
+
+static void on_follow_news(struct jobwatch *w, struct job *j, enum job_news news)
+{
+	struct conn *c = container_of(w, struct conn, jobwatch);
+	(void)j;
+	if (news == JOB_NEWS_END)
+		c->follow.job_ended = true;
 	/* Only an idle queue takes more now; a busy one is refilled as it drains. */
 	if (buf_used(&c->out) < FOLLOW_HIGH_WATER) {
-		follow_pump(c);
-		conn_flush(c);
+		pump(c);
+		flush(c);
 	}
 }
 
-void conn_follow(struct conn *c, struct job *j)
+int conn_follow(struct request *r, struct job *j, struct apierr *e)
 {
+	struct conn *c = conn_of(r);
+	struct conns *cs = c->cs;
+	if (cs->nfollowers >= cs->max_followers) {
+		apierr_set(e, 503, "unavailable",
+			   "too many clients are following output (%ld, --max-followers); try "
+			   "again later",
+			   cs->max_followers);
+		return -1;
+	}
 	c->pending = PEND_FOLLOW;
-	c->ring = ring_ref(j->ring);
-	c->pos = 0;
-	c->job_ended = false;
-	c->watch.fn = on_follow_event;
-	job_follow(j, &c->watch);
-	c->sup->nfollowers++;
-	proto_frame(&c->out, PROTO_REPLY, 200, NULL, 0);
-	follow_pump(c);
-	conn_flush(c);
+	cs->nfollowers++;
+	follow_begin(&c->follow, j->ring);
+	c->jobwatch.fn = on_follow_news;
+	job_follow(j, &c->jobwatch);
+	proto_reply(&c->out, 200, PROTO_BODY_STREAM, NULL, NULL, 0);
+	pump(c);
+	flush(c);
+	return 0;
 }
 
 /* Reading requests */
@@ -244,22 +296,42 @@ static void protocol_error(struct conn *c, int status, const char *msg)
 	struct apierr e;
 	apierr_set(&e, status, "unavailable", "%s", msg);
 	log_warn("closing a supervisor connection: %s", msg);
-	conn_cancel_pending(c);
+	unpark(c);
 	c->closing = true;
-	conn_reply_error(c, &e);
+	conn_reply_error(&c->req, &e);
 }
 
-/* Take complete frames from `in` while no reply is pending. */
+/* One whole frame of h.len bytes at the head of in: decode it and hand it to the service. */
+static void handle_frame(struct conn *c, const struct proto_hdr *h)
+{
+	struct request *r = &c->req;
+	struct apierr err;
+	const char *payload = buf_head(&c->in) + PROTO_HDR_LEN;
+
+	proto_req_free(&r->req);
+	if (proto_req_decode(h->type, payload, h->len, &c->cs->sup->cfg.limits, &r->req, &err) <
+	    0) {
+		conn_reply_error(r, &err);
+		return;
+	}
+	r->sup = c->cs->sup;
+	r->viewer = (struct viewer){.user = r->req.user, .admin = r->req.admin};
+	r->job_id = job_parse_id(r->req.id);
+	service_request(r);
+}
+
+/* Take complete frames from in while no reply is pending. */
 static void process_input(struct conn *c)
 {
-	while (c->w.fd >= 0 && !c->closing && buf_used(&c->in) >= PROTO_HDR_LEN) {
+	while (c->io.fd >= 0 && !c->closing && buf_used(&c->in) >= PROTO_HDR_LEN) {
 		struct proto_hdr h;
-		switch (proto_hdr_get((const uint8_t *)buf_head(&c->in), &h)) {
-		case PROTO_HDR_BAD_MAGIC:
+		enum proto_hdr_check check = proto_hdr_get((const uint8_t *)buf_head(&c->in), &h);
+		if (check == PROTO_HDR_BAD_MAGIC) {
 			log_warn("closing a connection that does not speak the jobsupd protocol");
 			conn_close(c);
 			return;
-		case PROTO_HDR_BAD_VERSION: {
+		}
+		if (check == PROTO_HDR_BAD_VERSION) {
 			char msg[160];
 			snprintf(
 			    msg, sizeof msg,
@@ -268,9 +340,6 @@ static void process_input(struct conn *c)
 			    PROTO_VERSION, h.version);
 			protocol_error(c, 503, msg);
 			return;
-		}
-		case PROTO_HDR_OK:
-			break;
 		}
 		if (h.len > PROTO_MAX_REQUEST) {
 			protocol_error(c, 413, "request frame larger than the protocol allows");
@@ -283,92 +352,171 @@ static void process_input(struct conn *c)
 				       "a second request arrived before the first was answered");
 			return;
 		}
-		const char *payload = buf_head(&c->in) + PROTO_HDR_LEN;
-		service_request(c, h.type, payload, h.len);
-		/* service_request may have closed c; `in` lives until the deferred free. */
+		handle_frame(c, &h);
+		/* The service may have closed c; in lives until the deferred free. */
 		buf_consume(&c->in, PROTO_HDR_LEN + h.len);
 		if (buf_used(&c->in) == 0 && c->in.cap > KEEP_BUFFER)
 			buf_free(&c->in);
 	}
 }
 
-static void on_conn_event(struct watch *w, uint32_t events)
+/* Read what the socket has; 0, or -1 when the connection was closed. */
+static int receive(struct conn *c)
 {
-	struct conn *c = container_of(w, struct conn, w);
-
-	if (events & EPOLLOUT) {
-		if (conn_flush(c) < 0)
-			return;
-	}
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-		for (;;) {
-			char *dst = buf_reserve(&c->in, READ_CHUNK);
-			if (!dst) {
-				conn_close(c);
-				return;
-			}
-			ssize_t n = recv(c->w.fd, dst, READ_CHUNK, 0);
-			if (n > 0) {
-				c->in.len += (size_t)n;
-				/* A short read took all there was: no second recv just to hear
-				 * EAGAIN (the socket is level-triggered, so anything later wakes us
-				 * again). */
-				if ((size_t)n < READ_CHUNK ||
-				    buf_used(&c->in) >
-					PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
-					break;
-				continue;
-			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				break;
-			conn_close(c); /* the peer went away: free what it held at once */
-			return;
+	for (;;) {
+		char *dst = buf_reserve(&c->in, READ_CHUNK);
+		if (!dst) {
+			conn_close(c);
+			return -1;
 		}
-		process_input(c);
+		ssize_t n = recv(c->io.fd, dst, READ_CHUNK, 0);
+		if (n > 0) {
+			c->in.len += (size_t)n;
+			/* A short read took all there was: no second recv just to hear EAGAIN
+			 * (the socket is level-triggered, so anything later wakes us again). */
+			if ((size_t)n < READ_CHUNK ||
+			    buf_used(&c->in) > PROTO_HDR_LEN + PROTO_MAX_REQUEST + READ_CHUNK)
+				return 0;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		conn_close(c); /* the peer went away: free what it held at once */
+		return -1;
 	}
 }
 
-void conn_accept(struct sup *s)
+static void on_conn_event(struct watch *w, uint32_t events)
 {
+	struct conn *c = container_of(w, struct conn, io);
+	if ((events & EPOLLOUT) && flush(c) < 0)
+		return;
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && receive(c) == 0)
+		process_input(c);
+}
+
+/* Accepting */
+
+static void on_accept_retry(struct timer *t)
+{
+	struct conns *cs = container_of(t, struct conns, accept_retry);
+	if (cs->listener.fd >= 0)
+		loop_rewatch(cs->loop, &cs->listener, EPOLLIN);
+}
+
+/* Leave the backlog alone for a moment (or, should no timer be had, until a connection
+ * closes). */
+static void accept_later(struct conns *cs)
+{
+	loop_rewatch(cs->loop, &cs->listener, 0);
+	if (loop_timer_at(cs->loop, &cs->accept_retry, loop_now() + ACCEPT_RETRY_MS,
+			  on_accept_retry) < 0)
+		log_error("cannot arm the accept retry: %s", strerror(errno));
+}
+
+/* 0 when the peer may use jobsupd: its own uid, or root. */
+static int peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    (cred.uid == geteuid() || cred.uid == 0))
+		return 0;
+	log_warn("refused a connection from uid %d: only uid %d may use jobsupd", (int)cred.uid,
+		 (int)geteuid());
+	return -1;
+}
+
+static void on_listener(struct watch *w, uint32_t events)
+{
+	struct conns *cs = container_of(w, struct conns, listener);
+	(void)events;
 	for (;;) {
-		if (s->nconns >= s->cfg.max_clients) {
+		if (cs->n >= cs->max) {
 			/* Leave the rest in the backlog until a connection closes. */
-			loop_rewatch(&s->loop, &s->listen, 0);
+			loop_rewatch(cs->loop, &cs->listener, 0);
 			return;
 		}
-		int fd = accept4(s->listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(cs->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			    errno == ENOMEM) {
 				log_warn("cannot accept a connection: %s", strerror(errno));
-				loop_rewatch(&s->loop, &s->listen, 0);
-				sup_accept_later(s);
+				accept_later(cs);
 			}
 			return;
 		}
-		struct ucred cred;
-		socklen_t len = sizeof cred;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    (cred.uid != geteuid() && cred.uid != 0)) {
-			log_warn("refused a connection from uid %d: only uid %d may use jobsupd",
-				 (int)cred.uid, (int)geteuid());
+		if (peer_allowed(fd) < 0) {
 			close(fd);
 			continue;
 		}
 		struct conn *c = calloc(1, sizeof *c);
 		if (!c ||
-		    loop_watch(&s->loop, &c->w, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
+		    loop_watch(cs->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
 			log_error("cannot take a connection: %s", strerror(errno));
 			free(c);
 			close(fd);
 			return;
 		}
-		c->sup = s;
-		LIST_INSERT_HEAD(&s->conns, c, link);
-		s->nconns++;
+		c->cs = cs;
+		LIST_INSERT_HEAD(&cs->all, c, link);
+		cs->n++;
 	}
+}
+
+void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
+		long max_followers)
+{
+	*cs = (struct conns){.sup = sup, .loop = loop, .max = max_clients,
+			     .max_followers = max_followers};
+	cs->listener.fd = -1;
+	LIST_INIT(&cs->all);
+}
+
+int conns_listen(struct conns *cs, const char *path)
+{
+	/* The socket's directory is the service user's alone: made so when created here, and
+	 * refused when it is not, since whoever can reach the socket can run jobs as anyone. */
+	int fd = usock_listen_private(path);
+	if (fd < 0)
+		return -1;
+	if (loop_watch(cs->loop, &cs->listener, fd, EPOLLIN, on_listener) < 0) {
+		log_error("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	cs->path = path;
+	return 0;
+}
+
+void conns_unlisten(struct conns *cs)
+{
+	if (cs->listener.fd < 0)
+		return;
+	int fd = cs->listener.fd;
+	loop_unwatch(cs->loop, &cs->listener);
+	loop_timer_cancel(cs->loop, &cs->accept_retry);
+	close(fd);
+	unlink(cs->path);
+}
+
+void conns_fini(struct conns *cs)
+{
+	conns_unlisten(cs);
+	while (!LIST_EMPTY(&cs->all))
+		conn_close(LIST_FIRST(&cs->all));
+}
+
+bool conns_flushed(const struct conns *cs)
+{
+	const struct conn *c;
+	LIST_FOREACH(c, &cs->all, link)
+		if (buf_used(&c->out) > 0)
+			return false;
+	return true;
 }

@@ -1,12 +1,13 @@
 /*
- * conn: one jobapi connection to jobsupd: reading request frames, queueing reply frames, and the
- * state of a reply that waits for something (a stop, a wait, a stop-all, a follow).
+ * conn: jobsupd's listening socket and every connection from jobapi, each owned here for its
+ * whole life: reading request frames, writing reply frames without ever blocking the loop, the
+ * one request a connection carries at a time, and that request's reply when it has to wait (for
+ * a job's end, a wait's deadline, a stop-all, a followed job's output). When a connection
+ * closes, whatever its request waited for is forgotten (a stop it asked for still happens).
  *
- * A connection carries one request at a time: while a reply is pending, another request is a
- * protocol error. Writes never block the loop: what the socket does not take waits in `out`
- * until it is writable. A follower does not copy the job's output in advance: it keeps its
- * position in the job's ring and takes the next chunk whenever its queue runs low (see
- * follow_pump in conn.c), so a stalled follower holds at most FOLLOW_HIGH_WATER bytes.
+ * service.c decides what a request means and answers it through the functions below; it never
+ * touches a connection. A request is answered exactly once: by a reply, an error, an output
+ * stream, or later by the callback of what it was parked to wait for.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -14,84 +15,71 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
-#include <sys/types.h>
 
 #include "buf.h"
 #include "job.h"
 #include "loop.h"
 #include "proto.h"
-#include "ring.h"
-#include "store.h"
-#include "sup.h"
+#include "waitset.h"
 
-/* Queue more of a followed job's output only while less than this is waiting to be written. */
-#define FOLLOW_HIGH_WATER (256 * 1024)
+struct sup;
+struct conn;
 
-enum conn_pending {
-	PEND_NONE,
-	PEND_STOP,    /* reply with the job when it has ended */
-	PEND_WAIT,    /* reply with the job when it has ended or the wait is over */
-	PEND_STOPALL, /* reply with all the jobs once every one has ended */
-	PEND_FOLLOW,  /* stream output until the job has ended and all was sent */
-};
-
-struct stopall_slot {
-	struct jobwatch watch;
-	struct conn *conn;
-	uint64_t id;
-	bool ended;
-	struct buf json; /* the job as it ended (the log may evict it before all have ended) */
-};
-
-struct conn {
+/* The request a connection carries: owned by the connection, valid until it is answered. */
+struct request {
 	struct sup *sup;
-	struct watch w;
-	struct buf in, out;
-	enum conn_pending pending;
-	struct viewer viewer; /* of the pending request; user points at user[] */
-	char user[PROTO_MAX_USER + 1];
-
-	char id[PROTO_MAX_ID + 1]; /* of the pending request, as the client wrote it */
-	uint64_t job_id;	   /* STOP, WAIT */
-	struct jobwatch watch;	   /* STOP, WAIT, FOLLOW */
-	struct timer wait_over;	   /* WAIT */
-
-	struct stopall_slot *slots; /* STOPALL */
-	size_t nslots, left;
-	bool arming;
-
-	struct ring *ring; /* FOLLOW: the job's output, shared */
-	uint64_t pos;	   /* FOLLOW: next byte to send */
-	bool job_ended;	   /* FOLLOW: no more bytes will come */
-
-	size_t reply_at; /* where the reply being built starts, from the head of `out` */
-	bool closing;	 /* close once `out` is written */
-	LIST_ENTRY(conn) link;
-	struct deferred gone;
+	struct proto_req req; /* as decoded: its type, caller, job id as written, parameters */
+	struct viewer viewer; /* the caller, pointing into req */
+	uint64_t job_id;      /* req.id as a number (0: none) */
 };
 
-/* Accept every pending connection on the listening socket. */
-void conn_accept(struct sup *s);
-void conn_close(struct conn *c);
-/* Forget whatever reply is pending (a follow, a wait, a stop, a stop-all). */
-void conn_cancel_pending(struct conn *c);
+LIST_HEAD(conn_list, conn);
 
-/* Queue a reply frame (or an error reply) and start writing it. */
-void conn_reply(struct conn *c, int status, const struct buf *body);
-/* Build a reply in place, in the connection's queue (no copy of a large body): open returns
- * the buffer to append the body to; close sends it with its status, cancel forgets it. */
-struct buf *conn_reply_open(struct conn *c);
-void conn_reply_close(struct conn *c, int status);
-void conn_reply_cancel(struct conn *c);
-void conn_reply_error(struct conn *c, const struct apierr *e);
-/* Queue the frames of a finished output stream: DATA chunks of bytes, then END. */
-void conn_send_output(struct conn *c, const char *p, size_t n);
-/* Begin following the job's ring from position 0 (the oldest kept byte). */
-void conn_follow(struct conn *c, struct job *j);
-/* Write what is queued; 0, or -1 when the connection was closed. */
-int conn_flush(struct conn *c);
+struct conns {
+	struct sup *sup;
+	struct loop *loop;
+	const char *path;
+	struct watch listener;
+	struct timer accept_retry;
+	struct conn_list all;
+	long n, max;
+	long nfollowers, max_followers;
+};
 
-/* Handle one request frame (service.c). */
-void service_request(struct conn *c, uint8_t type, const char *payload, size_t len);
+void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
+		long max_followers);
+/* Listen on path (its directory made 0700 when created here, and refused when not private).
+ * 0, or -1 after logging why. */
+int conns_listen(struct conns *cs, const char *path);
+/* Stop listening (and remove the socket). */
+void conns_unlisten(struct conns *cs);
+/* Close every connection. */
+void conns_fini(struct conns *cs);
+/* True when every reply was written (at shutdown). */
+bool conns_flushed(const struct conns *cs);
+
+/* Replies. A body may be built in place in the connection's queue (no copy of a large one):
+ * open returns the buffer to append it to; close sends it with its status (an error reply
+ * when the buffer failed or the body is too large), cancel forgets it. */
+struct buf *conn_reply_open(struct request *r, enum proto_body body, const char *job_id);
+void conn_reply_close(struct request *r, int status);
+void conn_reply_cancel(struct request *r);
+void conn_reply_error(struct request *r, const struct apierr *e);
+/* A finished output stream: the bytes as DATA frames, then END. */
+void conn_send_output(struct request *r, const char *p, size_t n);
+
+/* Park the request until job j has ended or, when deadline_ms is not 0, until then (monotonic
+ * ms); then done(r) answers it. */
+void conn_wait(struct request *r, struct job *j, int64_t deadline_ms,
+	       void (*done)(struct request *r));
+/* Park the request until every job of ws has ended; then done(r, ws) answers it. The request
+ * owns ws from now on (and frees it). */
+void conn_wait_all(struct request *r, struct waitset *ws,
+		   void (*done)(struct request *r, struct waitset *ws));
+/* The waitset_done_fn to give waitset_new for a request (ctx: the request). */
+waitset_done_fn conn_waitset_done;
+/* Stream job j's output, from its oldest kept byte, until it has ended and all was sent.
+ * -1 with *e (503) when --max-followers clients follow already. */
+int conn_follow(struct request *r, struct job *j, struct apierr *e);
 
 #endif

@@ -1,20 +1,37 @@
 /*
- * job: one job's life as an explicit state machine, and the registry of active jobs.
+ * job: a job's life as one state machine, and the registry of active jobs (struct jobs).
  *
- *   queued --start--> running --reaped--> succeeded | failed | stopped | timed_out
- *      |                 |
- *      +--stop-----------+--> stopped      (a queued job ends at once; a running one gets
- *                                           SIGTERM, then SIGKILL after the grace period)
- *   queued --start fails--> failed          (exit_code 127/126 and the reason in "error")
+ * Only job.c changes a job's phase, and only through one function that applies the table in
+ * job.c: for each phase and event, the next phase and what is done on the way (as
+ * s6-supervise's table does). An event that a phase does not expect is logged and ignored,
+ * never guessed at.
  *
- * Every change of state happens in job.c and is written to the store at once. A job's lifetime
- * is its main process's: when that exits, whatever is left in its process group is killed, and
- * the job has ended once the group is empty (jobsupd is the child subreaper, so it reaps those
- * processes itself and learns when the last is gone), or at most two seconds later. Active jobs
- * live in memory (struct job) and in the store; ended jobs only in the store.
+ *   phase     what is true                                           the API shows
+ *   QUEUED    waiting for a running slot, in the FIFO queue          queued
+ *   STARTING  its cgroup is made and its process is being spawned    running
+ *   RUNNING   its main process runs                                  running
+ *   STOPPING  asked to end: its first signal went out, the grace     running
+ *             period runs
+ *   KILLING   the grace period is over (or jobsupd was asked twice   running
+ *             to stop): SIGKILL went to every process of the job
+ *   SETTLING  its main process was reaped; what is left of the job   running
+ *             was killed, and jobsupd waits (at most SETTLE_MAX_MS)
+ *             for its cgroup or process group to empty
+ *   ENDED     its record is final (succeeded, failed, stopped or     the outcome
+ *             timed out) and written to the store
  *
- * Others learn of a job's end (and followers of new output) through a struct jobwatch they embed
- * and link with job_watch_end or job_follow; a jobwatch is unlinked before its END callback runs.
+ * Events: START (the scheduler gave it a slot), SPAWNED, SPAWN_FAILED, STOP (by a user),
+ * TIMEOUT, SHUTDOWN, GRACE_OVER, KILL (shutdown asked twice), OUTPUT_CLOSED, MAIN_REAPED,
+ * GROUP_EMPTY, SETTLE_OVER. The outcome is decided once, at the end, from why the job was asked
+ * to end (if it was) and how its main process ended.
+ *
+ * A job's lifetime is its main process's: when that exits, whatever is left of the job is
+ * killed, and the job has ended once nothing of it is left. Active jobs live in memory (struct
+ * job) and in the store; ended jobs only in the store. Others learn of a job's end (and followers
+ * of new output) through a struct jobwatch they embed and link with job_watch_end or job_follow;
+ * a jobwatch is unlinked before its callback is told of the end.
+ *
+ * struct jobs is changed by job.c alone; other modules read its counters.
  */
 #ifndef JOB_H
 #define JOB_H
@@ -22,26 +39,43 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "jobspec.h"
 #include "loop.h"
 #include "ring.h"
 #include "store.h"
-#include "sup.h"
+
+enum job_phase {
+	PHASE_QUEUED,
+	PHASE_STARTING,
+	PHASE_RUNNING,
+	PHASE_STOPPING,
+	PHASE_KILLING,
+	PHASE_SETTLING,
+	PHASE_ENDED,
+	PHASES,
+};
 
 enum job_event {
-	JOB_EV_OUTPUT, /* new bytes in the ring (followers only) */
-	JOB_EV_END,    /* the job has ended; its record is final */
+	EV_START,
+	EV_SPAWNED,
+	EV_SPAWN_FAILED,
+	EV_STOP,
+	EV_TIMEOUT,
+	EV_SHUTDOWN,
+	EV_GRACE_OVER,
+	EV_KILL,
+	EV_OUTPUT_CLOSED,
+	EV_MAIN_REAPED,
+	EV_GROUP_EMPTY,
+	EV_SETTLE_OVER,
+	EVENTS,
 };
 
-struct jobwatch {
-	void (*fn)(struct jobwatch *w, struct job *j, enum job_event ev);
-	LIST_ENTRY(jobwatch) link;
-	bool linked;
-};
-LIST_HEAD(jobwatch_list, jobwatch);
-
+/* Why a job was asked to end (the first reason stands). */
 enum job_ending {
 	END_NATURAL,
 	END_STOP,
@@ -49,70 +83,112 @@ enum job_ending {
 	END_SHUTDOWN,
 };
 
+struct job;
+
+/* What a watcher is told: new output (followers only), or the end (the record is final). */
+enum job_news {
+	JOB_NEWS_OUTPUT,
+	JOB_NEWS_END,
+};
+
+struct jobwatch {
+	void (*fn)(struct jobwatch *w, struct job *j, enum job_news news);
+	LIST_ENTRY(jobwatch) link;
+	bool linked;
+};
+LIST_HEAD(jobwatch_list, jobwatch);
+TAILQ_HEAD(job_queue, job);
+
+/* What the registry needs of jobsupd's configuration. */
+struct jobs_config {
+	long max_running;
+	long max_queued;
+	long max_log;
+	long grace_s;
+	long output_cap;
+};
+
+struct jobs {
+	struct jobs_config cfg;
+	struct loop *loop;
+	struct store *store;
+	struct cgroups *cg;
+	struct job_queue queue;	  /* QUEUED, oldest first */
+	struct job_queue running; /* STARTING to SETTLING, in order of start */
+	struct job **table;	  /* active jobs by id: open hashing, chained */
+	size_t table_size;	  /* a power of two */
+	uint64_t next_id;
+	uint64_t next_finished_seq;
+	long nrunning, nqueued, nfinished;
+	uint64_t spawned, spawn_failures, output_bytes; /* since start, for /metrics */
+	bool closed;					/* shutting down: nothing starts */
+	struct deferred schedule, evict;
+};
+
 struct job {
-	struct sup *sup;
-	struct job_record rec; /* strings point at the fields below */
+	struct jobs *jobs;
+	enum job_phase phase;
+	struct job_record rec; /* strings point at the fields below and into spec */
 	char *owner;
-	char *command; /* JSON array text */
 	char *error;
 	char *stopped_by;
 	struct jobspec spec;
 
 	enum job_ending ending;
-	bool term_sent;
-	bool killed;	 /* SIGKILL sent after the grace period */
-	bool in_queue;	 /* linked in sup->queue */
-	bool main_done;	 /* the main process was reaped; the group may still be emptying */
-	int main_status; /* its wait status */
-	uint64_t rusage_cpu_ms, rusage_maxrss; /* of the main process, for process-group mode */
-	int64_t usage_read; /* when the cgroup's usage was last read (monotonic ms) */
-	struct watch out;   /* the output pipe; fd -1 once closed */
+	int stop_signal;		       /* the first signal of a stop */
+	bool killed_after_grace;	       /* SIGKILL went out when the grace was over */
+	int main_status;		       /* its wait status, once reaped */
+	uint64_t rusage_cpu_ms, rusage_maxrss; /* of the main process, without cgroups */
+	int64_t usage_read;		       /* when its cgroup's usage was last read */
+	struct watch out;		       /* the output pipe; fd -1 once closed */
 	struct ring *ring;
-	bool stats_dirty;
-	struct timer timeout, kill, settle;
-	int64_t settle_deadline; /* when to stop waiting for the group to empty */
+	struct timer timeout, grace, settle, freeze;
+	int64_t settle_deadline, freeze_deadline;
 
 	struct jobwatch_list waiters;	/* told of the end */
 	struct jobwatch_list followers; /* told of output and the end */
-	TAILQ_ENTRY(job) qlink;		/* in sup->queue or sup->running */
-	struct job *hnext;		/* in sup->table */
+	TAILQ_ENTRY(job) qlink;		/* in jobs->queue or jobs->running */
+	struct job *hnext;		/* in jobs->table */
 	struct deferred gone;
 };
 
-/* Make a job from spec (which it takes over; spec is left empty) and start or queue it.
- * Returns the job id, or 0 with *err set (429 queue_full, 500). The job may already have ended
- * (a command that cannot execute); its record stays readable until the end of this iteration. */
-uint64_t job_submit(struct sup *s, const char *owner, struct jobspec *spec, struct apierr *err);
-/* Start queued jobs while there is room, after the current batch of events. */
-void job_kick(struct sup *s);
-/* Bring the stored output counters of running jobs up to date before a read. */
-void job_sync_stats(struct sup *s);
+/* 0, or -1 (errno). */
+int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
+	      struct store *store, struct cgroups *cg);
+void jobs_fini(struct jobs *js);
 
-struct job *job_find(struct sup *s, uint64_t id);
-struct job *job_by_pid(struct sup *s, pid_t pid);
+/* Make a job from spec (which it takes over; spec is left empty) and start or queue it.
+ * Returns the job id, or 0 with *err set (429 queue_full, 503 when closed, 500). The job may
+ * already have ended (a command that cannot execute); its record is in the store. */
+uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, struct apierr *err);
+
+struct job *job_find(struct jobs *js, uint64_t id);
 bool job_visible(const struct job *j, const struct viewer *v);
 
-/* Ask a job to end: a queued job ends now, a running one gets sig (0: SIGTERM), then SIGKILL
- * after the grace period. by names the caller. */
-void job_stop(struct job *j, enum job_ending why, const char *by, int sig);
-/* The main process has exited and is still a zombie: kill what is left of its group, reap it,
- * and end the job if the group is empty now (else job_settle does, later). */
-void job_reaped(struct job *j);
-/* End a job whose main process is gone once its process group is empty (or, at the latest, a
- * moment later); call after reaping. */
-void job_settle(struct job *j);
-/* Send sig to the job's process group, and to its main process while it runs. */
-void job_signal(struct job *j, int sig);
+/* A user (by names them) asks the job to end, beginning with sig (0: SIGTERM). */
+void job_stop(struct job *j, const char *by, int sig);
+/* Shutdown: stop every job; kill_now (asked twice): SIGKILL what still runs. Nothing starts
+ * after the first call. */
+void jobs_shutdown(struct jobs *js, bool kill_now);
+
+/* Reap every child that has exited: the one place jobsupd waits for processes. A job's main
+ * process is reaped only after what is left of its process group was killed (the zombie keeps
+ * the group's id from being reused meanwhile). Processes a job left behind come here too, as
+ * jobsupd is the child subreaper. */
+void jobs_reap(struct jobs *js);
+
+/* Render the active job id as the API shows it (its usage read at most every
+ * USAGE_REFRESH_MS). 0, or -1 when there is no such active job. For store_render's live rows. */
+int job_render_live(void *jobs, uint64_t id, struct buf *out);
 
 void job_watch_end(struct job *j, struct jobwatch *w);
 void job_follow(struct job *j, struct jobwatch *w);
 void job_unwatch(struct jobwatch *w);
 
-/* Create the id table; 0 or -1. */
-int job_table_init(struct sup *s, size_t expected);
-void job_table_fini(struct sup *s);
-
 /* Parse a canonical decimal id ("17"); 0 when it is not one. */
 uint64_t job_parse_id(const char *s);
+
+/* The phase's name, for logs and tests. */
+const char *job_phase_name(enum job_phase p);
 
 #endif

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* Pipes this large let a fast writer run without a context switch per 64 KiB. */
@@ -100,9 +99,8 @@ pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
 	} while (n < 0 && errno == EINTR);
 	close(errp[0]);
 	if (n == sizeof *fail) {
+		/* The child has exited; jobsupd's reaper collects it with every other. */
 		close(out[0]);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
 		return 0;
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);

@@ -1,89 +1,138 @@
-/* store: jobs and finished output in SQLite; see store.h. */
+/* store: jobs and the output of ended jobs in SQLite; see store.h. */
 #include "store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "json.h"
+#include "log.h"
 
-/* Each row keeps what queries need (owner, whether active, the order of finishing) and the
- * job object as the API shows it, rendered whenever the record changes: a read then only
- * concatenates rows, however many it lists. */
+/* The columns of a record, in this order in every statement that reads or writes a whole one;
+ * a limit is a column of its own (joblimits.h), and "json" the rendering of a record that no
+ * longer changes in its state (NULL while the job runs). */
+enum column {
+	COL_ID,
+	COL_OWNER,
+	COL_ARGS,
+	COL_STATE,
+	COL_ACTIVE,
+	COL_TIMEOUT,
+	COL_CREATED,
+	COL_STARTED,
+	COL_FINISHED,
+	COL_PID,
+	COL_EXIT,
+	COL_SIGNAL,
+	COL_ERROR,
+	COL_OUTPUT_BYTES,
+	COL_TRUNCATED,
+	COL_FINISHED_SEQ,
+	COL_CONTAINMENT,
+	COL_CPU_MS,
+	COL_MAX_MEMORY,
+	COL_LIMITS,
+	COL_JSON = COL_LIMITS + NLIMITS,
+	NCOLUMNS,
+};
+
+#define LIMIT_COLUMN_DEF(field, ...) ", " #field " INTEGER NOT NULL"
+#define LIMIT_COLUMN(field, ...) ", " #field
+#define COLUMNS                                                                                    \
+	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
+	" exit_code, signal, error, output_bytes, output_truncated, finished_seq, containment,"    \
+	" cpu_ms, max_memory_bytes" JOB_LIMITS(LIMIT_COLUMN) ", json"
+
 static const char schema[] =
     "CREATE TABLE jobs ("
-    " id INTEGER PRIMARY KEY,"
-    " owner TEXT NOT NULL,"
-    " active INTEGER NOT NULL,"
-    " state INTEGER NOT NULL,"
-    " finished_seq INTEGER,"
-    " json TEXT NOT NULL);"
+    " id INTEGER PRIMARY KEY, owner TEXT NOT NULL, args BLOB NOT NULL, state INTEGER NOT NULL,"
+    " active INTEGER NOT NULL, timeout_s INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    " started_ms INTEGER, finished_ms INTEGER, pid INTEGER, exit_code INTEGER, signal INTEGER,"
+    " error TEXT, output_bytes INTEGER NOT NULL, output_truncated INTEGER NOT NULL,"
+    " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
+    " max_memory_bytes INTEGER" JOB_LIMITS(LIMIT_COLUMN_DEF) ", json TEXT);"
     "CREATE INDEX jobs_owner ON jobs(owner, id);"
     "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
     "CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
+static int sql_failed(struct store *s, const char *what)
+{
+	log_error("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+	errno = sqlite3_errcode(s->db) == SQLITE_NOMEM ? ENOMEM : EIO;
+	return -1;
+}
+
 static int prepare(struct store *s, sqlite3_stmt **st, const char *sql)
 {
-	return sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK
-		   ? 0
-		   : -1;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return sql_failed(s, sql);
+	return 0;
+}
+
+static int prepare_all(struct store *s)
+{
+	static const char *const list_sql[2][2] = {
+	    [STORE_ACTIVE] = {"SELECT id, json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
+			      "SELECT id, json FROM jobs WHERE active ORDER BY id"},
+	    [STORE_LOG] = {"SELECT id, json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
+			   "SELECT id, json FROM jobs ORDER BY id DESC"},
+	};
+	char put[1024] = "INSERT OR REPLACE INTO jobs (" COLUMNS ") VALUES (?";
+	for (int i = 1; i < NCOLUMNS; i++)
+		strcat(put, ",?");
+	strcat(put, ")");
+	for (int w = 0; w < 2; w++)
+		for (int a = 0; a < 2; a++)
+			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
+				return -1;
+	if (prepare(s, &s->put, put) < 0 ||
+	    prepare(s, &s->get, "SELECT " COLUMNS " FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->owner, "SELECT owner, active FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->counts, "SELECT state, count(*) FROM jobs GROUP BY state") < 0 ||
+	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
+	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
+	    prepare(s, &s->oldest_ended,
+		    "SELECT id FROM jobs WHERE finished_seq IS NOT NULL"
+		    " ORDER BY finished_seq LIMIT 1") < 0 ||
+	    prepare(s, &s->delete_job, "DELETE FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->delete_output, "DELETE FROM output WHERE job_id = ?1") < 0)
+		return -1;
+	return 0;
 }
 
 int store_open(struct store *s)
 {
 	memset(s, 0, sizeof *s);
 	if (sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
-		goto fail;
+			    NULL) != SQLITE_OK) {
+		log_error("sqlite: cannot open an in-memory database");
+		store_close(s);
+		errno = ENOMEM;
+		return -1;
+	}
 	/* No rollback journal: the database lives and dies with the process, and a journal would
 	 * copy every page a statement changes (a whole job's output, when it is evicted). Pages of
 	 * 16 KiB hold output with a fifth of the per-page overhead of 4 KiB ones (measured: the
 	 * full log takes 3 MiB less). */
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode = OFF; PRAGMA page_size = 16384", NULL, NULL,
 			 NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	static const char *const list_sql[2][2] = {
-	    [STORE_ACTIVE] = {"SELECT json FROM jobs WHERE active AND owner = ?1 ORDER BY id",
-			      "SELECT json FROM jobs WHERE active ORDER BY id"},
-	    [STORE_LOG] = {"SELECT json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
-			   "SELECT json FROM jobs ORDER BY id DESC"},
-	};
-	for (int w = 0; w < 2; w++)
-		for (int a = 0; a < 2; a++)
-			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)
-				goto fail;
-	if (prepare(s, &s->insert,
-		    "INSERT INTO jobs (id, owner, active, state, json) VALUES (?1, ?2, 1, 0, ?3)") <
-		0 ||
-	    prepare(s, &s->update,
-		    "UPDATE jobs SET active = ?2, finished_seq = ?3, json = ?4, state = ?5"
-		    " WHERE id = ?1") < 0 ||
-	    prepare(s, &s->counts, "SELECT state, count(*) FROM jobs GROUP BY state") < 0 ||
-	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
-	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
-	    prepare(s, &s->get, "SELECT owner, active, json FROM jobs WHERE id = ?1") < 0 ||
-	    prepare(s, &s->owner, "SELECT owner FROM jobs WHERE id = ?1") < 0 ||
-	    prepare(s, &s->oldest_finished,
-		    "SELECT id FROM jobs WHERE finished_seq IS NOT NULL"
-		    " ORDER BY finished_seq LIMIT 1") < 0 ||
-	    prepare(s, &s->delete_job, "DELETE FROM jobs WHERE id = ?1") < 0 ||
-	    prepare(s, &s->delete_output, "DELETE FROM output WHERE job_id = ?1") < 0)
-		goto fail;
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		sql_failed(s, "schema");
+		store_close(s);
+		return -1;
+	}
+	if (prepare_all(s) < 0) {
+		store_close(s);
+		return -1;
+	}
 	return 0;
-fail:
-	if (s->db)
-		fprintf(stderr, "jobsupd: sqlite: %s\n", sqlite3_errmsg(s->db));
-	store_close(s);
-	return -1;
 }
 
 void store_close(struct store *s)
 {
 	sqlite3_stmt **all[] = {
-	    &s->insert,	    &s->update,	    &s->counts,		 &s->put_output, &s->get_output,
-	    &s->get,	    &s->owner,	    &s->oldest_finished, &s->delete_job, &s->delete_output,
-	    &s->list[0][0], &s->list[0][1], &s->list[1][0],	 &s->list[1][1]};
+	    &s->put,	    &s->get,	    &s->owner,	      &s->counts,     &s->put_output,
+	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output, &s->list[0][0],
+	    &s->list[0][1], &s->list[1][0], &s->list[1][1]};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -93,60 +142,103 @@ void store_close(struct store *s)
 	buf_free(&s->json);
 }
 
+void store_set_live(struct store *s, store_live_fn fn, void *ctx)
+{
+	s->live = fn;
+	s->live_ctx = ctx;
+}
+
 /* Run a statement that returns no rows, then make it ready for reuse. */
 static int step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "jobsupd: sqlite: %s\n", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	return 0;
+	return rc == SQLITE_DONE ? 0 : sql_failed(s, "step");
 }
 
-static void render_record(const struct job_record *r, struct jw *w);
-
-/* The record's JSON, rendered into the store's scratch buffer; NULL when out of memory. */
-static const char *json_of(struct store *s, const struct job_record *r, size_t *len)
+static void bind_opt(sqlite3_stmt *st, int col, long long v, bool present)
 {
-	struct jw w;
-	buf_reset(&s->json);
-	jw_init(&w, &s->json);
-	render_record(r, &w);
-	*len = buf_used(&s->json);
-	return buf_ok(&s->json) ? buf_head(&s->json) : NULL;
-}
-
-int store_insert(struct store *s, const struct job_record *r)
-{
-	sqlite3_stmt *st = s->insert;
-	size_t len;
-	const char *json = json_of(s, r, &len);
-	if (!json)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	sqlite3_bind_text(st, 2, r->owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, json, (int)len, SQLITE_STATIC);
-	return step_done(s, st);
-}
-
-int store_update(struct store *s, const struct job_record *r)
-{
-	sqlite3_stmt *st = s->update;
-	size_t len;
-	const char *json = json_of(s, r, &len);
-	if (!json)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)r->id);
-	sqlite3_bind_int(st, 2, job_state_active(r->state));
-	if (r->finished_seq)
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->finished_seq);
+	if (present)
+		sqlite3_bind_int64(st, col + 1, v);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, json, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, r->state);
+		sqlite3_bind_null(st, col + 1);
+}
+
+static void bind_record(sqlite3_stmt *st, const struct job_record *r)
+{
+	sqlite3_bind_int64(st, COL_ID + 1, (sqlite3_int64)r->id);
+	sqlite3_bind_text(st, COL_OWNER + 1, r->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, COL_ARGS + 1, r->args, (int)r->args_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, COL_STATE + 1, r->state);
+	sqlite3_bind_int(st, COL_ACTIVE + 1, job_state_active(r->state));
+	sqlite3_bind_int64(st, COL_TIMEOUT + 1, r->timeout_s);
+	sqlite3_bind_int64(st, COL_CREATED + 1, r->created_ms);
+	bind_opt(st, COL_STARTED, r->started_ms, r->started_ms != 0);
+	bind_opt(st, COL_FINISHED, r->finished_ms, r->finished_ms != 0);
+	bind_opt(st, COL_PID, r->pid, r->pid != 0);
+	bind_opt(st, COL_EXIT, r->exit_code, r->has_exit);
+	bind_opt(st, COL_SIGNAL, r->signal, r->signal != 0);
+	if (r->error)
+		sqlite3_bind_text(st, COL_ERROR + 1, r->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, COL_OUTPUT_BYTES + 1, (sqlite3_int64)r->output_bytes);
+	sqlite3_bind_int(st, COL_TRUNCATED + 1, r->output_truncated);
+	bind_opt(st, COL_FINISHED_SEQ, (long long)r->finished_seq, r->finished_seq != 0);
+	sqlite3_bind_int(st, COL_CONTAINMENT + 1, r->containment);
+	bind_opt(st, COL_CPU_MS, (long long)r->usage.cpu_ms, r->usage.valid);
+	bind_opt(st, COL_MAX_MEMORY, (long long)r->usage.max_memory_bytes,
+		 r->usage.valid && r->usage.memory_known);
+	for (int i = 0; i < NLIMITS; i++)
+		sqlite3_bind_int64(st, COL_LIMITS + i + 1, (sqlite3_int64)limit_get(&r->limits, i));
+}
+
+/* The record of the row st is on; its strings live until the statement moves on. */
+static void row_record(sqlite3_stmt *st, struct job_record *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = (uint64_t)sqlite3_column_int64(st, COL_ID);
+	r->owner = (const char *)sqlite3_column_text(st, COL_OWNER);
+	r->args = sqlite3_column_blob(st, COL_ARGS);
+	r->args_len = (size_t)sqlite3_column_bytes(st, COL_ARGS);
+	r->state = (enum job_state)sqlite3_column_int(st, COL_STATE);
+	r->timeout_s = (long)sqlite3_column_int64(st, COL_TIMEOUT);
+	r->created_ms = sqlite3_column_int64(st, COL_CREATED);
+	r->started_ms = sqlite3_column_int64(st, COL_STARTED);
+	r->finished_ms = sqlite3_column_int64(st, COL_FINISHED);
+	r->pid = (pid_t)sqlite3_column_int(st, COL_PID);
+	r->has_exit = sqlite3_column_type(st, COL_EXIT) != SQLITE_NULL;
+	r->exit_code = sqlite3_column_int(st, COL_EXIT);
+	r->signal = sqlite3_column_int(st, COL_SIGNAL);
+	r->error = (const char *)sqlite3_column_text(st, COL_ERROR);
+	r->output_bytes = (uint64_t)sqlite3_column_int64(st, COL_OUTPUT_BYTES);
+	r->output_truncated = sqlite3_column_int(st, COL_TRUNCATED);
+	r->finished_seq = (uint64_t)sqlite3_column_int64(st, COL_FINISHED_SEQ);
+	r->containment = (enum containment)sqlite3_column_int(st, COL_CONTAINMENT);
+	r->usage.valid = sqlite3_column_type(st, COL_CPU_MS) != SQLITE_NULL;
+	r->usage.cpu_ms = (uint64_t)sqlite3_column_int64(st, COL_CPU_MS);
+	r->usage.memory_known = sqlite3_column_type(st, COL_MAX_MEMORY) != SQLITE_NULL;
+	r->usage.max_memory_bytes = (uint64_t)sqlite3_column_int64(st, COL_MAX_MEMORY);
+	for (int i = 0; i < NLIMITS; i++)
+		limit_set(&r->limits, i, (uint64_t)sqlite3_column_int64(st, COL_LIMITS + i));
+}
+
+int store_put(struct store *s, const struct job_record *r)
+{
+	sqlite3_stmt *st = s->put;
+	bind_record(st, r);
+	if (r->state != JOB_RUNNING) {
+		struct jw w;
+		buf_reset(&s->json);
+		jw_init(&w, &s->json);
+		record_render(&w, r, NULL, 0);
+		if (!buf_ok(&s->json)) {
+			sqlite3_clear_bindings(st);
+			errno = ENOMEM;
+			return -1;
+		}
+		sqlite3_bind_text(st, COL_JSON + 1, buf_head(&s->json), (int)buf_used(&s->json),
+				  SQLITE_STATIC);
+	}
 	return step_done(s, st);
 }
 
@@ -161,7 +253,7 @@ int store_count_states(struct store *s, long counts[JOB_STATES])
 			counts[state] = sqlite3_column_int(st, 1);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_DONE ? 0 : sql_failed(s, "counts");
 }
 
 int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts)
@@ -192,7 +284,7 @@ int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, in
 	sqlite3_blob_close(blob);
 	return 0;
 fail:
-	fprintf(stderr, "jobsupd: sqlite: %s\n", sqlite3_errmsg(s->db));
+	sql_failed(s, "output");
 	sqlite3_blob_close(blob);
 	return -1;
 }
@@ -205,187 +297,105 @@ int store_get_output(struct store *s, uint64_t id, struct buf *out)
 	if (rc == SQLITE_ROW)
 		buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_failed(s, "output");
+	if (!buf_ok(out)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
 }
 
-int store_evict_oldest(struct store *s)
+int store_evict_oldest(struct store *s, uint64_t *id)
 {
-	sqlite3_stmt *st = s->oldest_finished;
+	sqlite3_stmt *st = s->oldest_ended;
 	int rc = sqlite3_step(st);
-	sqlite3_int64 id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*id = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : -1;
-	sqlite3_bind_int64(s->delete_job, 1, id);
-	sqlite3_bind_int64(s->delete_output, 1, id);
-	return step_done(s, s->delete_job) | step_done(s, s->delete_output);
+		return rc == SQLITE_DONE ? 0 : sql_failed(s, "oldest");
+	sqlite3_bind_int64(s->delete_job, 1, (sqlite3_int64)*id);
+	sqlite3_bind_int64(s->delete_output, 1, (sqlite3_int64)*id);
+	int a = step_done(s, s->delete_job), b = step_done(s, s->delete_output);
+	return a < 0 || b < 0 ? -1 : 0;
 }
 
-int store_visible(struct store *s, uint64_t id, const struct viewer *v)
+int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active)
 {
 	sqlite3_stmt *st = s->owner;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	int rc = sqlite3_step(st);
-	int visible = rc == SQLITE_ROW &&
-		      (v->admin || strcmp((const char *)sqlite3_column_text(st, 0), v->user) == 0);
+	bool found = rc == SQLITE_ROW && viewer_sees(v, (const char *)sqlite3_column_text(st, 0));
+	if (found && active)
+		*active = sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? visible : -1;
-}
-
-/* Digits of v into p, right-aligned in width (zero-padded). */
-static void put_digits(char *p, int width, long v)
-{
-	for (int i = width - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-}
-
-void format_time(int64_t ms, char dst[32])
-{
-	/* The civil date of a day count (H. Hinnant's days_from_civil, inverted), by hand:
-	 * gmtime and strftime are slow, and every job carries three timestamps. */
-	int64_t secs = ms / 1000, days = secs / 86400, rem = secs % 86400;
-	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-	int64_t year = yoe + era * 400 + (month <= 2);
-	memcpy(dst, "0000-00-00T00:00:00.000Z", 25);
-	put_digits(dst, 4, (long)year);
-	put_digits(dst + 5, 2, (long)month);
-	put_digits(dst + 8, 2, (long)day);
-	put_digits(dst + 11, 2, (long)(rem / 3600));
-	put_digits(dst + 14, 2, (long)(rem / 60 % 60));
-	put_digits(dst + 17, 2, (long)(rem % 60));
-	put_digits(dst + 20, 3, (long)(ms % 1000));
-}
-
-void format_signal(int sig, char dst[16])
-{
-	const char *name = sigabbrev_np(sig);
-	if (name)
-		snprintf(dst, 16, "SIG%s", name);
-	else
-		snprintf(dst, 16, "SIG%d", sig);
-}
-
-static void put_opt(struct jw *w, uint64_t v, bool present)
-{
-	if (present)
-		jw_int(w, (long long)v);
-	else
-		jw_null(w);
-}
-
-static void put_time(struct jw *w, int64_t ms)
-{
-	char t[32];
-	if (!ms) {
-		jw_null(w);
-		return;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_failed(s, "lookup");
+	if (!found) {
+		errno = ENOENT;
+		return -1;
 	}
-	format_time(ms, t);
-	jw_bytes(w, t, 24);
+	return 0;
 }
 
-static void render_record(const struct job_record *r, struct jw *w)
+/* The row of job id, when v may see it (st stays on it: reset it after use). */
+static int get_row(struct store *s, uint64_t id, const struct viewer *v)
 {
-	char id[24], sig[16];
+	sqlite3_stmt *st = s->get;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && viewer_sees(v, (const char *)sqlite3_column_text(st, COL_OWNER)))
+		return 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_failed(s, "get");
+	errno = ENOENT;
+	return -1;
+}
 
-	jw_obj(w);
-	snprintf(id, sizeof id, "%llu", (unsigned long long)r->id);
-	jw_key(w, "id");
-	jw_str(w, id);
-	jw_key(w, "owner");
-	jw_str(w, r->owner);
-	jw_key(w, "command");
-	jw_raw(w, r->command, strlen(r->command));
-	jw_key(w, "state");
-	jw_str(w, job_state_name(r->state));
-	jw_key(w, "exit_code");
-	put_opt(w, (uint64_t)r->exit_code, r->has_exit);
-	jw_key(w, "signal");
-	if (r->signal) {
-		format_signal(r->signal, sig);
-		jw_str(w, sig);
-	} else {
-		jw_null(w);
+/* A row as the job object: its kept rendering, or the live one of a running job. */
+static int put_row(struct store *s, sqlite3_stmt *st, int id_col, int json_col, struct buf *out)
+{
+	if (sqlite3_column_type(st, json_col) != SQLITE_NULL) {
+		buf_append(out, sqlite3_column_text(st, json_col),
+			   (size_t)sqlite3_column_bytes(st, json_col));
+		return 0;
 	}
-	jw_key(w, "error");
-	if (r->error)
-		jw_str(w, r->error);
-	else
-		jw_null(w);
-	jw_key(w, "pid");
-	put_opt(w, (uint64_t)r->pid, r->pid != 0);
-	jw_key(w, "timeout_s");
-	jw_int(w, r->timeout_s);
-	jw_key(w, "created_at");
-	put_time(w, r->created_ms);
-	jw_key(w, "started_at");
-	put_time(w, r->started_ms);
-	jw_key(w, "finished_at");
-	put_time(w, r->finished_ms);
-	jw_key(w, "output_bytes");
-	jw_int(w, (long long)r->output_bytes);
-	jw_key(w, "output_truncated");
-	jw_bool(w, r->output_truncated);
-	jw_key(w, "limits");
-	jw_obj(w);
-	for (int i = 0; i < NLIMITS; i++) {
-		jw_key(w, limit_info[i].key);
-		put_opt(w, limit_get(&r->limits, i), limit_get(&r->limits, i) != 0);
+	uint64_t id = (uint64_t)sqlite3_column_int64(st, id_col);
+	if (!s->live || s->live(s->live_ctx, id, out) < 0) {
+		log_error("job %llu is running, but not known as running",
+			  (unsigned long long)id);
+		errno = EIO;
+		return -1;
 	}
-	jw_obj_end(w);
-	jw_key(w, "containment");
-	jw_str(w, cg_mode_name(r->containment));
-	jw_key(w, "usage");
-	if (r->usage.valid) {
-		jw_obj(w);
-		jw_key(w, "cpu_ms");
-		jw_int(w, (long long)r->usage.cpu_ms);
-		jw_key(w, "max_memory_bytes");
-		put_opt(w, r->usage.max_memory_bytes, r->usage.memory_known);
-		jw_obj_end(w);
-	} else {
-		jw_null(w);
-	}
-	jw_obj_end(w);
+	return 0;
 }
 
 int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with_output,
 		 struct buf *out)
 {
 	sqlite3_stmt *st = s->get;
-	int found = 0;
-
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW &&
-	    (v->admin || strcmp((const char *)sqlite3_column_text(st, 0), v->user) == 0)) {
-		const char *json = (const char *)sqlite3_column_text(st, 2);
-		size_t len = (size_t)sqlite3_column_bytes(st, 2);
-		found = 1;
-		if (!with_output || sqlite3_column_int(st, 1)) {
-			buf_append(out, json, len);
-		} else {
-			/* The stored object, with "output" before its closing brace. */
-			sqlite3_stmt *o = s->get_output;
-			buf_append(out, json, len - 1);
-			buf_puts(out, ",\"output\":");
-			sqlite3_bind_int64(o, 1, (sqlite3_int64)id);
-			if (sqlite3_step(o) == SQLITE_ROW)
-				json_quote(out, sqlite3_column_blob(o, 0),
-					   (size_t)sqlite3_column_bytes(o, 0));
-			else
-				buf_puts(out, "\"\"");
-			sqlite3_reset(o);
-			buf_putc(out, '}');
-		}
+	if (get_row(s, id, v) < 0)
+		return -1;
+	int rc = 0;
+	if (!with_output || job_state_active((enum job_state)sqlite3_column_int(st, COL_STATE))) {
+		rc = put_row(s, st, COL_ID, COL_JSON, out);
+	} else {
+		struct job_record r;
+		struct buf output = BUF_INIT;
+		struct jw w;
+		row_record(st, &r);
+		rc = store_get_output(s, id, &output);
+		jw_init(&w, out);
+		record_render(&w, &r, buf_head(&output), buf_used(&output));
+		buf_free(&output);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return buf_ok(out) ? found : -1;
+	if (rc == 0 && !buf_ok(out)) {
+		errno = ENOMEM;
+		rc = -1;
+	}
+	return rc;
 }
 
 int store_render_list(struct store *s, enum store_list which, const struct viewer *v,
@@ -393,7 +403,7 @@ int store_render_list(struct store *s, enum store_list which, const struct viewe
 {
 	sqlite3_stmt *st = s->list[which][v->admin];
 	struct jw w;
-	int rc;
+	int rc, bad = 0;
 
 	if (!v->admin)
 		sqlite3_bind_text(st, 1, v->user, -1, SQLITE_STATIC);
@@ -401,12 +411,33 @@ int store_render_list(struct store *s, enum store_list which, const struct viewe
 	jw_obj(&w);
 	jw_key(&w, which == STORE_ACTIVE ? "jobs" : "logs");
 	jw_arr(&w);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		jw_raw(&w, (const char *)sqlite3_column_text(st, 0),
-		       (size_t)sqlite3_column_bytes(st, 0));
+	while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		jw_raw(&w, "", 0); /* the separator */
+		bad = put_row(s, st, 0, 1, out);
+	}
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE && buf_ok(out) ? 0 : -1;
+	if (bad)
+		return -1;
+	if (rc != SQLITE_DONE)
+		return sql_failed(s, "list");
+	if (!buf_ok(out)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int store_get_spec(struct store *s, uint64_t id, const struct viewer *v, struct jobspec *spec)
+{
+	sqlite3_stmt *st = s->get;
+	struct job_record r;
+	if (get_row(s, id, v) < 0)
+		return -1;
+	row_record(st, &r);
+	int rc = jobspec_from_args(r.args, r.args_len, r.timeout_s, &r.limits, spec);
+	sqlite3_reset(st);
+	return rc;
 }

@@ -1,6 +1,6 @@
 /*
- * sup: jobsupd's life around the loop: start-up (signals, the store, the listening socket),
- * reaping children, and the shutdown that stops every job before the loop ends.
+ * sup: jobsupd's life around the loop: start-up (signals, the store, containment), the signals
+ * it reads, and the shutdown that stops every job before the loop ends.
  */
 #include "sup.h"
 
@@ -13,43 +13,13 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "job.h"
 #include "log.h"
 #include "spawn.h"
 
 /* After shutdown, how long replies and stream ends may take to reach jobapi. */
 #define SHUTDOWN_FLUSH_MS 2000
-
-/* Signals and children */
-
-void sup_reap(struct sup *s)
-{
-	struct job *j, *next;
-	for (;;) {
-		siginfo_t si;
-		si.si_pid = 0;
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
-			break;
-		j = job_by_pid(s, si.si_pid);
-		if (j)
-			job_reaped(j);
-		else /* a process a job left behind, handed to us as the subreaper */
-			while (waitpid(si.si_pid, NULL, 0) < 0 && errno == EINTR)
-				;
-	}
-	for (j = TAILQ_FIRST(&s->running); j; j = next) {
-		next = TAILQ_NEXT(j, qlink);
-		if (j->main_done)
-			job_settle(j);
-	}
-}
 
 static void on_signal(struct watch *w, uint32_t events)
 {
@@ -58,50 +28,24 @@ static void on_signal(struct watch *w, uint32_t events)
 	(void)events;
 	while (read(w->fd, &si, sizeof si) == sizeof si) {
 		if (si.ssi_signo == SIGCHLD)
-			sup_reap(s);
+			jobs_reap(&s->jobs);
 		else
 			sup_shutdown(s, (int)si.ssi_signo);
 	}
 }
 
-static void on_listen(struct watch *w, uint32_t events)
-{
-	(void)events;
-	conn_accept(container_of(w, struct sup, listen));
-}
+/* Every TRIM_MEMORY_MS, the pages the allocator holds free go back to the system: a burst of
+ * jobs and followers then does not keep jobsupd at its peak for good. A trim of the heap at its
+ * caps takes well under a millisecond of the loop. */
+#define TRIM_MEMORY_MS 10000
 
-static void on_accept_retry(struct timer *t)
+static void on_trim_memory(struct timer *t)
 {
-	struct sup *s = container_of(t, struct sup, accept_retry);
-	if (s->listen.fd >= 0)
-		loop_rewatch(&s->loop, &s->listen, EPOLLIN);
-}
-
-void sup_accept_later(struct sup *s)
-{
-	loop_timer_at(&s->loop, &s->accept_retry, loop_now() + 100, on_accept_retry);
-}
-
-/* Every GIVE_BACK_MS, the pages the allocator holds free go back to the system: a burst of jobs
- * and followers then does not keep jobsupd at its peak for good. A trim of the heap at its caps
- * takes well under a millisecond of the loop. */
-#define GIVE_BACK_MS 10000
-
-static void on_give_back(struct timer *t)
-{
-	struct sup *s = container_of(t, struct sup, give_back);
+	struct sup *s = container_of(t, struct sup, trim_memory);
 	malloc_trim(0);
-	loop_timer_at(&s->loop, t, loop_now() + GIVE_BACK_MS, on_give_back);
-}
-
-static void close_listener(struct sup *s)
-{
-	if (s->listen.fd < 0)
-		return;
-	int fd = s->listen.fd;
-	loop_unwatch(&s->loop, &s->listen);
-	close(fd);
-	unlink(s->cfg.socket_path);
+	if (loop_timer_at(&s->loop, t, loop_now() + TRIM_MEMORY_MS, on_trim_memory) < 0)
+		log_warn("cannot arm the memory trim: %s; memory is no longer given back",
+			 strerror(errno));
 }
 
 static void on_flush_deadline(struct timer *t)
@@ -111,94 +55,32 @@ static void on_flush_deadline(struct timer *t)
 
 void sup_shutdown(struct sup *s, int sig)
 {
-	struct job *j;
 	if (s->shutting_down) {
 		/* Asked twice: do not wait for the grace period. */
 		log_warn("%s again: killing every job now", sigabbrev_np(sig));
-		TAILQ_FOREACH(j, &s->running, qlink)
-			job_signal(j, SIGKILL);
+		jobs_shutdown(&s->jobs, true);
 		return;
 	}
-	log_info("SIG%s: stopping %ld running and %ld queued jobs", sigabbrev_np(sig), s->nrunning,
-		 s->nqueued);
+	log_info("SIG%s: stopping %ld running and %ld queued jobs", sigabbrev_np(sig),
+		 s->jobs.nrunning, s->jobs.nqueued);
 	s->shutting_down = true;
-	close_listener(s);
-	while ((j = TAILQ_FIRST(&s->queue)))
-		job_stop(j, END_SHUTDOWN, NULL, 0);
-	TAILQ_FOREACH(j, &s->running, qlink)
-		job_stop(j, END_SHUTDOWN, NULL, 0);
-	loop_timer_at(&s->loop, &s->shutdown_deadline,
-		      loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
-		      on_flush_deadline);
+	conns_unlisten(&s->conns);
+	jobs_shutdown(&s->jobs, false);
+	if (loop_timer_at(&s->loop, &s->shutdown_deadline,
+			  loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
+			  on_flush_deadline) < 0)
+		log_warn("cannot arm the shutdown's deadline: %s", strerror(errno));
 }
 
 bool sup_done(struct sup *s)
 {
-	if (!s->shutting_down || s->nrunning > 0 || s->nqueued > 0)
-		return false;
-	struct conn *c;
-	LIST_FOREACH(c, &s->conns, link)
-		if (buf_used(&c->out) > 0)
-			return false;
-	return true;
+	return s->shutting_down && s->jobs.nrunning == 0 && s->jobs.nqueued == 0 &&
+	       conns_flushed(&s->conns);
 }
-
-/* Start-up and the end */
 
 int sup_listen(struct sup *s)
 {
-	const char *path = s->cfg.socket_path;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-
-	/* The socket's directory is the service user's alone: made so when created here, and
-	 * refused when it is not, since whoever can reach the socket can run jobs as anyone. */
-	char dir[sizeof sa.sun_path];
-	struct stat st;
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		snprintf(dir, sizeof dir, ".");
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		log_error("cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (stat(dir, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		log_error("the directory of the socket, %s, must belong to uid %d and be private "
-			  "(chmod 700), so that only jobapi can reach jobsupd",
-			  dir, (int)geteuid());
-		return -1;
-	}
-
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		log_error("another jobsupd is already listening on %s", path);
-		close(fd);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(path); /* left behind by a jobsupd that died */
-	close(fd);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	mode_t old = umask(0177);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc < 0 || listen(fd, 128) < 0 ||
-	    loop_watch(&s->loop, &s->listen, fd, EPOLLIN, on_listen) < 0) {
-		log_error("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return 0;
+	return conns_listen(&s->conns, s->cfg.socket_path);
 }
 
 static int open_signals(struct sup *s)
@@ -251,44 +133,52 @@ static int init_containment(struct sup *s)
 
 int sup_init(struct sup *s, const struct sup_config *cfg)
 {
+	const struct jobs_config jcfg = {
+	    .max_running = cfg->max_running,
+	    .max_queued = cfg->max_queued,
+	    .max_log = cfg->max_log,
+	    .grace_s = cfg->grace_s,
+	    .output_cap = cfg->output_cap,
+	};
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
-	s->listen.fd = s->signals.fd = -1;
+	s->signals.fd = -1;
 	s->loop.epfd = -1;
-	s->next_id = 1;
-	TAILQ_INIT(&s->queue);
-	TAILQ_INIT(&s->running);
-	LIST_INIT(&s->conns);
-	if (loop_init(&s->loop) < 0 || spawn_init() < 0 ||
-	    job_table_init(s, (size_t)(cfg->max_running + cfg->max_queued)) < 0) {
+	conns_init(&s->conns, s, &s->loop, cfg->max_clients, cfg->max_followers);
+	if (loop_init(&s->loop) < 0 || spawn_init() < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
 	if (store_open(&s->store) < 0)
 		return -1;
-	loop_timer_at(&s->loop, &s->give_back, loop_now() + GIVE_BACK_MS, on_give_back);
-	if (open_signals(s) < 0) {
-		log_error("cannot set up signals: %s", strerror(errno));
+	if (init_containment(s) < 0)
+		return -1;
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg) < 0) {
+		log_error("cannot start: %s", strerror(errno));
+		return -1;
+	}
+	if (loop_timer_at(&s->loop, &s->trim_memory, loop_now() + TRIM_MEMORY_MS,
+			  on_trim_memory) < 0 ||
+	    open_signals(s) < 0) {
+		log_error("cannot set up signals and timers: %s", strerror(errno));
 		return -1;
 	}
 	/* What a job leaves behind when its parent dies comes to jobsupd, which reaps it and so
 	 * knows when a job's process group is empty. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
-	return init_containment(s);
+	return 0;
 }
 
 void sup_fini(struct sup *s)
 {
-	close_listener(s);
-	while (!LIST_EMPTY(&s->conns))
-		conn_close(LIST_FIRST(&s->conns));
+	conns_fini(&s->conns);
 	loop_drain(&s->loop); /* the deferred frees of what was just closed */
 	if (s->signals.fd >= 0) {
 		close(s->signals.fd);
 		s->signals.fd = -1;
 	}
-	job_table_fini(s);
+	jobs_fini(&s->jobs);
 	cg_fini(&s->cg);
 	store_close(&s->store);
 	spawn_fini();

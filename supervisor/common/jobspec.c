@@ -1,12 +1,61 @@
 /* jobspec: validation of what a client asks to run; see jobspec.h. */
 #include "jobspec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
+
+/* The bounds every spec is held to, whether it came as JSON or from a job to restart. */
+static int check_size(size_t argc, size_t bytes, const struct spec_limits *lim,
+		      struct apierr *err)
+{
+	if ((long)argc > lim->max_args) {
+		apierr_set(err, 400, "command_too_long",
+			   "the command has %zu arguments; the limit is %ld (--max-args)", argc,
+			   lim->max_args);
+		return -1;
+	}
+	if ((long)bytes > lim->max_command_bytes) {
+		apierr_set(err, 400, "command_too_long",
+			   "the command is %zu bytes; the limit is %ld (--max-command-bytes)",
+			   bytes, lim->max_command_bytes);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_timeout(double d, const struct spec_limits *lim, struct apierr *err)
+{
+	if (d < 1 || d > (double)lim->max_timeout_s) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"timeout_s\" must be between 1 and %ld (--max-timeout)",
+			   lim->max_timeout_s);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_limit(int i, double d, const struct spec_limits *lim, struct apierr *err)
+{
+	const char *key = limit_info[i].key;
+	uint64_t max = limit_get(&lim->max, i);
+	if (max == 0) {
+		apierr_set(err, 400, "invalid_request",
+			   "limits.%s cannot be enforced by this job worker (it has no %s)", key,
+			   limit_info[i].enforcer);
+		return -1;
+	}
+	if (d > (double)max) {
+		apierr_set(err, 400, "invalid_request", "limits.%s must be at most %llu (%s)", key,
+			   (unsigned long long)max, limit_info[i].max_flag);
+		return -1;
+	}
+	return 0;
+}
 
 static int check_fields(const cJSON *obj, struct apierr *err)
 {
@@ -58,18 +107,8 @@ static int parse_command(const cJSON *cmd, const struct spec_limits *lim, struct
 		apierr_set(err, 400, "invalid_request", "command[0] must not be empty");
 		return -1;
 	}
-	if ((long)argc > lim->max_args) {
-		apierr_set(err, 400, "command_too_long",
-			   "the command has %zu arguments; the limit is %ld (--max-args)", argc,
-			   lim->max_args);
+	if (check_size(argc, bytes, lim, err) < 0)
 		return -1;
-	}
-	if ((long)bytes > lim->max_command_bytes) {
-		apierr_set(err, 400, "command_too_long",
-			   "the command is %zu bytes; the limit is %ld (--max-command-bytes)",
-			   bytes, lim->max_command_bytes);
-		return -1;
-	}
 
 	char **argv = malloc((argc + 1) * sizeof *argv + bytes + argc);
 	if (!argv) {
@@ -104,12 +143,8 @@ static int parse_timeout(const cJSON *t, const struct spec_limits *lim, long *ou
 			   "\"timeout_s\" must be a whole number of seconds");
 		return -1;
 	}
-	if (d < 1 || d > (double)lim->max_timeout_s) {
-		apierr_set(err, 400, "invalid_request",
-			   "\"timeout_s\" must be between 1 and %ld (--max-timeout)",
-			   lim->max_timeout_s);
+	if (check_timeout(d, lim, err) < 0)
 		return -1;
-	}
 	*out = (long)d;
 	return 0;
 }
@@ -135,26 +170,14 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 				   item->string ? item->string : "", LIMIT_KEYS);
 			return -1;
 		}
-		const char *key = limit_info[i].key;
 		double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
-		uint64_t max = limit_get(&lim->max, i);
 		if (!isfinite(d) || d != floor(d) || d < 1) {
 			apierr_set(err, 400, "invalid_request",
-				   "limits.%s must be a whole number, at least 1", key);
+				   "limits.%s must be a whole number, at least 1", limit_info[i].key);
 			return -1;
 		}
-		if (max == 0) {
-			apierr_set(err, 400, "invalid_request",
-				   "limits.%s cannot be enforced by this job worker (it has no %s)",
-				   key, limit_info[i].enforcer);
+		if (check_limit(i, d, lim, err) < 0)
 			return -1;
-		}
-		if (d > (double)max) {
-			apierr_set(err, 400, "invalid_request",
-				   "limits.%s must be at most %llu (%s)", key,
-				   (unsigned long long)max, limit_info[i].max_flag);
-			return -1;
-		}
 		limit_set(out, i, (uint64_t)d);
 	}
 	return 0;
@@ -210,6 +233,47 @@ int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, s
 	int rc = jobspec_from_json(obj, lim, out, err);
 	cJSON_Delete(obj);
 	return rc;
+}
+
+int jobspec_from_args(const char *args, size_t len, long timeout_s,
+		      const struct job_limits *limits, struct jobspec *out)
+{
+	size_t argc = 0;
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < len; i++)
+		argc += args[i] == '\0';
+	if (argc == 0 || args[len - 1] != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	char **argv = malloc((argc + 1) * sizeof *argv + len);
+	if (!argv)
+		return -1;
+	char *p = (char *)(argv + argc + 1);
+	memcpy(p, args, len);
+	for (size_t i = 0; i < argc; i++) {
+		argv[i] = p;
+		p += strlen(p) + 1;
+	}
+	argv[argc] = NULL;
+	out->argv = argv;
+	out->argc = argc;
+	out->command_bytes = len - argc;
+	out->timeout_s = timeout_s;
+	out->limits = *limits;
+	return 0;
+}
+
+int jobspec_check(const struct jobspec *s, const struct spec_limits *lim, struct apierr *err)
+{
+	if (check_size(s->argc, s->command_bytes, lim, err) < 0 ||
+	    check_timeout((double)s->timeout_s, lim, err) < 0)
+		return -1;
+	for (int i = 0; i < NLIMITS; i++)
+		if (limit_get(&s->limits, i) &&
+		    check_limit(i, (double)limit_get(&s->limits, i), lim, err) < 0)
+			return -1;
+	return 0;
 }
 
 void jobspec_free(struct jobspec *s)

@@ -44,6 +44,20 @@ int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, s
 /* Validate an already parsed object; same contract as jobspec_parse. */
 int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jobspec *out,
 		      struct apierr *err);
+/* A spec from a command kept as its arguments, each NUL-terminated, one after another (as
+ * jobspec_args gives them), with its timeout and limits; not validated (see jobspec_check).
+ * 0, or -1 (errno: EINVAL for no arguments, ENOMEM). */
+int jobspec_from_args(const char *args, size_t len, long timeout_s,
+		      const struct job_limits *limits, struct jobspec *out);
+/* Hold a spec to today's bounds (its size, timeout and limits): a restarted job meets them as a
+ * new one does. 0, or -1 with *err (400). */
+int jobspec_check(const struct jobspec *s, const struct spec_limits *lim, struct apierr *err);
+/* The command's arguments, each NUL-terminated, one after another, and their length. */
+static inline const char *jobspec_args(const struct jobspec *s, size_t *len)
+{
+	*len = s->command_bytes + s->argc;
+	return s->argv ? s->argv[0] : "";
+}
 void jobspec_free(struct jobspec *s);
 
 /* Write the spec as the JSON object jobspec_from_json reads. */

@@ -40,6 +40,58 @@ void proto_frame(struct buf *b, uint8_t type, uint16_t status, const void *paylo
 	buf_append(b, payload, len);
 }
 
+size_t proto_reply_begin(struct buf *b, enum proto_body body, const char *id)
+{
+	uint8_t head[PROTO_HDR_LEN + 2] = {0};
+	size_t at = buf_used(b), idlen = id ? strlen(id) : 0;
+	if (idlen > PROTO_MAX_ID)
+		idlen = 0;
+	head[PROTO_HDR_LEN] = (uint8_t)body;
+	head[PROTO_HDR_LEN + 1] = (uint8_t)idlen;
+	buf_append(b, head, sizeof head);
+	buf_append(b, id, idlen);
+	return at;
+}
+
+int proto_reply_end(struct buf *b, size_t at, uint16_t status)
+{
+	size_t len = buf_used(b) - at - PROTO_HDR_LEN;
+	if (!buf_ok(b) || len > PROTO_MAX_REPLY) {
+		b->len = b->off + at;
+		b->failed = false;
+		return -1;
+	}
+	proto_hdr_put((uint8_t *)buf_head(b) + at, PROTO_REPLY, status, (uint32_t)len);
+	return 0;
+}
+
+void proto_reply(struct buf *b, uint16_t status, enum proto_body body, const char *id,
+		 const void *data, size_t len)
+{
+	size_t at = proto_reply_begin(b, body, id);
+	buf_append(b, data, len);
+	proto_reply_end(b, at, status);
+}
+
+int proto_reply_decode(uint16_t status, const char *payload, size_t len, struct proto_reply *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len < 2)
+		return -1;
+	size_t idlen = (uint8_t)payload[1];
+	if ((uint8_t)payload[0] >= PROTO_BODIES || idlen > PROTO_MAX_ID || len < 2 + idlen)
+		return -1;
+	out->status = status;
+	out->body = (enum proto_body)(uint8_t)payload[0];
+	memcpy(out->id, payload + 2, idlen);
+	out->id[idlen] = '\0';
+	if (idlen && !proto_id_valid(out->id))
+		return -1;
+	out->data = payload + 2 + idlen;
+	out->len = len - 2 - idlen;
+	return 0;
+}
+
 bool proto_id_valid(const char *s)
 {
 	size_t n = 0;

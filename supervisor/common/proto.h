@@ -2,9 +2,11 @@
  * proto: the wire protocol between jobapi and jobsupd (see PROTOCOL.md for the whole of it).
  *
  * Every message is a frame: a 12-byte header (magic "JW", version, type, status, length) and a
- * payload of that length. Requests and replies carry JSON; output travels raw in DATA frames, so
- * the protocol is binary-safe. This module encodes and decodes frames and request payloads; it
- * does no I/O, so both sides and the fuzzer share it.
+ * payload of that length. Requests carry JSON; a reply says what its body is (JSON, text, or an
+ * output stream that follows in DATA frames) and which job a 201 made, then carries the body as
+ * the HTTP answer's; output travels raw in DATA frames, so the protocol is binary-safe. This
+ * module encodes and decodes frames, requests and replies; it does no I/O, so both sides and the
+ * fuzzer share it.
  */
 #ifndef PROTO_H
 #define PROTO_H
@@ -17,7 +19,7 @@
 #include "buf.h"
 #include "jobspec.h"
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_HDR_LEN 12
 #define PROTO_MAX_REQUEST (256u * 1024) /* a request payload; a 64 KiB body fits with room */
 #define PROTO_MAX_REPLY (64u << 20)	/* a reply payload, e.g. a list of every queued job */
@@ -80,6 +82,36 @@ int proto_req_decode(uint8_t type, const char *payload, size_t len, const struct
 void proto_req_free(struct proto_req *req);
 /* Append a request as a whole frame. */
 void proto_req_encode(struct buf *b, const struct proto_req *req);
+
+/* What a reply's body is. */
+enum proto_body {
+	PROTO_BODY_JSON,   /* application/json */
+	PROTO_BODY_TEXT,   /* text/plain (metrics) */
+	PROTO_BODY_STREAM, /* empty: the output follows in DATA frames, then END */
+	PROTO_BODIES,
+};
+
+/* A REPLY: its payload is the body's kind (1 byte), the length of the id of the job a 201 made
+ * (1 byte, 0 for none), that id, then the body. */
+struct proto_reply {
+	int status;
+	enum proto_body body;
+	char id[PROTO_MAX_ID + 1];
+	const char *data; /* the body, pointing into the frame */
+	size_t len;
+};
+
+/* Begin a REPLY frame at the end of b, whose body the caller appends; returns where the frame
+ * starts, for proto_reply_end. id may be NULL. */
+size_t proto_reply_begin(struct buf *b, enum proto_body body, const char *id);
+/* Finish the frame begun at at with its status. 0, or -1 when b failed or the body is over
+ * PROTO_MAX_REPLY (b is then cut back to at). */
+int proto_reply_end(struct buf *b, size_t at, uint16_t status);
+/* A whole REPLY frame with a body at once. */
+void proto_reply(struct buf *b, uint16_t status, enum proto_body body, const char *id,
+		 const void *data, size_t len);
+/* Decode a REPLY frame (its header's status, its payload). 0, or -1 when it is malformed. */
+int proto_reply_decode(uint16_t status, const char *payload, size_t len, struct proto_reply *out);
 
 /* True when s is a job id as the API defines them: 1..64 of [A-Za-z0-9_-]. */
 bool proto_id_valid(const char *s);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "job.h"
+#include "waitset.h"
 #include "sup.h"
 
 static struct sup sup;
@@ -57,12 +58,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	struct job *j;
-	while ((j = TAILQ_FIRST(&sup.queue)))
-		job_stop(j, END_SHUTDOWN, NULL, 0);
-	TAILQ_FOREACH(j, &sup.running, qlink)
-		job_stop(j, END_SHUTDOWN, NULL, 0);
-	while (sup.nrunning > 0)
+	jobs_shutdown(&sup.jobs, false);
+	while (sup.jobs.nrunning > 0)
 		loop_run_once(&sup.loop);
 	loop_timer_cancel(&sup.loop, &guard);
 	sup_fini(&sup);
@@ -90,14 +87,14 @@ static uint64_t submit(struct apierr *err, long timeout_s, ...)
 	}
 	spec.argv[n] = NULL;
 	spec.argc = n;
-	uint64_t id = job_submit(&sup, "tester", &spec, err);
+	uint64_t id = job_submit(&sup.jobs, "tester", &spec, err);
 	jobspec_free(&spec);
 	return id;
 }
 
 static void run_until_ended(uint64_t id)
 {
-	while (job_find(&sup, id))
+	while (job_find(&sup.jobs, id))
 		assert_int_equal(loop_run_once(&sup.loop), 0);
 }
 
@@ -106,7 +103,7 @@ static cJSON *shown(uint64_t id)
 {
 	struct viewer admin = {.user = "admin", .admin = true};
 	struct buf b = BUF_INIT;
-	assert_int_equal(store_render(&sup.store, id, &admin, true, &b), 1);
+	assert_int_equal(store_render(&sup.store, id, &admin, true, &b), 0);
 	cJSON *o = cJSON_ParseWithLength(buf_head(&b), buf_used(&b));
 	buf_free(&b);
 	assert_non_null(o);
@@ -169,7 +166,7 @@ static void exec_failure_is_reported(void **state)
 	j = shown(denied);
 	assert_int_equal(number(j, "exit_code"), 126);
 	cJSON_Delete(j);
-	assert_int_equal(sup.nrunning, 0);
+	assert_int_equal(sup.jobs.nrunning, 0);
 }
 
 static void queue_is_fifo_and_bounded(void **state)
@@ -180,13 +177,13 @@ static void queue_is_fifo_and_bounded(void **state)
 	uint64_t b = submit(&err, 60, "sleep", "30", NULL);
 	uint64_t c = submit(&err, 60, "sleep", "30", NULL);
 	uint64_t d = submit(&err, 60, "sleep", "30", NULL);
-	assert_int_equal(sup.nrunning, 2);
-	assert_int_equal(sup.nqueued, 2);
+	assert_int_equal(sup.jobs.nrunning, 2);
+	assert_int_equal(sup.jobs.nqueued, 2);
 	/* max-queued 2: the fifth is refused and changes nothing. */
 	assert_int_equal(submit(&err, 60, "sleep", "30", NULL), 0);
 	assert_int_equal(err.status, 429);
 	assert_string_equal(err.code, "queue_full");
-	assert_int_equal(sup.nqueued, 2);
+	assert_int_equal(sup.jobs.nqueued, 2);
 
 	cJSON *j = shown(c);
 	assert_string_equal(field(j, "state"), "queued");
@@ -194,7 +191,7 @@ static void queue_is_fifo_and_bounded(void **state)
 	cJSON_Delete(j);
 
 	/* Stopping a running job lets the oldest queued one start, and only that one. */
-	job_stop(job_find(&sup, a), END_STOP, "tester", 0);
+	job_stop(job_find(&sup.jobs, a), "tester", 0);
 	run_until_ended(a);
 	loop_drain(&sup.loop); /* the scheduler runs after the batch */
 	j = shown(c);
@@ -205,7 +202,7 @@ static void queue_is_fifo_and_bounded(void **state)
 	cJSON_Delete(j);
 
 	/* Stopping a queued job ends it at once. */
-	job_stop(job_find(&sup, d), END_STOP, "tester", 0);
+	job_stop(job_find(&sup.jobs, d), "tester", 0);
 	j = shown(d);
 	assert_string_equal(field(j, "state"), "stopped");
 	assert_non_null(strstr(field(j, "error"), "before it started"));
@@ -229,11 +226,11 @@ static void log_keeps_the_most_recent(void **state)
 		run_until_ended(ids[i]);
 	}
 	loop_drain(&sup.loop); /* the log is trimmed after the batch */
-	assert_int_equal(sup.nfinished, 3);
-	assert_int_equal(store_visible(&sup.store, ids[0], &v), 0);
-	assert_int_equal(store_visible(&sup.store, ids[1], &v), 0);
+	assert_int_equal(sup.jobs.nfinished, 3);
+	assert_int_equal(store_lookup(&sup.store, ids[0], &v, NULL), -1);
+	assert_int_equal(store_lookup(&sup.store, ids[1], &v, NULL), -1);
 	for (int i = 2; i < 5; i++)
-		assert_int_equal(store_visible(&sup.store, ids[i], &v), 1);
+		assert_int_equal(store_lookup(&sup.store, ids[i], &v, NULL), 0);
 }
 
 static void output_keeps_the_tail(void **state)
@@ -257,9 +254,9 @@ static void timeout_and_kill(void **state)
 	/* Ignores SIGTERM: must be killed when the grace period is over. */
 	uint64_t stubborn = submit(&err, 60, "sh", "-c",
 				   "trap '' TERM; echo ready; while :; do sleep 1; done", NULL);
-	while (job_find(&sup, stubborn)->ring->total == 0)
+	while (job_find(&sup.jobs, stubborn)->ring->total == 0)
 		loop_run_once(&sup.loop);
-	job_stop(job_find(&sup, stubborn), END_STOP, "tester", 0);
+	job_stop(job_find(&sup.jobs, stubborn), "tester", 0);
 	run_until_ended(slow);
 	run_until_ended(stubborn);
 
@@ -274,14 +271,88 @@ static void timeout_and_kill(void **state)
 	cJSON_Delete(j);
 }
 
+/* Stop-all's bookkeeping: a waitset over running and queued jobs is done once, after it was
+ * armed, when the last has ended; it keeps each one's final object, in the order given, even
+ * when the log has evicted the job meanwhile. */
+static int all_done_calls;
+
+static void all_done(struct waitset *ws, void *ctx)
+{
+	(void)ws;
+	(void)ctx;
+	all_done_calls++;
+}
+
+static void stop_all_waits_for_every_job(void **state)
+{
+	struct apierr err;
+	struct viewer v = {.user = "tester"};
+	struct job *jobs[3];
+	(void)state;
+	all_done_calls = 0;
+	for (int i = 0; i < 3; i++) /* two run, one waits */
+		jobs[i] = job_find(&sup.jobs, submit(&err, 60, "sleep", "30", NULL));
+	struct waitset *ws = waitset_new(jobs, 3, &sup.store, &v, all_done, NULL);
+	assert_non_null(ws);
+	for (int i = 2; i >= 0; i--)
+		job_stop(jobs[i], "tester", 0);
+	/* The queued one has ended at once; done is not told before the set is armed. */
+	assert_int_equal(waitset_left(ws), 2);
+	assert_int_equal(all_done_calls, 0);
+	waitset_armed(ws);
+	assert_int_equal(all_done_calls, 0);
+	while (all_done_calls == 0)
+		assert_int_equal(loop_run_once(&sup.loop), 0);
+	assert_int_equal(all_done_calls, 1);
+	assert_int_equal(waitset_left(ws), 0);
+	loop_drain(&sup.loop); /* the log cap (1) evicts all but the newest */
+
+	struct buf b = BUF_INIT;
+	struct jw w;
+	jw_init(&w, &b);
+	jw_arr(&w);
+	waitset_render(ws, &w);
+	jw_arr_end(&w);
+	buf_putc(&b, '\0');
+	cJSON *list = cJSON_Parse(buf_head(&b));
+	assert_int_equal(cJSON_GetArraySize(list), 3);
+	for (int i = 0; i < 3; i++) {
+		const cJSON *o = cJSON_GetArrayItem(list, i);
+		assert_int_equal(atoi(field(o, "id")), i + 1);
+		assert_string_equal(field(o, "state"), "stopped");
+	}
+	cJSON_Delete(list);
+	buf_free(&b);
+	waitset_free(ws);
+}
+
+/* A waitset freed before its jobs end (its client went away) stops watching them. */
+static void a_freed_waitset_is_forgotten(void **state)
+{
+	struct apierr err;
+	struct viewer v = {.user = "tester"};
+	(void)state;
+	all_done_calls = 0;
+	struct job *j = job_find(&sup.jobs, submit(&err, 60, "sleep", "30", NULL));
+	struct waitset *ws = waitset_new(&j, 1, &sup.store, &v, all_done, NULL);
+	waitset_armed(ws);
+	waitset_free(ws);
+	uint64_t id = j->rec.id;
+	job_stop(j, "tester", 0);
+	run_until_ended(id);
+	assert_int_equal(all_done_calls, 0);
+}
+
 int main(void)
 {
-	static struct sup_config base, small_log, small_output;
+	static struct sup_config base, small_log, small_output, tiny_log;
 	base = config();
 	small_log = config();
 	small_log.max_log = 3;
 	small_output = config();
 	small_output.output_cap = 16;
+	tiny_log = config();
+	tiny_log.max_log = 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_prestate_setup_teardown(succeeds_and_fails, setup, teardown, &base),
 	    cmocka_unit_test_prestate_setup_teardown(exec_failure_is_reported, setup, teardown,
@@ -293,6 +364,10 @@ int main(void)
 	    cmocka_unit_test_prestate_setup_teardown(output_keeps_the_tail, setup, teardown,
 						     &small_output),
 	    cmocka_unit_test_prestate_setup_teardown(timeout_and_kill, setup, teardown, &base),
+	    cmocka_unit_test_prestate_setup_teardown(stop_all_waits_for_every_job, setup, teardown,
+						     &tiny_log),
+	    cmocka_unit_test_prestate_setup_teardown(a_freed_waitset_is_forgotten, setup, teardown,
+						     &base),
 	};
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
 }

@@ -18,14 +18,14 @@ static void header_round_trip(void **state)
 	struct proto_hdr h;
 	(void)state;
 	proto_hdr_put(raw, PROTO_REPLY, 429, 0x01020304);
-	assert_memory_equal(raw, "JW\x01\x40\x01\xad\0\0\x01\x02\x03\x04", PROTO_HDR_LEN);
+	assert_memory_equal(raw, "JW\x02\x40\x01\xad\0\0\x01\x02\x03\x04", PROTO_HDR_LEN);
 	assert_int_equal(proto_hdr_get(raw, &h), PROTO_HDR_OK);
 	assert_int_equal(h.type, PROTO_REPLY);
 	assert_int_equal(h.status, 429);
 	assert_int_equal(h.len, 0x01020304);
-	raw[2] = 2;
+	raw[2] = 1;
 	assert_int_equal(proto_hdr_get(raw, &h), PROTO_HDR_BAD_VERSION);
-	assert_int_equal(h.version, 2);
+	assert_int_equal(h.version, 1);
 	raw[0] = 'G';
 	assert_int_equal(proto_hdr_get(raw, &h), PROTO_HDR_BAD_MAGIC);
 }
@@ -134,10 +134,45 @@ static void ids(void **state)
 	assert_false(proto_id_valid(long_id));
 }
 
+/* A reply says what its body is and which job a 201 made; what is encoded decodes the same. */
+static void reply_round_trip(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct proto_hdr h;
+	struct proto_reply r;
+	(void)state;
+	size_t at = proto_reply_begin(&b, PROTO_BODY_JSON, "17");
+	buf_puts(&b, "{\"id\":\"17\"}");
+	assert_int_equal(proto_reply_end(&b, at, 201), 0);
+	proto_reply(&b, 200, PROTO_BODY_STREAM, NULL, NULL, 0);
+	assert_int_equal(proto_hdr_get((const uint8_t *)buf_head(&b), &h), PROTO_HDR_OK);
+	assert_int_equal(h.type, PROTO_REPLY);
+	assert_int_equal(proto_reply_decode(h.status, buf_head(&b) + PROTO_HDR_LEN, h.len, &r), 0);
+	assert_int_equal(r.status, 201);
+	assert_int_equal(r.body, PROTO_BODY_JSON);
+	assert_string_equal(r.id, "17");
+	assert_int_equal(r.len, 11);
+	assert_memory_equal(r.data, "{\"id\":\"17\"}", 11);
+	buf_consume(&b, PROTO_HDR_LEN + h.len);
+	assert_int_equal(proto_hdr_get((const uint8_t *)buf_head(&b), &h), PROTO_HDR_OK);
+	assert_int_equal(proto_reply_decode(h.status, buf_head(&b) + PROTO_HDR_LEN, h.len, &r), 0);
+	assert_int_equal(r.body, PROTO_BODY_STREAM);
+	assert_string_equal(r.id, "");
+	assert_int_equal(r.len, 0);
+	buf_free(&b);
+
+	/* Malformed: too short, an unknown body, an id longer than the payload, a bad id. */
+	assert_int_equal(proto_reply_decode(200, "\0", 1, &r), -1);
+	assert_int_equal(proto_reply_decode(200, "\x07\0", 2, &r), -1);
+	assert_int_equal(proto_reply_decode(201, "\0\5" "ab", 4, &r), -1);
+	assert_int_equal(proto_reply_decode(201, "\0\2" "a/", 4, &r), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(header_round_trip),
+	    cmocka_unit_test(reply_round_trip),
 	    cmocka_unit_test(requests_round_trip),
 	    cmocka_unit_test(malformed_requests),
 	    cmocka_unit_test(ids),

@@ -1,14 +1,16 @@
-/* Unit tests: the jobs table and how a row renders as the API's job object. */
+/* Unit tests: the jobs table, its typed rows, and how a row renders as the API's job object. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 
+#include "record.h"
 #include "store.h"
 
 /* The hand-made date formatting against the C library's, across two centuries. */
@@ -50,26 +52,31 @@ static void rows_render_and_evict(void **state)
 	for (uint64_t id = 1; id <= 3; id++) {
 		struct job_record r = {.id = id,
 				       .owner = "u1",
-				       .command = "[\"true\"]",
+				       .args = "sh\0-c\0echo \"hi\"\0",
+				       .args_len = 16,
 				       .state = JOB_QUEUED,
 				       .timeout_s = 60,
 				       .created_ms = 1000,
 				       .limits = {.pids = 7}};
-		assert_int_equal(store_insert(&st, &r), 0);
+		assert_int_equal(store_put(&st, &r), 0);
 		r.state = JOB_SUCCEEDED;
 		r.has_exit = true;
 		r.started_ms = 1001;
 		r.finished_ms = 1002;
 		r.finished_seq = id;
 		r.usage = (struct cg_usage){.cpu_ms = 5, .valid = true};
-		assert_int_equal(store_update(&st, &r), 0);
+		assert_int_equal(store_put(&st, &r), 0);
 		struct iovec parts[2] = {{"ou", 2}, {"t\n", 2}};
 		assert_int_equal(store_put_output(&st, id, parts, 2), 0);
 	}
-	assert_int_equal(store_render(&st, 2, &owner, true, &b), 1);
+	assert_int_equal(store_render(&st, 2, &owner, true, &b), 0);
 	buf_putc(&b, '\0');
 	cJSON *j = cJSON_Parse(buf_head(&b));
 	assert_non_null(j);
+	/* The command comes back as the argv it was, from its typed column. */
+	const cJSON *cmd = cJSON_GetObjectItem(j, "command");
+	assert_int_equal(cJSON_GetArraySize(cmd), 3);
+	assert_string_equal(cJSON_GetArrayItem(cmd, 2)->valuestring, "echo \"hi\"");
 	assert_string_equal(cJSON_GetObjectItem(j, "state")->valuestring, "succeeded");
 	assert_string_equal(cJSON_GetObjectItem(j, "output")->valuestring, "out\n");
 	assert_string_equal(cJSON_GetObjectItem(j, "started_at")->valuestring,
@@ -80,12 +87,26 @@ static void rows_render_and_evict(void **state)
 	    cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "usage"), "max_memory_bytes")));
 	cJSON_Delete(j);
 	buf_reset(&b);
-	assert_int_equal(store_render(&st, 2, &other, true, &b), 0);
-	assert_int_equal(store_visible(&st, 2, &admin), 1);
+	assert_int_equal(store_render(&st, 2, &other, true, &b), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(buf_used(&b), 0);
+	assert_int_equal(store_lookup(&st, 2, &admin, NULL), 0);
+
+	/* A restart reads back what was asked for, typed. */
+	struct jobspec spec;
+	assert_int_equal(store_get_spec(&st, 3, &owner, &spec), 0);
+	assert_int_equal(spec.argc, 3);
+	assert_string_equal(spec.argv[1], "-c");
+	assert_int_equal(spec.timeout_s, 60);
+	assert_int_equal(spec.limits.pids, 7);
+	jobspec_free(&spec);
+	assert_int_equal(store_get_spec(&st, 3, &other, &spec), -1);
 
 	/* The job that finished first goes first, with its output. */
-	assert_int_equal(store_evict_oldest(&st), 0);
-	assert_int_equal(store_visible(&st, 1, &admin), 0);
+	uint64_t evicted;
+	assert_int_equal(store_evict_oldest(&st, &evicted), 0);
+	assert_int_equal(evicted, 1);
+	assert_int_equal(store_lookup(&st, 1, &admin, NULL), -1);
 	buf_reset(&b);
 	assert_int_equal(store_get_output(&st, 1, &b), 0);
 	assert_int_equal(buf_used(&b), 0);
