@@ -37,12 +37,12 @@ struct conn {
 	struct buf in, out;
 	struct request req; /* the one in flight */
 	enum pending pending;
-	struct jobwatch jobwatch;		      /* PEND_WAIT, PEND_FOLLOW */
-	struct timer deadline;			      /* PEND_WAIT */
-	void (*wait_done)(struct request *r);	      /* PEND_WAIT */
-	struct waitset *waitset;		      /* PEND_ALL */
+	struct jobwatch jobwatch;				 /* PEND_WAIT, PEND_FOLLOW */
+	struct timer deadline;					 /* PEND_WAIT */
+	void (*wait_done)(struct request *r);			 /* PEND_WAIT */
+	struct waitset *waitset;				 /* PEND_ALL */
 	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
-	struct follow follow;				 /* PEND_FOLLOW */
+	struct follow follow;					 /* PEND_FOLLOW */
 	size_t reply_at; /* where the reply being built starts, from the head of out */
 	bool closing;	 /* close once out is written */
 	LIST_ENTRY(conn) link;
@@ -471,8 +471,8 @@ static void on_listener(struct watch *w, uint32_t events)
 void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
 		long max_followers)
 {
-	*cs = (struct conns){.sup = sup, .loop = loop, .max = max_clients,
-			     .max_followers = max_followers};
+	*cs = (struct conns){
+	    .sup = sup, .loop = loop, .max = max_clients, .max_followers = max_followers};
 	cs->listener.fd = -1;
 	LIST_INIT(&cs->all);
 }

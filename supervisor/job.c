@@ -1,4 +1,4 @@
-/* job: the registry of active jobs and the state table of a job's life; see job.h. */
+/* job: the state table of a job's life, and the actions on its way; see job.h. */
 #include "job.h"
 
 #include <errno.h>
@@ -38,81 +38,6 @@ const char *job_phase_name(enum job_phase p)
 	return (unsigned)p < PHASES ? phase_names[p] : "unknown";
 }
 
-/* The id table */
-
-static struct job **table_slot(struct jobs *js, uint64_t id)
-{
-	return &js->table[id & (js->table_size - 1)];
-}
-
-struct job *job_find(struct jobs *js, uint64_t id)
-{
-	for (struct job *j = *table_slot(js, id); j; j = j->hnext)
-		if (j->rec.id == id)
-			return j;
-	return NULL;
-}
-
-static void table_remove(struct job *j)
-{
-	for (struct job **p = table_slot(j->jobs, j->rec.id); *p; p = &(*p)->hnext) {
-		if (*p == j) {
-			*p = j->hnext;
-			return;
-		}
-	}
-}
-
-bool job_visible(const struct job *j, const struct viewer *v)
-{
-	return viewer_sees(v, j->owner);
-}
-
-uint64_t job_parse_id(const char *s)
-{
-	uint64_t v = 0;
-	size_t n = strlen(s);
-	if (n == 0 || n > 19 || s[0] == '0')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	return v;
-}
-
-/* Watchers */
-
-void job_watch_end(struct job *j, struct jobwatch *w)
-{
-	LIST_INSERT_HEAD(&j->waiters, w, link);
-	w->linked = true;
-}
-
-void job_follow(struct job *j, struct jobwatch *w)
-{
-	LIST_INSERT_HEAD(&j->followers, w, link);
-	w->linked = true;
-}
-
-void job_unwatch(struct jobwatch *w)
-{
-	if (!w->linked)
-		return;
-	LIST_REMOVE(w, link);
-	w->linked = false;
-}
-
-static void notify_end(struct jobwatch_list *list, struct job *j)
-{
-	struct jobwatch *w;
-	while ((w = LIST_FIRST(list))) {
-		job_unwatch(w);
-		w->fn(w, j, JOB_NEWS_END);
-	}
-}
-
 void job_set_error(struct job *j, const char *fmt, ...)
 {
 	va_list ap;
@@ -131,27 +56,6 @@ static void save(struct job *j)
 	if (store_put(j->jobs->store, &j->rec) < 0)
 		log_error("job %llu: its record could not be written: %s",
 			  (unsigned long long)j->rec.id, strerror(errno));
-}
-
-/* Scheduling and the log cap, after the current batch of events */
-
-static void schedule(struct deferred *d)
-{
-	struct jobs *js = container_of(d, struct jobs, schedule);
-	struct job *j;
-	while (!js->closed && js->nrunning < js->cfg.max_running && (j = TAILQ_FIRST(&js->queue)))
-		job_event(j, EV_START, NULL);
-}
-
-static void evict(struct deferred *d)
-{
-	struct jobs *js = container_of(d, struct jobs, evict);
-	uint64_t id;
-	while (js->nfinished > js->cfg.max_log) {
-		if (store_evict_oldest(js->store, &id) < 0 || id == 0)
-			break;
-		js->nfinished--;
-	}
 }
 
 /* Actions: what is done on the way from one phase to the next. The phase is already the new
@@ -202,8 +106,8 @@ static void act_running(struct job *j, enum job_event ev, const struct ev_arg *a
 	js->spawned++;
 	save(j);
 	log_info("job %llu started, pid %d", (unsigned long long)j->rec.id, (int)j->rec.pid);
-	if (loop_timer_at(js->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000,
-			  on_timeout) < 0) {
+	if (loop_timer_at(js->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000, on_timeout) <
+	    0) {
 		/* A timeout that cannot fire must not let the job run unbounded. */
 		log_error("job %llu: cannot arm its timeout: %s", (unsigned long long)j->rec.id,
 			  strerror(errno));
@@ -224,8 +128,8 @@ static void act_stop(struct job *j, enum job_event ev, const struct ev_arg *a)
 	proc_signal(j, j->stop_signal);
 	if (j->stop_signal == SIGKILL)
 		return; /* nothing to wait for: its end follows */
-	if (loop_timer_at(js->loop, &j->grace, loop_now() + js->cfg.grace_s * 1000,
-			  on_grace_over) < 0) {
+	if (loop_timer_at(js->loop, &j->grace, loop_now() + js->cfg.grace_s * 1000, on_grace_over) <
+	    0) {
 		log_error("job %llu: cannot arm its grace period (%s): killing it now",
 			  (unsigned long long)j->rec.id, strerror(errno));
 		job_event(j, EV_GRACE_OVER, NULL);
@@ -284,7 +188,8 @@ static enum job_state outcome(struct job *j)
 	}
 	switch (j->ending) {
 	case END_STOP:
-		job_set_error(j, "stopped by %s%s", j->stopped_by ? j->stopped_by : "request", tail);
+		job_set_error(j, "stopped by %s%s", j->stopped_by ? j->stopped_by : "request",
+			      tail);
 		return JOB_STOPPED;
 	case END_SHUTDOWN:
 		job_set_error(j, "stopped because jobsupd shut down%s", tail);
@@ -359,16 +264,16 @@ static void finish(struct job *j, enum job_state state)
 	keep_output(j);
 	save(j);
 	js->nfinished++;
-	loop_defer(js->loop, &js->evict, evict);
+	loop_defer(js->loop, &js->evict, jobs_evict);
 	log_info("job %llu %s%s%s", (unsigned long long)j->rec.id, job_state_name(state),
 		 j->error ? ": " : "", j->error ? j->error : "");
-	notify_end(&j->waiters, j);
-	notify_end(&j->followers, j);
+	job_notify_end(&j->waiters, j);
+	job_notify_end(&j->followers, j);
 	ring_unref(j->ring);
 	j->ring = NULL;
-	table_remove(j);
+	jobs_forget(j);
 	loop_defer(js->loop, &j->gone, job_free);
-	loop_defer(js->loop, &js->schedule, schedule);
+	loop_defer(js->loop, &js->schedule, jobs_schedule);
 }
 
 static void act_dequeued(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -511,91 +416,4 @@ int job_render_live(void *ctx, uint64_t id, struct buf *out)
 	jw_init(&w, out);
 	record_render(&w, &j->rec, NULL, 0);
 	return 0;
-}
-
-uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, struct apierr *err)
-{
-	bool run_now = js->nrunning < js->cfg.max_running && TAILQ_EMPTY(&js->queue);
-
-	if (js->closed) {
-		apierr_set(err, 503, "unavailable", "jobsupd is shutting down; try again shortly");
-		return 0;
-	}
-	if (!run_now && js->nqueued >= js->cfg.max_queued) {
-		apierr_set(err, 429, "queue_full",
-			   "the queue is full: %ld jobs are waiting (--max-queued %ld); try again "
-			   "when some have finished",
-			   js->nqueued, js->cfg.max_queued);
-		return 0;
-	}
-	struct job *j = calloc(1, sizeof *j);
-	if (!j || !(j->owner = strdup(owner)) ||
-	    !(j->ring = ring_new((size_t)js->cfg.output_cap)))
-		goto oom;
-	j->jobs = js;
-	j->out.fd = -1;
-	LIST_INIT(&j->waiters);
-	LIST_INIT(&j->followers);
-	j->spec = *spec;
-	j->rec = (struct job_record){
-	    .id = js->next_id,
-	    .owner = j->owner,
-	    .state = JOB_QUEUED,
-	    .timeout_s = spec->timeout_s,
-	    .created_ms = wall_now(),
-	    .limits = spec->limits,
-	    .containment = js->cg->mode,
-	};
-	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
-	if (store_put(js->store, &j->rec) < 0)
-		goto oom;
-	memset(spec, 0, sizeof *spec); /* the job owns it now */
-	js->next_id++;
-	j->hnext = *table_slot(js, j->rec.id);
-	*table_slot(js, j->rec.id) = j;
-	TAILQ_INSERT_TAIL(&js->queue, j, qlink);
-	js->nqueued++;
-	if (run_now) {
-		job_event(j, EV_START, NULL);
-	} else {
-		log_info("job %llu queued", (unsigned long long)j->rec.id);
-		loop_defer(js->loop, &js->schedule, schedule);
-	}
-	return js->next_id - 1;
-oom:
-	if (j) {
-		free(j->owner);
-		ring_unref(j->ring);
-		free(j);
-	}
-	apierr_set(err, 500, "internal", "jobsupd is out of memory");
-	return 0;
-}
-
-int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg)
-{
-	size_t n = 64, expected = (size_t)(cfg->max_running + cfg->max_queued);
-	memset(js, 0, sizeof *js);
-	js->cfg = *cfg;
-	js->loop = loop;
-	js->store = store;
-	js->cg = cg;
-	js->next_id = 1;
-	TAILQ_INIT(&js->queue);
-	TAILQ_INIT(&js->running);
-	while (n < expected && n < (1u << 20))
-		n *= 2;
-	js->table = calloc(n, sizeof *js->table);
-	js->table_size = n;
-	if (!js->table)
-		return -1;
-	store_set_live(store, job_render_live, js);
-	return 0;
-}
-
-void jobs_fini(struct jobs *js)
-{
-	free(js->table);
-	js->table = NULL;
 }

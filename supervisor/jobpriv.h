@@ -1,7 +1,8 @@
 /*
- * jobpriv: what the three files of the job module share, and nobody else uses: job.c (the
- * registry and the state table), jobproc.c (a job's processes: spawning, signals, reaping,
- * waiting for the rest of a job to go) and jobout.c (reading a job's output pipe).
+ * jobpriv: what the files of the job module share, and nobody else uses: job.c (the state
+ * table and its actions), jobs.c (the registry, submitting, scheduling), jobproc.c (a job's
+ * processes: spawning, signals, reaping, waiting for the rest of a job to go) and jobout.c (reading
+ * a job's output pipe).
  *
  * The processes and the pipe only report what happened, as events through job_event(); what
  * follows from an event is the table's to say.
@@ -22,6 +23,16 @@ void job_event(struct job *j, enum job_event ev, const struct ev_arg *a);
 
 /* Set the job's "error" (printf-style). */
 void job_set_error(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* jobs.c */
+/* The scheduler (start queued jobs while there is room) and the log cap, deferred to the end of
+ * a batch of events. */
+void jobs_schedule(struct deferred *d);
+void jobs_evict(struct deferred *d);
+/* Take an ended job out of the id table. */
+void jobs_forget(struct job *j);
+/* Tell the watchers of list that j has ended (each unlinked first). */
+void job_notify_end(struct jobwatch_list *list, struct job *j);
 
 /* jobproc.c */
 /* Make the job's cgroup and spawn its process: then SPAWNED or SPAWN_FAILED. */

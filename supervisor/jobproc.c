@@ -118,8 +118,7 @@ void proc_kill(struct job *j)
 	if (rc != 1 || loop_timer_armed(&j->freeze))
 		return;
 	j->freeze_deadline = loop_now() + FREEZE_MAX_MS;
-	if (loop_timer_at(js->loop, &j->freeze, loop_now() + FREEZE_CHECK_MS, on_frozen_check) <
-	    0)
+	if (loop_timer_at(js->loop, &j->freeze, loop_now() + FREEZE_CHECK_MS, on_frozen_check) < 0)
 		cg_job_kill_frozen(js->cg, j->rec.id);
 }
 
@@ -210,7 +209,8 @@ void jobs_reap(struct jobs *js)
 		while (wait4(si.si_pid, &status, 0, &ru) < 0 && errno == EINTR)
 			;
 		if (!j)
-			continue; /* a process a job left behind, or a command that failed to exec */
+			continue; /* a process a job left behind, or a command that failed to exec
+				   */
 		j->main_status = status;
 		j->rusage_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 				   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;

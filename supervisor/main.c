@@ -231,14 +231,15 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 				int i = (c - O_DEF_LIMIT) % NLIMITS;
 				uint64_t v;
 				if (limit_parse(i, optarg, &v) < 0)
-					die_usage("%s wants a whole number from 1 to %llu%s, not \"%s\"",
-						  max ? limit_info[i].max_flag : limit_info[i].deflt_flag,
-						  (unsigned long long)limit_info[i].most,
-						  limit_info[i].unit == LIMIT_BYTES ||
-							  limit_info[i].unit == LIMIT_RATE
-						      ? " (K, M, G, T suffixes)"
-						      : "",
-						  optarg);
+					die_usage(
+					    "%s wants a whole number from 1 to %llu%s, not \"%s\"",
+					    max ? limit_info[i].max_flag : limit_info[i].deflt_flag,
+					    (unsigned long long)limit_info[i].most,
+					    limit_info[i].unit == LIMIT_BYTES ||
+						    limit_info[i].unit == LIMIT_RATE
+						? " (K, M, G, T suffixes)"
+						: "",
+					    optarg);
 				limit_set(max ? &lim->max : &lim->deflt, i, v);
 				break;
 			}
@@ -250,7 +251,8 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		die_usage("unexpected argument: %s", argv[optind]);
 	for (int i = 0; i < NLIMITS; i++)
 		if (limit_get(&lim->deflt, i) > limit_get(&lim->max, i))
-			die_usage("%s is over %s", limit_info[i].deflt_flag, limit_info[i].max_flag);
+			die_usage("%s is over %s", limit_info[i].deflt_flag,
+				  limit_info[i].max_flag);
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
 			die_usage("--default-timeout is longer than --max-timeout");

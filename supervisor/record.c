@@ -94,8 +94,7 @@ static void put_limits_and_usage(struct jw *w, const struct job_record *r)
 	jw_obj_end(w);
 }
 
-void record_render(struct jw *w, const struct job_record *r, const char *output,
-		   size_t output_len)
+void record_render(struct jw *w, const struct job_record *r, const char *output, size_t output_len)
 {
 	char id[24], sig[16];
 

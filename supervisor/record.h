@@ -52,8 +52,7 @@ static inline bool viewer_sees(const struct viewer *v, const char *owner)
 
 /* Write the record as the API's job object; with output (output_len bytes, any bytes) as its
  * "output" member when output is not NULL. */
-void record_render(struct jw *w, const struct job_record *r, const char *output,
-		   size_t output_len);
+void record_render(struct jw *w, const struct job_record *r, const char *output, size_t output_len);
 
 /* RFC 3339 UTC time with milliseconds, e.g. 2026-11-29T10:00:00.123Z, into dst[32]. */
 void format_time(int64_t ms, char dst[32]);

@@ -316,8 +316,8 @@ static void do_metrics(struct request *r)
 		     (unsigned long long)s->jobs.nqueued);
 	metrics_line(out, "jobworker_running", "gauge", "Jobs running.",
 		     (unsigned long long)s->jobs.nrunning);
-	metrics_line(out, "jobworker_spawned_total", "counter", "Jobs started since jobsupd started.",
-		     s->jobs.spawned);
+	metrics_line(out, "jobworker_spawned_total", "counter",
+		     "Jobs started since jobsupd started.", s->jobs.spawned);
 	metrics_line(out, "jobworker_spawn_failures_total", "counter", "Jobs that could not start.",
 		     s->jobs.spawn_failures);
 	metrics_line(out, "jobworker_output_bytes_total", "counter",

@@ -34,8 +34,8 @@ struct spawn_failure {
  * before exec, so the job's first instruction already runs there). Returns the child's pid,
  * which is also its session and process group id, and sets *out_fd to the read end of its
  * output pipe (non-blocking, close-on-exec). When the child failed before or at exec, returns 0
- * with *fail set (the child has exited; it is reaped with every other child, by jobs_reap). Returns -1 (errno) when no child could
- * be made.
+ * with *fail set (the child has exited; it is reaped with every other child, by jobs_reap). Returns
+ * -1 (errno) when no child could be made.
  */
 pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
 		struct spawn_failure *fail);

@@ -49,10 +49,12 @@ static const char schema[] =
     " started_ms INTEGER, finished_ms INTEGER, pid INTEGER, exit_code INTEGER, signal INTEGER,"
     " error TEXT, output_bytes INTEGER NOT NULL, output_truncated INTEGER NOT NULL,"
     " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
-    " max_memory_bytes INTEGER" JOB_LIMITS(LIMIT_COLUMN_DEF) ", json TEXT);"
-    "CREATE INDEX jobs_owner ON jobs(owner, id);"
-    "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS NOT NULL;"
-    "CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
+    " max_memory_bytes INTEGER" JOB_LIMITS(
+	LIMIT_COLUMN_DEF) ", json TEXT);"
+			  "CREATE INDEX jobs_owner ON jobs(owner, id);"
+			  "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS "
+			  "NOT NULL;"
+			  "CREATE TABLE output (job_id INTEGER PRIMARY KEY, data BLOB NOT NULL);";
 
 static int sql_failed(struct store *s, const char *what)
 {
@@ -129,10 +131,10 @@ int store_open(struct store *s)
 
 void store_close(struct store *s)
 {
-	sqlite3_stmt **all[] = {
-	    &s->put,	    &s->get,	    &s->owner,	      &s->counts,     &s->put_output,
-	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output, &s->list[0][0],
-	    &s->list[0][1], &s->list[1][0], &s->list[1][1]};
+	sqlite3_stmt **all[] = {&s->put,	   &s->get,	   &s->owner,	     &s->counts,
+				&s->put_output,	   &s->get_output, &s->oldest_ended, &s->delete_job,
+				&s->delete_output, &s->list[0][0], &s->list[0][1],   &s->list[1][0],
+				&s->list[1][1]};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -363,8 +365,7 @@ static int put_row(struct store *s, sqlite3_stmt *st, int id_col, int json_col, 
 	}
 	uint64_t id = (uint64_t)sqlite3_column_int64(st, id_col);
 	if (!s->live || s->live(s->live_ctx, id, out) < 0) {
-		log_error("job %llu is running, but not known as running",
-			  (unsigned long long)id);
+		log_error("job %llu is running, but not known as running", (unsigned long long)id);
 		errno = EIO;
 		return -1;
 	}

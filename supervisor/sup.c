@@ -157,8 +157,8 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
-	if (loop_timer_at(&s->loop, &s->trim_memory, loop_now() + TRIM_MEMORY_MS,
-			  on_trim_memory) < 0 ||
+	if (loop_timer_at(&s->loop, &s->trim_memory, loop_now() + TRIM_MEMORY_MS, on_trim_memory) <
+		0 ||
 	    open_signals(s) < 0) {
 		log_error("cannot set up signals and timers: %s", strerror(errno));
 		return -1;

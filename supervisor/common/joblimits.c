@@ -8,8 +8,14 @@
 
 const struct limit_info limit_info[NLIMITS] = {
 #define LIMIT_INFO(field, name, unit, most, controller, enforcer)                                  \
-	[LIMIT_##field] = {#field,     name,	     "--max-" name,	      "--default-" name,         \
-			   unit,       most,	     controller,	      enforcer,                  \
+	[LIMIT_##field] = {#field,                                                                 \
+			   name,                                                                   \
+			   "--max-" name,                                                          \
+			   "--default-" name,                                                      \
+			   unit,                                                                   \
+			   most,                                                                   \
+			   controller,                                                             \
+			   enforcer,                                                               \
 			   offsetof(struct job_limits, field)},
     JOB_LIMITS(LIMIT_INFO)
 #undef LIMIT_INFO

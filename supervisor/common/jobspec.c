@@ -10,8 +10,7 @@
 static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
 
 /* The bounds every spec is held to, whether it came as JSON or from a job to restart. */
-static int check_size(size_t argc, size_t bytes, const struct spec_limits *lim,
-		      struct apierr *err)
+static int check_size(size_t argc, size_t bytes, const struct spec_limits *lim, struct apierr *err)
 {
 	if ((long)argc > lim->max_args) {
 		apierr_set(err, 400, "command_too_long",
@@ -173,7 +172,8 @@ static int parse_limits(const cJSON *l, const struct spec_limits *lim, struct jo
 		double d = cJSON_IsNumber(item) ? item->valuedouble : NAN;
 		if (!isfinite(d) || d != floor(d) || d < 1) {
 			apierr_set(err, 400, "invalid_request",
-				   "limits.%s must be a whole number, at least 1", limit_info[i].key);
+				   "limits.%s must be a whole number, at least 1",
+				   limit_info[i].key);
 			return -1;
 		}
 		if (check_limit(i, d, lim, err) < 0)
@@ -235,8 +235,8 @@ int jobspec_parse(const char *body, size_t len, const struct spec_limits *lim, s
 	return rc;
 }
 
-int jobspec_from_args(const char *args, size_t len, long timeout_s,
-		      const struct job_limits *limits, struct jobspec *out)
+int jobspec_from_args(const char *args, size_t len, long timeout_s, const struct job_limits *limits,
+		      struct jobspec *out)
 {
 	size_t argc = 0;
 	memset(out, 0, sizeof *out);

@@ -47,8 +47,8 @@ int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jo
 /* A spec from a command kept as its arguments, each NUL-terminated, one after another (as
  * jobspec_args gives them), with its timeout and limits; not validated (see jobspec_check).
  * 0, or -1 (errno: EINVAL for no arguments, ENOMEM). */
-int jobspec_from_args(const char *args, size_t len, long timeout_s,
-		      const struct job_limits *limits, struct jobspec *out);
+int jobspec_from_args(const char *args, size_t len, long timeout_s, const struct job_limits *limits,
+		      struct jobspec *out);
 /* Hold a spec to today's bounds (its size, timeout and limits): a restarted job meets them as a
  * new one does. 0, or -1 with *err (400). */
 int jobspec_check(const struct jobspec *s, const struct spec_limits *lim, struct apierr *err);

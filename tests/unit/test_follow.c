@@ -58,7 +58,7 @@ static void streams_in_order_until_the_end(void **state)
 	assert_true(end);
 	assert_int_equal(buf_used(&got), 11);
 	assert_memory_equal(buf_head(&got), "hello world", 11);
-	assert_int_equal(ring->refs, 1); /* the follower let go */
+	assert_int_equal(ring->refs, 1);		       /* the follower let go */
 	assert_true(follow_fill(&f, &out, FOLLOW_HIGH_WATER)); /* and stays ended */
 	ring_unref(ring);
 	buf_free(&out);

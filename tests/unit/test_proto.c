@@ -164,8 +164,16 @@ static void reply_round_trip(void **state)
 	/* Malformed: too short, an unknown body, an id longer than the payload, a bad id. */
 	assert_int_equal(proto_reply_decode(200, "\0", 1, &r), -1);
 	assert_int_equal(proto_reply_decode(200, "\x07\0", 2, &r), -1);
-	assert_int_equal(proto_reply_decode(201, "\0\5" "ab", 4, &r), -1);
-	assert_int_equal(proto_reply_decode(201, "\0\2" "a/", 4, &r), -1);
+	assert_int_equal(proto_reply_decode(201,
+					    "\0\5"
+					    "ab",
+					    4, &r),
+			 -1);
+	assert_int_equal(proto_reply_decode(201,
+					    "\0\2"
+					    "a/",
+					    4, &r),
+			 -1);
 }
 
 int main(void)
