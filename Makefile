@@ -60,7 +60,7 @@ SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
-CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
+CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -143,9 +143,9 @@ FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 	$(call pc_cflags,libcjson libcurl)
 FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
-FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
+FUZZ_SRCS_response := cli/show.c cli/rest.c cli/jobview.c $(COMMON)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/api.c \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/rest.c \
 		cli/jobview.c $(wildcard supervisor/*.h supervisor/common/*.h fcgi/*.h cli/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)

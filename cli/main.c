@@ -18,7 +18,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "api.h"
+#include "rest.h"
 #include "buf.h"
 #include "config.h"
 #include "json.h"
@@ -36,7 +36,7 @@
 enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NO_ANSWER = 3, EXIT_TIMED_OUT = JOBVIEW_TIMED_OUT };
 
 struct ctx {
-	struct api_conf conf;
+	struct rest_conf conf;
 	struct settings st;
 	bool json;
 	bool color; /* on a terminal, unless NO_COLOR */
@@ -169,14 +169,14 @@ static int print_help(const char *cmd)
 static int call(struct ctx *x, const char *method, const char *path, const char *body, cJSON **out,
 		bool print_json)
 {
-	struct api_resp r;
+	struct rest_resp r;
 	int rc = 0;
 
 	if (out)
 		*out = NULL;
-	if (api_call(&x->conf, method, path, body, NULL, NULL, &r) < 0) {
+	if (rest_call(&x->conf, method, path, body, NULL, NULL, &r) < 0) {
 		errorf("%s", r.failure);
-		api_resp_free(&r);
+		rest_resp_free(&r);
 		return EXIT_NO_ANSWER;
 	}
 	cJSON *json = cJSON_ParseWithLength(buf_head(&r.body), buf_used(&r.body));
@@ -184,7 +184,7 @@ static int call(struct ctx *x, const char *method, const char *path, const char 
 		char msg[512];
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(json, "error"), "code");
-		api_error_message(&r, msg, sizeof msg);
+		rest_error_message(&r, msg, sizeof msg);
 		struct buf esc = BUF_INIT;
 		show_escape(&esc, msg, strlen(msg), false);
 		buf_putc(&esc, '\0');
@@ -204,7 +204,7 @@ static int call(struct ctx *x, const char *method, const char *path, const char 
 		*out = json;
 	else
 		cJSON_Delete(json);
-	api_resp_free(&r);
+	rest_resp_free(&r);
 	return rc;
 }
 
@@ -238,17 +238,17 @@ static int collect(void *ctx, const char *p, size_t n)
 static int print_output(struct ctx *x, const char *id)
 {
 	char path[128];
-	struct api_resp r;
+	struct rest_resp r;
 	struct buf out = BUF_INIT;
 	int rc = 0;
 	snprintf(path, sizeof path, "/jobs/%s/output", id);
-	if (api_call(&x->conf, "GET", path, NULL, collect, &out, &r) < 0) {
+	if (rest_call(&x->conf, "GET", path, NULL, collect, &out, &r) < 0) {
 		errorf("%s", r.failure);
 		rc = EXIT_NO_ANSWER;
 	} else if (r.status == 200) {
 		show_output(stdout, buf_head(&out), buf_used(&out));
 	}
-	api_resp_free(&r);
+	rest_resp_free(&r);
 	buf_free(&out);
 	return rc;
 }
@@ -256,22 +256,22 @@ static int print_output(struct ctx *x, const char *id)
 static int stream_output(struct ctx *x, const char *id, bool follow)
 {
 	char path[128];
-	struct api_resp r;
+	struct rest_resp r;
 	snprintf(path, sizeof path, "/jobs/%s/output%s", id, follow ? "?follow=1" : "");
-	int rc = api_call(&x->conf, "GET", path, NULL, write_out, &follow, &r);
+	int rc = rest_call(&x->conf, "GET", path, NULL, write_out, &follow, &r);
 	if (rc < 0) {
 		errorf("%s", r.failure);
-		api_resp_free(&r);
+		rest_resp_free(&r);
 		return EXIT_NO_ANSWER;
 	}
 	fflush(stdout);
 	if (r.status != 200) {
 		char msg[512];
-		api_error_message(&r, msg, sizeof msg);
+		rest_error_message(&r, msg, sizeof msg);
 		errorf("%s", msg);
 		rc = EXIT_REFUSED;
 	}
-	api_resp_free(&r);
+	rest_resp_free(&r);
 	return rc;
 }
 
@@ -837,8 +837,8 @@ int main(int argc, char **argv)
 		free(args);
 		return EXIT_USAGE;
 	}
-	x.conf = (struct api_conf){x.st.s[SET_URL].value, x.st.s[SET_CERT].value,
-				   x.st.s[SET_KEY].value, x.st.s[SET_CACERT].value};
+	x.conf = (struct rest_conf){x.st.s[SET_URL].value, x.st.s[SET_CERT].value,
+				    x.st.s[SET_KEY].value, x.st.s[SET_CACERT].value};
 	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
 	x.color = isatty(STDOUT_FILENO) && !(no_color && *no_color) &&
 		  !(term && strcmp(term, "dumb") == 0);
@@ -868,12 +868,12 @@ int main(int argc, char **argv)
 		fputs(usage_main, stderr);
 		rc = EXIT_USAGE;
 	}
-	if (rc < 0 && api_init() < 0) {
+	if (rc < 0 && rest_init() < 0) {
 		errorf("cannot initialise libcurl");
 		rc = EXIT_NO_ANSWER;
 	} else if (rc < 0) {
 		rc = run_command(&x, cmd, nargs, args);
-		api_fini();
+		rest_fini();
 	}
 	settings_free(&x.st);
 	free(args);
