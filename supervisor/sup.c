@@ -23,6 +23,7 @@
 #include "job.h"
 #include "log.h"
 #include "spawn.h"
+#include "usock.h"
 
 /* After shutdown, how long replies and stream ends may take to reach jobapi. */
 #define SHUTDOWN_FLUSH_MS 2000
@@ -174,26 +175,16 @@ int sup_listen(struct sup *s)
 		return -1;
 	}
 
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct usock u = {.path = path,
+			  .who = "jobsupd",
+			  .flags = SOCK_NONBLOCK,
+			  .mode = 0600,
+			  .gid = (gid_t)-1,
+			  .backlog = 128};
+	int fd = usock_listen(&u);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		log_error("another jobsupd is already listening on %s", path);
-		close(fd);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(path); /* left behind by a jobsupd that died */
-	close(fd);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	mode_t old = umask(0177);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc < 0 || listen(fd, 128) < 0 ||
-	    loop_watch(&s->loop, &s->listen, fd, EPOLLIN, on_listen) < 0) {
+	if (loop_watch(&s->loop, &s->listen, fd, EPOLLIN, on_listen) < 0) {
 		log_error("cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
