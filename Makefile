@@ -60,7 +60,8 @@ SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
-CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c
+CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c cli/args.c cli/call.c cli/cmd_jobs.c \
+	cli/cmd_stop.c cli/cmd_list.c cli/cmd_wait.c cli/cmd_config.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

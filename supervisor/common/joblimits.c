@@ -7,12 +7,12 @@
 #include "size.h"
 
 const struct limit_info limit_info[NLIMITS] = {
-#define LIMIT_INFO(field, name, unit, most, controller, enforcer, help)                            \
-	[LIMIT_##field] = {#field,	  name,                                                    \
-			   "--max-" name, "--default-" name,                                       \
-			   unit,	  most,                                                    \
-			   controller,	  enforcer,                                                \
-			   help,	  offsetof(struct job_limits, field)},
+/* clang-format off */
+#define LIMIT_INFO(f, n, u, m, c, e, h)                                                            \
+	[LIMIT_##f] = {.key = #f, .name = n, .max_flag = "--max-" n, .deflt_flag = "--default-" n, \
+		       .start_flag = "--" n, .unit = u, .most = m, .controller = c, .enforcer = e,  \
+		       .help = h, .offset = offsetof(struct job_limits, f)},
+    /* clang-format on */
     JOB_LIMITS(LIMIT_INFO)
 #undef LIMIT_INFO
 };

@@ -59,6 +59,7 @@ struct limit_info {
 	const char *name;	/* "memory" */
 	const char *max_flag;	/* "--max-memory" */
 	const char *deflt_flag; /* "--default-memory" */
+	const char *start_flag; /* "--memory", jobctl start's */
 	enum limit_unit unit;
 	uint64_t most;
 	const char *controller;
