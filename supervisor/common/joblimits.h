@@ -72,7 +72,7 @@ extern const struct limit_info limit_info[NLIMITS];
 
 /* "memory_bytes, cpu_percent, pids, io_bytes_per_s", for messages. */
 #define LIMIT_KEY_STR(field, ...) ", " #field
-#define LIMIT_KEYS (JOB_LIMITS(LIMIT_KEY_STR) + 2)
+#define LIMIT_KEYS (&(JOB_LIMITS(LIMIT_KEY_STR))[2]) /* without the first ", " */
 
 static inline uint64_t limit_get(const struct job_limits *l, int i)
 {
