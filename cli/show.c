@@ -238,6 +238,43 @@ static const char *state_color(const char *state)
 
 enum { COL_ID, COL_STATE, COL_NUM, COL_OWNER, COL_WHEN, COL_TOOK, COL_COMMAND, TABLE_COLS };
 
+/* One job's cells, each escaped and allocated (NULL when out of memory). */
+static void table_row(char **r, const cJSON *job, const struct table_opts *o)
+{
+	char num[32], when[32], took[32] = "";
+	double pid;
+	struct buf cmd = BUF_INIT;
+	const char *state = jstr(job, "state");
+
+	if (o->finished)
+		show_exit(num, sizeof num, job);
+	else if (jnum(job, "pid", &pid))
+		snprintf(num, sizeof num, "%.0f", pid);
+	else
+		snprintf(num, sizeof num, "-");
+	if (o->finished) {
+		show_ago(when, sizeof when, jstr(job, "finished_at"), o->now);
+		show_duration(took, sizeof took, jstr(job, "started_at"), jstr(job, "finished_at"));
+	} else {
+		show_ago(when, sizeof when, jstr(job, "started_at"), o->now);
+	}
+	show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
+	buf_putc(&cmd, '\0');
+	r[COL_ID] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
+	r[COL_STATE] = cell(state ? state : "?", 0);
+	r[COL_NUM] = cell(num, 0);
+	r[COL_OWNER] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
+	r[COL_WHEN] = cell(when, 0);
+	r[COL_TOOK] = cell(took, 0);
+	/* The command is escaped already: take it as it is. */
+	r[COL_COMMAND] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
+	if (r[COL_COMMAND] && text_width(r[COL_COMMAND]) > COMMAND_COLUMN_MAX) {
+		free(r[COL_COMMAND]);
+		r[COL_COMMAND] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
+	}
+	buf_free(&cmd);
+}
+
 void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 {
 	const char *head[TABLE_COLS] = {"ID",
@@ -261,41 +298,8 @@ void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 	for (int c = 0; c < TABLE_COLS; c++)
 		cells[c] = strdup(head[c]);
 	cJSON_ArrayForEach(job, jobs) {
-		char num[32], when[32], took[32] = "";
-		double pid;
-		struct buf cmd = BUF_INIT;
-		char **r = cells + row * TABLE_COLS;
-		const char *state = jstr(job, "state");
-
-		if (o->finished)
-			show_exit(num, sizeof num, job);
-		else if (jnum(job, "pid", &pid))
-			snprintf(num, sizeof num, "%.0f", pid);
-		else
-			snprintf(num, sizeof num, "-");
-		if (o->finished) {
-			show_ago(when, sizeof when, jstr(job, "finished_at"), o->now);
-			show_duration(took, sizeof took, jstr(job, "started_at"),
-				      jstr(job, "finished_at"));
-		} else {
-			show_ago(when, sizeof when, jstr(job, "started_at"), o->now);
-		}
-		show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
-		buf_putc(&cmd, '\0');
-		r[COL_ID] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
-		r[COL_STATE] = cell(state ? state : "?", 0);
-		r[COL_NUM] = cell(num, 0);
-		r[COL_OWNER] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
-		r[COL_WHEN] = cell(when, 0);
-		r[COL_TOOK] = cell(took, 0);
-		/* The command is escaped already: take it as it is. */
-		r[COL_COMMAND] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
-		if (r[COL_COMMAND] && text_width(r[COL_COMMAND]) > COMMAND_COLUMN_MAX) {
-			free(r[COL_COMMAND]);
-			r[COL_COMMAND] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
-		}
-		colors[row] = o->color ? state_color(state) : NULL;
-		buf_free(&cmd);
+		table_row(cells + row * TABLE_COLS, job, o);
+		colors[row] = o->color ? state_color(jstr(job, "state")) : NULL;
 		row++;
 	}
 	for (int c = 0; c < TABLE_COLS; c++) {
