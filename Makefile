@@ -51,16 +51,17 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-# Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
-# protocol, logging.
-COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c usock.c \
-	proto.c log.c)
+# Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, limits
+# and states, the wire protocol, logging, flag parsing, listening sockets.
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
+	proto.c log.c opts.c usock.c)
 SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c jobs.c \
 	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
-CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
+CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c cli/args.c cli/call.c cli/cmd_jobs.c \
+	cli/cmd_stop.c cli/cmd_list.c cli/cmd_wait.c cli/cmd_config.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -143,9 +144,9 @@ FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-r
 	$(call pc_cflags,libcjson libcurl)
 FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
-FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
+FUZZ_SRCS_response := cli/show.c cli/rest.c cli/jobview.c $(COMMON)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/api.c \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/rest.c \
 		cli/jobview.c $(wildcard supervisor/*.h supervisor/common/*.h fcgi/*.h cli/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)

@@ -4,22 +4,25 @@
 #include <signal.h>
 #include <string.h>
 
-static bool state_is(const cJSON *job, const char *state)
+#include "states.h"
+
+/* The job's state in the states table, or -1. */
+static int job_state(const cJSON *job)
 {
 	const cJSON *s = cJSON_GetObjectItemCaseSensitive(job, "state");
-	return cJSON_IsString(s) && strcmp(s->valuestring, state) == 0;
+	return cJSON_IsString(s) ? job_state_parse(s->valuestring) : -1;
 }
 
 bool jobview_active(const cJSON *job)
 {
-	return state_is(job, "queued") || state_is(job, "running");
+	return job_state_active(job_state(job));
 }
 
 int jobview_status(const cJSON *job)
 {
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(job, "exit_code");
 	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(job, "signal");
-	if (state_is(job, "timed_out"))
+	if (job_state(job) == JOB_TIMED_OUT)
 		return JOBVIEW_TIMED_OUT;
 	if (cJSON_IsNumber(code) && code->valuedouble >= 0 && code->valuedouble <= 255)
 		return (int)code->valuedouble;

@@ -12,7 +12,7 @@
 
 #define JOBVIEW_TIMED_OUT 124 /* as timeout(1) */
 
-/* queued or running */
+/* still queued or running (states.h: an active state) */
 bool jobview_active(const cJSON *job);
 /* Its exit code, 128+N when signal N ended it, 124 when it timed out, else 1. */
 int jobview_status(const cJSON *job);

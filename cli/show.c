@@ -1,11 +1,14 @@
 /* show: jobs for people; see show.h. */
 #include "show.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "joblimits.h"
 #include "json.h"
+#include "states.h"
 
 #define COMMAND_COLUMN_MAX 60
 
@@ -226,19 +229,51 @@ void show_filter(cJSON *jobs, const char *state, const char *owner)
 	}
 }
 
+/* The state's colour from the states table; NULL for a state it does not know. */
 static const char *state_color(const char *state)
 {
-	static const struct {
-		const char *state, *sgr;
-	} colors[] = {{"queued", "33"}, {"running", "36"}, {"succeeded", "32"},
-		      {"failed", "31"}, {"stopped", "35"}, {"timed_out", "31"}};
-	for (size_t i = 0; i < sizeof colors / sizeof *colors; i++)
-		if (state && strcmp(state, colors[i].state) == 0)
-			return colors[i].sgr;
-	return NULL;
+	int s = state ? job_state_parse(state) : -1;
+	return s < 0 ? NULL : job_state_info[s].sgr;
 }
 
 enum { COL_ID, COL_STATE, COL_NUM, COL_OWNER, COL_WHEN, COL_TOOK, COL_COMMAND, TABLE_COLS };
+
+/* One job's cells, each escaped and allocated (NULL when out of memory). */
+static void table_row(char **r, const cJSON *job, const struct table_opts *o)
+{
+	char num[32], when[32], took[32] = "";
+	double pid;
+	struct buf cmd = BUF_INIT;
+	const char *state = jstr(job, "state");
+
+	if (o->finished)
+		show_exit(num, sizeof num, job);
+	else if (jnum(job, "pid", &pid))
+		snprintf(num, sizeof num, "%.0f", pid);
+	else
+		snprintf(num, sizeof num, "-");
+	if (o->finished) {
+		show_ago(when, sizeof when, jstr(job, "finished_at"), o->now);
+		show_duration(took, sizeof took, jstr(job, "started_at"), jstr(job, "finished_at"));
+	} else {
+		show_ago(when, sizeof when, jstr(job, "started_at"), o->now);
+	}
+	show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
+	buf_putc(&cmd, '\0');
+	r[COL_ID] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
+	r[COL_STATE] = cell(state ? state : "?", 0);
+	r[COL_NUM] = cell(num, 0);
+	r[COL_OWNER] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
+	r[COL_WHEN] = cell(when, 0);
+	r[COL_TOOK] = cell(took, 0);
+	/* The command is escaped already: take it as it is. */
+	r[COL_COMMAND] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
+	if (r[COL_COMMAND] && text_width(r[COL_COMMAND]) > COMMAND_COLUMN_MAX) {
+		free(r[COL_COMMAND]);
+		r[COL_COMMAND] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
+	}
+	buf_free(&cmd);
+}
 
 void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 {
@@ -263,41 +298,8 @@ void show_jobs_table(FILE *f, const cJSON *jobs, const struct table_opts *o)
 	for (int c = 0; c < TABLE_COLS; c++)
 		cells[c] = strdup(head[c]);
 	cJSON_ArrayForEach(job, jobs) {
-		char num[32], when[32], took[32] = "";
-		double pid;
-		struct buf cmd = BUF_INIT;
-		char **r = cells + row * TABLE_COLS;
-		const char *state = jstr(job, "state");
-
-		if (o->finished)
-			show_exit(num, sizeof num, job);
-		else if (jnum(job, "pid", &pid))
-			snprintf(num, sizeof num, "%.0f", pid);
-		else
-			snprintf(num, sizeof num, "-");
-		if (o->finished) {
-			show_ago(when, sizeof when, jstr(job, "finished_at"), o->now);
-			show_duration(took, sizeof took, jstr(job, "started_at"),
-				      jstr(job, "finished_at"));
-		} else {
-			show_ago(when, sizeof when, jstr(job, "started_at"), o->now);
-		}
-		show_command(&cmd, cJSON_GetObjectItemCaseSensitive(job, "command"));
-		buf_putc(&cmd, '\0');
-		r[COL_ID] = cell(jstr(job, "id") ? jstr(job, "id") : "?", 0);
-		r[COL_STATE] = cell(state ? state : "?", 0);
-		r[COL_NUM] = cell(num, 0);
-		r[COL_OWNER] = cell(jstr(job, "owner") ? jstr(job, "owner") : "?", 24);
-		r[COL_WHEN] = cell(when, 0);
-		r[COL_TOOK] = cell(took, 0);
-		/* The command is escaped already: take it as it is. */
-		r[COL_COMMAND] = buf_ok(&cmd) ? strdup(buf_head(&cmd)) : NULL;
-		if (r[COL_COMMAND] && text_width(r[COL_COMMAND]) > COMMAND_COLUMN_MAX) {
-			free(r[COL_COMMAND]);
-			r[COL_COMMAND] = cut(buf_head(&cmd), COMMAND_COLUMN_MAX);
-		}
-		colors[row] = o->color ? state_color(state) : NULL;
-		buf_free(&cmd);
+		table_row(cells + row * TABLE_COLS, job, o);
+		colors[row] = o->color ? state_color(jstr(job, "state")) : NULL;
 		row++;
 	}
 	for (int c = 0; c < TABLE_COLS; c++) {
@@ -341,16 +343,21 @@ static void field(FILE *f, const char *name, const char *value)
 	buf_free(&b);
 }
 
-/* 268435456 -> "256 MiB"; exact multiples only, else bytes. */
-static void human_bytes(char *dst, size_t cap, double v)
+/* "memory 256 MiB, cpu 50%": each limit of the table the job has, as limit_format shows it. */
+static void limits_text(struct buf *b, const cJSON *lim)
 {
-	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-	while (u < 4 && v >= 1024 && v == 1024 * (double)(long long)(v / 1024)) {
-		v /= 1024;
-		u++;
+	for (int i = 0; i < NLIMITS; i++) {
+		char text[64];
+		double v;
+		if (!jnum(lim, limit_info[i].key, &v))
+			continue;
+		/* Anything but a whole number in range came from a confused server: shown raw. */
+		if (v >= 0 && v < 0x1p64 && v == (double)(uint64_t)v)
+			limit_format(i, (uint64_t)v, text, sizeof text);
+		else
+			snprintf(text, sizeof text, "%.0f", v);
+		buf_printf(b, "%s%s %s", buf_used(b) ? ", " : "", limit_info[i].name, text);
 	}
-	snprintf(dst, cap, "%.0f %s", v, units[u]);
 }
 
 static void show_limits_and_usage(FILE *f, const cJSON *job)
@@ -358,21 +365,9 @@ static void show_limits_and_usage(FILE *f, const cJSON *job)
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(job, "limits");
 	const cJSON *use = cJSON_GetObjectItemCaseSensitive(job, "usage");
 	struct buf b = BUF_INIT;
-	char tmp[64];
 	double v;
 
-	if (jnum(lim, "memory_bytes", &v)) {
-		human_bytes(tmp, sizeof tmp, v);
-		buf_printf(&b, "memory %s", tmp);
-	}
-	if (jnum(lim, "cpu_percent", &v))
-		buf_printf(&b, "%scpu %.0f%%", buf_used(&b) ? ", " : "", v);
-	if (jnum(lim, "pids", &v))
-		buf_printf(&b, "%spids %.0f", buf_used(&b) ? ", " : "", v);
-	if (jnum(lim, "io_bytes_per_s", &v)) {
-		human_bytes(tmp, sizeof tmp, v);
-		buf_printf(&b, "%sio %s/s", buf_used(&b) ? ", " : "", tmp);
-	}
+	limits_text(&b, lim);
 	buf_putc(&b, '\0');
 	field(f, "limits:", buf_used(&b) > 1 ? buf_head(&b) : "none");
 	field(f, "contained:", jstr(job, "containment"));

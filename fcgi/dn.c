@@ -4,18 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define DN_VALUE_MAX 1024
+#include "hex.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#define DN_VALUE_MAX 1024
 
 /*
  * Read one attribute "type=value" at *p, unescaping the value (\, \+ \" \\ \< \> \; \= \# and
@@ -40,7 +31,7 @@ static int next_attr(const char **p, char *type, size_t tcap, char *val, size_t 
 	while (*s && *s != ',' && *s != '+') {
 		char c = *s++;
 		if (c == '\\') {
-			int hi = hexval(s[0]), lo = hi >= 0 ? hexval(s[1]) : -1;
+			int hi = hex_digit(s[0]), lo = hi >= 0 ? hex_digit(s[1]) : -1;
 			if (hi >= 0 && lo >= 0) {
 				c = (char)(hi << 4 | lo);
 				s += 2;

@@ -14,7 +14,6 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,8 @@
 
 #include "handler.h"
 #include "log.h"
+#include "opts.h"
+#include "usock.h"
 
 #define DEFAULT_SOCKET "run/jobapi.sock"
 #define DEFAULT_SUPERVISOR "run/private/jobsupd.sock"
@@ -62,28 +63,6 @@ static const char usage[] =
     "                        of its own (default 256); threads + max-followers <= 480\n"
     "  -h, --help            this help\n";
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "jobapi: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'jobapi --help'.\n");
-	exit(2);
-}
-
-static long parse_num(const char *flag, const char *arg, long min, long max, int base)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(arg, &end, base);
-	if (errno || end == arg || *end || v < min || v > max)
-		die_usage("%s wants a number from %ld to %ld, not \"%s\"", flag, min, max, arg);
-	return v;
-}
-
 static void parse_flags(int argc, char **argv, struct config *cfg, struct api *api)
 {
 	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS };
@@ -109,7 +88,7 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 			cfg->socket_path = optarg;
 			break;
 		case O_MODE:
-			cfg->mode = (mode_t)parse_num("--socket-mode", optarg, 0, 0777, 8);
+			cfg->mode = (mode_t)opts_num("--socket-mode", optarg, 0, 0777, OPTS_OCTAL);
 			break;
 		case O_GROUP:
 			cfg->group = optarg;
@@ -118,11 +97,11 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 			cfg->supervisor_path = optarg;
 			break;
 		case O_THREADS:
-			cfg->threads = parse_num("--threads", optarg, 1, MAX_THREADS, 10);
+			cfg->threads = opts_num("--threads", optarg, 1, MAX_THREADS, OPTS_PLAIN);
 			break;
 		case O_FOLLOWERS:
 			cfg->max_followers =
-			    parse_num("--max-followers", optarg, 0, MAX_THREADS, 10);
+			    opts_num("--max-followers", optarg, 0, MAX_THREADS, OPTS_PLAIN);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -133,56 +112,30 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument: %s", argv[optind]);
+		opts_die("unexpected argument: %s", argv[optind]);
 	if (strlen(cfg->socket_path) >= path_max || strlen(cfg->supervisor_path) >= path_max)
-		die_usage("socket paths must be shorter than %zu bytes", path_max);
+		opts_die("socket paths must be shorter than %zu bytes", path_max);
 	if (cfg->threads + cfg->max_followers > MAX_THREADS)
-		die_usage("--threads plus --max-followers must be at most %d", MAX_THREADS);
+		opts_die("--threads plus --max-followers must be at most %d", MAX_THREADS);
 	api->max_long = cfg->max_followers;
 }
 
 static int open_socket(const struct config *cfg)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", cfg->socket_path);
-
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		log_error("another jobapi is already listening on %s", cfg->socket_path);
-		close(fd);
-		return -1;
-	}
-	if (errno == ECONNREFUSED)
-		unlink(cfg->socket_path); /* left behind by a jobapi that died */
-	close(fd);
-
-	gid_t gid = (gid_t)-1;
+	struct usock u = {.path = cfg->socket_path,
+			  .who = "jobapi",
+			  .mode = cfg->mode,
+			  .gid = (gid_t)-1,
+			  .backlog = 1024};
 	if (cfg->group) {
 		struct group *g = getgrnam(cfg->group);
 		if (!g) {
 			log_error("no such group: %s", cfg->group);
 			return -1;
 		}
-		gid = g->gr_gid;
+		u.gid = g->gr_gid;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	/* Created with no permissions, then given exactly the ones asked for. */
-	mode_t old = umask(0777);
-	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (rc < 0 || (gid != (gid_t)-1 && chown(cfg->socket_path, (uid_t)-1, gid) < 0) ||
-	    chmod(cfg->socket_path, cfg->mode) < 0 || listen(fd, 1024) < 0) {
-		log_error("cannot listen on %s: %s", cfg->socket_path, strerror(errno));
-		if (rc == 0)
-			unlink(cfg->socket_path);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return usock_listen(&u);
 }
 
 struct worker {
@@ -233,6 +186,7 @@ int main(int argc, char **argv)
 	int sig, status = 1;
 
 	log_init("jobapi");
+	opts_init("jobapi");
 	/* A fixed threshold: big bodies (a log of many jobs) are mapped and given back when
 	 * freed, not kept for good in whichever thread's arena served them. And few arenas: the
 	 * threads mostly wait on sockets, and each arena keeps memory of its own. */

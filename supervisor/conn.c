@@ -479,9 +479,13 @@ void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_c
 
 int conns_listen(struct conns *cs, const char *path)
 {
-	/* The socket's directory is the service user's alone: made so when created here, and
-	 * refused when it is not, since whoever can reach the socket can run jobs as anyone. */
-	int fd = usock_listen_private(path);
+	struct usock u = {.path = path,
+			  .who = "jobsupd",
+			  .flags = SOCK_NONBLOCK,
+			  .mode = 0600,
+			  .gid = (gid_t)-1,
+			  .backlog = 128};
+	int fd = usock_listen_private(&u);
 	if (fd < 0)
 		return -1;
 	if (loop_watch(cs->loop, &cs->listener, fd, EPOLLIN, on_listener) < 0) {

@@ -8,7 +8,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
-#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "size.h"
+#include "opts.h"
 #include "sup.h"
 
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
@@ -57,84 +58,63 @@ static const char usage[] =
     "  --max-io BYTES\n"
     "  -h, --help               this help\n";
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "jobsupd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'jobsupd --help'.\n");
-	exit(2);
-}
+/* What a flag sets, and how its value is read. */
+enum flag_kind {
+	F_NUM,	       /* a long in struct sup_config, decimal */
+	F_SIZE,	       /* the same with K, M, G, T suffixes */
+	F_SOCKET,      /* cfg->socket_path */
+	F_CGROUP,      /* cfg->cgroup_want */
+	F_CGROUP_ROOT, /* cfg->cgroup_root */
+	F_SYSLOG,
+	F_HELP,
+	F_LIMIT_DEFAULT, /* --default-X of limit_info[limit] */
+	F_LIMIT_MAX,	 /* --max-X */
+};
 
-/* A whole number in [min, max], with K/M/G/T suffixes when sizes (size.h's grammar). */
-static long parse_num(const char *flag, const char *arg, long min, long max, bool sizes)
-{
-	uint64_t v;
-	if (size_parse(arg, sizes, &v) < 0 || v < (uint64_t)min || v > (uint64_t)max)
-		die_usage("%s wants a whole number from %ld to %ld%s, not \"%s\"", flag, min, max,
-			  sizes ? " (K, M, G, T suffixes)" : "", arg);
-	return (long)v;
-}
+struct flag {
+	const char *name; /* without "--" */
+	enum flag_kind kind;
+	size_t offset; /* of the long an F_NUM or F_SIZE sets */
+	long min, max;
+	int limit; /* F_LIMIT_*: the row of limit_info */
+};
 
-static void parse_flags(int argc, char **argv, struct sup_config *cfg)
+#define CFG(member) offsetof(struct sup_config, member)
+#define YEARS_100 (100L * 365 * 86400)
+
+/* jobsupd's flags; after them, every limit's --default-X and --max-X (all_flags). */
+static const struct flag fixed_flags[] = {
+    {"socket", F_SOCKET, 0, 0, 0, 0},
+    {"max-running", F_NUM, CFG(max_running), 1, 100000, 0},
+    {"max-queued", F_NUM, CFG(max_queued), 0, 1000000, 0},
+    {"max-log", F_NUM, CFG(max_log), 0, 1000000, 0},
+    {"max-command-bytes", F_SIZE, CFG(limits.max_command_bytes), 1, 1 << 20, 0},
+    {"max-args", F_NUM, CFG(limits.max_args), 1, 65536, 0},
+    {"default-timeout", F_NUM, CFG(limits.default_timeout_s), 1, YEARS_100, 0},
+    {"max-timeout", F_NUM, CFG(limits.max_timeout_s), 1, YEARS_100, 0},
+    {"grace", F_NUM, CFG(grace_s), 0, 3600, 0},
+    {"output-cap", F_SIZE, CFG(output_cap), 0, 1L << 30, 0},
+    {"max-followers", F_NUM, CFG(max_followers), 0, 100000, 0},
+    {"max-clients", F_NUM, CFG(max_clients), 1, 100000, 0},
+    {"syslog", F_SYSLOG, 0, 0, 0, 0},
+    {"cgroup", F_CGROUP, 0, 0, 0, 0},
+    {"cgroup-root", F_CGROUP_ROOT, 0, 0, 0, 0},
+    {"help", F_HELP, 0, 0, 0, 0},
+};
+#define NFIXED (sizeof fixed_flags / sizeof *fixed_flags)
+#define NFLAGS (NFIXED + 2 * NLIMITS)
+
+static const struct {
+	const char *name;
+	enum cg_want want;
+} cgroup_modes[] = {
+    {"auto", CG_WANT_AUTO}, {"v2", CG_WANT_V2}, {"v1", CG_WANT_V1}, {"none", CG_WANT_NONE}};
+
+/* The defaults, before any flag. */
+static void config_defaults(struct sup_config *cfg)
 {
-	enum {
-		O_SOCKET = 256,
-		O_RUNNING,
-		O_QUEUED,
-		O_LOG,
-		O_CMDBYTES,
-		O_ARGS,
-		O_DEFTIMEOUT,
-		O_MAXTIMEOUT,
-		O_GRACE,
-		O_OUTCAP,
-		O_FOLLOWERS,
-		O_CLIENTS,
-		O_SYSLOG,
-		O_CGROUP,
-		O_CGROUP_ROOT,
-		O_DEF_LIMIT, /* --default-X for limit i: O_DEF_LIMIT + i */
-		O_MAX_LIMIT = O_DEF_LIMIT + NLIMITS,
-	};
-	static const struct option fixed[] = {
-	    {"socket", required_argument, NULL, O_SOCKET},
-	    {"max-running", required_argument, NULL, O_RUNNING},
-	    {"max-queued", required_argument, NULL, O_QUEUED},
-	    {"max-log", required_argument, NULL, O_LOG},
-	    {"max-command-bytes", required_argument, NULL, O_CMDBYTES},
-	    {"max-args", required_argument, NULL, O_ARGS},
-	    {"default-timeout", required_argument, NULL, O_DEFTIMEOUT},
-	    {"max-timeout", required_argument, NULL, O_MAXTIMEOUT},
-	    {"grace", required_argument, NULL, O_GRACE},
-	    {"output-cap", required_argument, NULL, O_OUTCAP},
-	    {"max-followers", required_argument, NULL, O_FOLLOWERS},
-	    {"max-clients", required_argument, NULL, O_CLIENTS},
-	    {"syslog", no_argument, NULL, O_SYSLOG},
-	    {"cgroup", required_argument, NULL, O_CGROUP},
-	    {"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
-	    {"help", no_argument, NULL, 'h'},
-	};
-	/* The fixed options, then --default-X and --max-X for every limit of the table. */
-	struct option opts[sizeof fixed / sizeof *fixed + 2 * NLIMITS + 1];
-	size_t n = 0;
-	for (; n < sizeof fixed / sizeof *fixed; n++)
-		opts[n] = fixed[n];
-	for (int i = 0; i < NLIMITS; i++) {
-		opts[n++] = (struct option){limit_info[i].deflt_flag + 2, required_argument, NULL,
-					    O_DEF_LIMIT + i};
-		opts[n++] = (struct option){limit_info[i].max_flag + 2, required_argument, NULL,
-					    O_MAX_LIMIT + i};
-	}
-	opts[n] = (struct option){NULL, 0, NULL, 0};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-	bool default_timeout_set = false;
-	struct spec_limits *lim = &cfg->limits;
-
 	*cfg = (struct sup_config){
 	    .socket_path = DEFAULT_SOCKET,
 	    .max_running = cpus > 0 ? cpus : 1,
@@ -156,106 +136,116 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    .cgroup_root = "jobworker",
 	    .cgroup_want = CG_WANT_AUTO,
 	};
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case O_SOCKET:
-			if (strlen(optarg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-				die_usage("--socket path is too long: %s", optarg);
-			cfg->socket_path = optarg;
-			break;
-		case O_RUNNING:
-			cfg->max_running = parse_num("--max-running", optarg, 1, 100000, false);
-			break;
-		case O_QUEUED:
-			cfg->max_queued = parse_num("--max-queued", optarg, 0, 1000000, false);
-			break;
-		case O_LOG:
-			cfg->max_log = parse_num("--max-log", optarg, 0, 1000000, false);
-			break;
-		case O_CMDBYTES:
-			cfg->limits.max_command_bytes =
-			    parse_num("--max-command-bytes", optarg, 1, 1 << 20, true);
-			break;
-		case O_ARGS:
-			cfg->limits.max_args = parse_num("--max-args", optarg, 1, 65536, false);
-			break;
-		case O_DEFTIMEOUT:
-			cfg->limits.default_timeout_s =
-			    parse_num("--default-timeout", optarg, 1, 100L * 365 * 86400, false);
-			default_timeout_set = true;
-			break;
-		case O_MAXTIMEOUT:
-			cfg->limits.max_timeout_s =
-			    parse_num("--max-timeout", optarg, 1, 100L * 365 * 86400, false);
-			break;
-		case O_GRACE:
-			cfg->grace_s = parse_num("--grace", optarg, 0, 3600, false);
-			break;
-		case O_OUTCAP:
-			cfg->output_cap = parse_num("--output-cap", optarg, 0, 1L << 30, true);
-			break;
-		case O_FOLLOWERS:
-			cfg->max_followers = parse_num("--max-followers", optarg, 0, 100000, false);
-			break;
-		case O_CLIENTS:
-			cfg->max_clients = parse_num("--max-clients", optarg, 1, 100000, false);
-			break;
-		case O_SYSLOG:
-			log_to_syslog();
-			break;
-		case O_CGROUP:
-			if (strcmp(optarg, "auto") == 0)
-				cfg->cgroup_want = CG_WANT_AUTO;
-			else if (strcmp(optarg, "v2") == 0)
-				cfg->cgroup_want = CG_WANT_V2;
-			else if (strcmp(optarg, "v1") == 0)
-				cfg->cgroup_want = CG_WANT_V1;
-			else if (strcmp(optarg, "none") == 0)
-				cfg->cgroup_want = CG_WANT_NONE;
-			else
-				die_usage("--cgroup is auto, v2, v1 or none, not \"%s\"", optarg);
-			break;
-		case O_CGROUP_ROOT:
-			if (!*optarg || strstr(optarg, ".."))
-				die_usage("--cgroup-root wants a path without \"..\", not \"%s\"",
-					  optarg);
-			cfg->cgroup_root = optarg;
-			break;
-		case 'h':
+}
+
+static void take_limit(const struct flag *f, const char *arg, struct sup_config *cfg)
+{
+	const struct limit_info *li = &limit_info[f->limit];
+	bool max = f->kind == F_LIMIT_MAX;
+	uint64_t v;
+	if (limit_parse(f->limit, arg, &v) < 0)
+		opts_die("%s wants a whole number from 1 to %llu%s, not \"%s\"",
+			 max ? li->max_flag : li->deflt_flag, (unsigned long long)li->most,
+			 limit_takes_size(f->limit) ? " (K, M, G, T suffixes)" : "", arg);
+	limit_set(max ? &cfg->limits.max : &cfg->limits.deflt, f->limit, v);
+}
+
+static void take_cgroup(const char *arg, struct sup_config *cfg)
+{
+	for (size_t i = 0; i < sizeof cgroup_modes / sizeof *cgroup_modes; i++) {
+		if (strcmp(arg, cgroup_modes[i].name) == 0) {
+			cfg->cgroup_want = cgroup_modes[i].want;
+			return;
+		}
+	}
+	opts_die("--cgroup is auto, v2, v1 or none, not \"%s\"", arg);
+}
+
+static void take_flag(const struct flag *f, const char *arg, struct sup_config *cfg)
+{
+	char flag[64];
+	snprintf(flag, sizeof flag, "--%s", f->name);
+	switch (f->kind) {
+	case F_NUM:
+	case F_SIZE:
+		*(long *)((char *)cfg + f->offset) =
+		    opts_num(flag, arg, f->min, f->max, f->kind == F_SIZE ? OPTS_SIZE : OPTS_PLAIN);
+		break;
+	case F_SOCKET:
+		if (strlen(arg) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+			opts_die("--socket path is too long: %s", arg);
+		cfg->socket_path = arg;
+		break;
+	case F_CGROUP:
+		take_cgroup(arg, cfg);
+		break;
+	case F_CGROUP_ROOT:
+		if (!*arg || strstr(arg, ".."))
+			opts_die("--cgroup-root wants a path without \"..\", not \"%s\"", arg);
+		cfg->cgroup_root = arg;
+		break;
+	case F_SYSLOG:
+		log_to_syslog();
+		break;
+	case F_HELP:
+		fputs(usage, stdout);
+		exit(0);
+	case F_LIMIT_DEFAULT:
+	case F_LIMIT_MAX:
+		take_limit(f, arg, cfg);
+		break;
+	}
+}
+
+/* The fixed flags, then --default-X and --max-X for every limit; opts[i] is flags[i]. */
+static void flag_table(struct flag flags[NFLAGS], struct option opts[NFLAGS + 1])
+{
+	size_t n = 0;
+	for (; n < NFIXED; n++)
+		flags[n] = fixed_flags[n];
+	for (int i = 0; i < NLIMITS; i++) {
+		flags[n++] = (struct flag){
+		    .name = limit_info[i].deflt_flag + 2, .kind = F_LIMIT_DEFAULT, .limit = i};
+		flags[n++] = (struct flag){
+		    .name = limit_info[i].max_flag + 2, .kind = F_LIMIT_MAX, .limit = i};
+	}
+	for (n = 0; n < NFLAGS; n++) {
+		bool arg = flags[n].kind != F_SYSLOG && flags[n].kind != F_HELP;
+		opts[n] =
+		    (struct option){flags[n].name, arg ? required_argument : no_argument, NULL, 0};
+	}
+	opts[NFLAGS] = (struct option){NULL, 0, NULL, 0};
+}
+
+static void parse_flags(int argc, char **argv, struct sup_config *cfg)
+{
+	struct flag flags[NFLAGS];
+	struct option opts[NFLAGS + 1];
+	bool default_timeout_set = false;
+	int c, k;
+
+	flag_table(flags, opts);
+	config_defaults(cfg);
+	while ((c = getopt_long(argc, argv, "h", opts, &k)) != -1) {
+		if (c == 'h') {
 			fputs(usage, stdout);
 			exit(0);
-		default:
-			if (c >= O_DEF_LIMIT && c < O_MAX_LIMIT + NLIMITS) {
-				bool max = c >= O_MAX_LIMIT;
-				int i = (c - O_DEF_LIMIT) % NLIMITS;
-				uint64_t v;
-				if (limit_parse(i, optarg, &v) < 0)
-					die_usage(
-					    "%s wants a whole number from 1 to %llu%s, not \"%s\"",
-					    max ? limit_info[i].max_flag : limit_info[i].deflt_flag,
-					    (unsigned long long)limit_info[i].most,
-					    limit_info[i].unit == LIMIT_BYTES ||
-						    limit_info[i].unit == LIMIT_RATE
-						? " (K, M, G, T suffixes)"
-						: "",
-					    optarg);
-				limit_set(max ? &lim->max : &lim->deflt, i, v);
-				break;
-			}
+		}
+		if (c != 0) {
 			fprintf(stderr, "Try 'jobsupd --help'.\n");
 			exit(2);
 		}
+		take_flag(&flags[k], optarg, cfg);
+		default_timeout_set |= flags[k].offset == CFG(limits.default_timeout_s);
 	}
 	if (optind < argc)
-		die_usage("unexpected argument: %s", argv[optind]);
+		opts_die("unexpected argument: %s", argv[optind]);
 	for (int i = 0; i < NLIMITS; i++)
-		if (limit_get(&lim->deflt, i) > limit_get(&lim->max, i))
-			die_usage("%s is over %s", limit_info[i].deflt_flag,
-				  limit_info[i].max_flag);
+		if (limit_get(&cfg->limits.deflt, i) > limit_get(&cfg->limits.max, i))
+			opts_die("%s is over %s", limit_info[i].deflt_flag, limit_info[i].max_flag);
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
-			die_usage("--default-timeout is longer than --max-timeout");
+			opts_die("--default-timeout is longer than --max-timeout");
 		cfg->limits.default_timeout_s = cfg->limits.max_timeout_s;
 	}
 }
@@ -268,6 +258,7 @@ int main(int argc, char **argv)
 	int status = 1;
 
 	log_init("jobsupd");
+	opts_init("jobsupd");
 	/* A fixed threshold: big buffers (output rings, large replies) are mapped and given back
 	 * when freed, instead of growing the heap for good once one was freed. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);

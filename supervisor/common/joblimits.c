@@ -7,16 +7,12 @@
 #include "size.h"
 
 const struct limit_info limit_info[NLIMITS] = {
-#define LIMIT_INFO(field, name, unit, most, controller, enforcer)                                  \
-	[LIMIT_##field] = {#field,                                                                 \
-			   name,                                                                   \
-			   "--max-" name,                                                          \
-			   "--default-" name,                                                      \
-			   unit,                                                                   \
-			   most,                                                                   \
-			   controller,                                                             \
-			   enforcer,                                                               \
-			   offsetof(struct job_limits, field)},
+/* clang-format off */
+#define LIMIT_INFO(f, n, u, m, c, e, h)                                                            \
+	[LIMIT_##f] = {.key = #f, .name = n, .max_flag = "--max-" n, .deflt_flag = "--default-" n, \
+		       .start_flag = "--" n, .unit = u, .most = m, .controller = c, .enforcer = e,  \
+		       .help = h, .offset = offsetof(struct job_limits, f)},
+    /* clang-format on */
     JOB_LIMITS(LIMIT_INFO)
 #undef LIMIT_INFO
 };
@@ -27,6 +23,18 @@ int limit_by_key(const char *key)
 		if (key && strcmp(key, limit_info[i].key) == 0)
 			return i;
 	return -1;
+}
+
+const char *limit_metavar(int i)
+{
+	switch (limit_info[i].unit) {
+	case LIMIT_PERCENT:
+		return "PERCENT";
+	case LIMIT_COUNT:
+		return "N";
+	default:
+		return "SIZE";
+	}
 }
 
 int limit_parse(int i, const char *text, uint64_t *out)
@@ -40,20 +48,16 @@ int limit_parse(int i, const char *text, uint64_t *out)
 	return 0;
 }
 
-/* "256 MiB", "1.5 GiB", "100 B" */
+/* "256 MiB", "1536 KiB", "1000 bytes": a limit is exact, so it is never rounded. */
 static void human_bytes(uint64_t v, char *dst, size_t cap)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	double d = (double)v;
+	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
 	size_t u = 0;
-	while (d >= 1024 && u + 1 < sizeof units / sizeof *units) {
-		d /= 1024;
+	while (u + 1 < sizeof units / sizeof *units && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
 		u++;
 	}
-	if (u == 0 || d == (double)(uint64_t)d)
-		snprintf(dst, cap, "%.0f %s", d, units[u]);
-	else
-		snprintf(dst, cap, "%.1f %s", d, units[u]);
+	snprintf(dst, cap, "%llu %s", (unsigned long long)v, units[u]);
 }
 
 void limit_format(int i, uint64_t v, char *dst, size_t cap)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+
 void jw_init(struct jw *w, struct buf *b)
 {
 	memset(w, 0, sizeof *w);
@@ -216,17 +218,6 @@ void json_quote(struct buf *b, const void *p, size_t n)
 	buf_putc(b, '"');
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum json_text json_check_text(const char *s, size_t n, const char **why)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -264,7 +255,7 @@ enum json_text json_check_text(const char *s, size_t n, const char **why)
 			if (u[i] == 'u' && i + 4 < n) {
 				int v = 0;
 				for (size_t k = 1; k <= 4; k++) {
-					int h = hexval(s[i + k]);
+					int h = hex_digit(s[i + k]);
 					v = h < 0 ? -1 : (v < 0 ? -1 : v * 16 + h);
 				}
 				if (v == 0 && result == JSON_TEXT_OK) {

@@ -1,4 +1,4 @@
-/* usock: listening Unix sockets; see usock.h. */
+/* usock: a listening Unix socket over a stale one; see usock.h. */
 #include "usock.h"
 
 #include <errno.h>
@@ -11,51 +11,58 @@
 
 #include "log.h"
 
-int usock_listen(const char *path, mode_t mode, int flags, int backlog)
+/* 0 when nothing listens at the path (a socket left by an instance that died is removed), -1
+ * when another instance answers. Non-blocking, so that a full backlog cannot stall start-up. */
+static int clear_stale(const struct usock *u, const struct sockaddr_un *sa)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof sa.sun_path) {
-		log_error("the socket path %s is too long", path);
-		return -1;
-	}
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		goto fail;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
-		log_error("another process is already listening on %s", path);
+		return 0; /* bind will say what is wrong */
+	if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+		log_error("another %s is already listening on %s", u->who, u->path);
 		close(fd);
 		return -1;
 	}
 	if (errno == ECONNREFUSED)
-		unlink(path); /* left behind by a process that died */
+		unlink(u->path);
 	close(fd);
+	return 0;
+}
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
-	if (fd < 0)
-		goto fail;
+int usock_listen(const struct usock *u)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(u->path) >= sizeof sa.sun_path) {
+		log_error("cannot listen on %s: the path is too long", u->path);
+		return -1;
+	}
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", u->path);
+	if (clear_stale(u, &sa) < 0)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | u->flags, 0);
+	if (fd < 0) {
+		log_error("cannot listen on %s: %s", u->path, strerror(errno));
+		return -1;
+	}
 	mode_t old = umask(0777);
 	int rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
-	if (rc < 0 || chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
-		int e = errno;
+	if (rc < 0 || (u->gid != (gid_t)-1 && chown(u->path, (uid_t)-1, u->gid) < 0) ||
+	    chmod(u->path, u->mode) < 0 || listen(fd, u->backlog) < 0) {
+		log_error("cannot listen on %s: %s", u->path, strerror(errno));
 		if (rc == 0)
-			unlink(path);
+			unlink(u->path);
 		close(fd);
-		errno = e;
-		goto fail;
+		return -1;
 	}
 	return fd;
-fail:
-	log_error("cannot listen on %s: %s", path, strerror(errno));
-	return -1;
 }
 
-int usock_listen_private(const char *path)
+int usock_listen_private(const struct usock *u)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct stat st;
-	snprintf(dir, sizeof dir, "%s", path);
+	snprintf(dir, sizeof dir, "%s", u->path);
 	char *slash = strrchr(dir, '/');
 	if (slash == dir)
 		slash[1] = '\0';
@@ -73,5 +80,5 @@ int usock_listen_private(const char *path)
 			  dir, (int)geteuid());
 		return -1;
 	}
-	return usock_listen(path, 0600, SOCK_NONBLOCK, 128);
+	return usock_listen(u);
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "rest.h"
 #include "jobview.h"
 #include "show.h"
 
@@ -35,11 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)jobview_active(v);
 	show_output(null_out, (const char *)data, size);
 
-	struct api_resp r = {.status = 400};
+	struct rest_resp r = {.status = 400};
 	char msg[512];
 	buf_append(&r.body, data, size);
-	api_error_message(&r, msg, sizeof msg);
-	api_resp_free(&r);
+	rest_error_message(&r, msg, sizeof msg);
+	rest_resp_free(&r);
 	cJSON_Delete(v);
 	return 0;
 }

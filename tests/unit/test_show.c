@@ -87,6 +87,37 @@ static void exit_status_as_a_shell_gives_it(void **state)
 	}
 }
 
+/* The "limits:" line of status, one limit of the table after another, exact as given. */
+static const char *limits_line(const char *limits)
+{
+	static char out[4096];
+	char json[512];
+	snprintf(json, sizeof json, "{\"id\":\"1\",\"state\":\"running\",\"limits\":%s}", limits);
+	cJSON *job = cJSON_Parse(json);
+	FILE *f = fmemopen(out, sizeof out, "w");
+	show_job(f, job);
+	fclose(f);
+	cJSON_Delete(job);
+	char *line = strstr(out, "limits:");
+	assert_non_null(line);
+	*strchr(line, '\n') = '\0';
+	return line;
+}
+
+static void limits_as_status_shows_them(void **state)
+{
+	(void)state;
+	assert_string_equal(limits_line("{\"memory_bytes\":268435456,\"cpu_percent\":50,"
+					"\"pids\":64,\"io_bytes_per_s\":10485760}"),
+			    "limits:    memory 256 MiB, cpu 50%, pids 64, io 10 MiB/s");
+	assert_string_equal(limits_line("{\"memory_bytes\":1572864,\"io_bytes_per_s\":1000}"),
+			    "limits:    memory 1536 KiB, io 1000 bytes/s");
+	/* What no server sends is shown, not converted out of range. */
+	assert_string_equal(limits_line("{\"pids\":-3,\"cpu_percent\":1e30}"),
+			    "limits:    cpu 1000000000000000019884624838656, pids -3");
+	assert_string_equal(limits_line("null"), "limits:    none");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +125,7 @@ int main(void)
 	    cmocka_unit_test(commands_are_shell_quoted),
 	    cmocka_unit_test(absurd_numbers_do_not_break_it),
 	    cmocka_unit_test(exit_status_as_a_shell_gives_it),
+	    cmocka_unit_test(limits_as_status_shows_them),
 	};
 	return cmocka_run_group_tests_name("show", tests, NULL, NULL);
 }

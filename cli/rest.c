@@ -1,5 +1,5 @@
-/* api: jobctl's HTTPS calls; see api.h. */
-#include "api.h"
+/* rest: jobctl's HTTPS calls to the job worker's REST API; see rest.h. */
+#include "rest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,19 +10,19 @@
 #include <curl/curl.h>
 
 struct call {
-	struct api_resp *resp;
+	struct rest_resp *resp;
 	CURL *curl;
-	api_sink sink;
+	rest_sink sink;
 	void *ctx;
 	int sink_failed;
 };
 
-int api_init(void)
+int rest_init(void)
 {
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-void api_fini(void)
+void rest_fini(void)
 {
 	curl_global_cleanup();
 }
@@ -45,7 +45,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 /* A certificate or key file that cannot be read is named plainly, before curl's vaguer error. */
-static int check_file(const char *what, const char *path, struct api_resp *resp)
+static int check_file(const char *what, const char *path, struct rest_resp *resp)
 {
 	if (access(path, R_OK) == 0)
 		return 0;
@@ -54,8 +54,8 @@ static int check_file(const char *what, const char *path, struct api_resp *resp)
 	return -1;
 }
 
-static void describe_failure(const struct api_conf *conf, CURLcode rc, const char *detail,
-			     struct api_resp *resp)
+static void describe_failure(const struct rest_conf *conf, CURLcode rc, const char *detail,
+			     struct rest_resp *resp)
 {
 	const char *d = *detail ? detail : curl_easy_strerror(rc);
 	switch (rc) {
@@ -83,8 +83,8 @@ static void describe_failure(const struct api_conf *conf, CURLcode rc, const cha
 	}
 }
 
-int api_call(const struct api_conf *conf, const char *method, const char *path, const char *body,
-	     api_sink sink, void *ctx, struct api_resp *resp)
+int rest_call(const struct rest_conf *conf, const char *method, const char *path, const char *body,
+	      rest_sink sink, void *ctx, struct rest_resp *resp)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL;
@@ -140,12 +140,12 @@ int api_call(const struct api_conf *conf, const char *method, const char *path, 
 	return 0;
 }
 
-void api_resp_free(struct api_resp *resp)
+void rest_resp_free(struct rest_resp *resp)
 {
 	buf_free(&resp->body);
 }
 
-void api_error_message(const struct api_resp *resp, char *dst, size_t cap)
+void rest_error_message(const struct rest_resp *resp, char *dst, size_t cap)
 {
 	cJSON *o = cJSON_ParseWithLength(buf_head(&resp->body), buf_used(&resp->body));
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(
