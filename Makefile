@@ -58,7 +58,7 @@ COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimi
 SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c
-API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
+API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
 CLI := cli/api.c cli/show.c cli/jobview.c cli/config.c
 CLI_MAIN := cli/main.c
