@@ -142,11 +142,11 @@ FUZZ_TARGETS := request proto response
 FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -iquote supervisor -iquote supervisor/common -iquote fcgi -iquote cli \
 	$(call pc_cflags,libcjson libcurl)
-FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
+FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c fcgi/csrf.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
 FUZZ_SRCS_response := cli/show.c cli/api.c cli/jobview.c $(COMMON)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/api.c \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c fcgi/csrf.c cli/show.c cli/api.c \
 		cli/jobview.c $(wildcard supervisor/*.h supervisor/common/*.h fcgi/*.h cli/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)
