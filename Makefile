@@ -8,7 +8,7 @@
 #   make deps       install the Debian packages the project needs, when missing
 #   make certs      make the prototype's CA, server and client certificates again
 #   make revoke NAME=user2   revoke a client certificate (nginx checks the CRL)
-#   make lint       clang-format check, cppcheck and clang-tidy
+#   make lint       clang-format check, cppcheck and clang-tidy; docs/openapi.yaml linted
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make valgrind   the end-to-end tests with jobsupd under valgrind
 #   make bench      the benchmark: figures against ceilings measured in the same run
@@ -58,7 +58,7 @@ COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimi
 SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c jobs.c \
 	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
 SUPD_MAIN := supervisor/main.c
-API := fcgi/dn.c fcgi/route.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
+API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
 CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c cli/args.c cli/call.c cli/cmd_jobs.c \
 	cli/cmd_stop.c cli/cmd_list.c cli/cmd_wait.c cli/cmd_config.c
@@ -108,10 +108,11 @@ faults: deps all
 	tests/run.sh $(BUILD) faults
 
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
-# to test. Only what is missing is installed (as root, or through sudo).
+# to test, PyYAML and jsonschema (draft 2020-12) to check answers against docs/openapi.yaml.
+# Only what is missing is installed (as root, or through sudo).
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
 	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin \
-	mandoc python3-yaml
+	mandoc python3-yaml python3-jsonschema
 .PHONY: deps
 deps:
 	@missing=; \
@@ -142,11 +143,11 @@ FUZZ_TARGETS := request proto response
 FUZZ_FLAGS := $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -iquote supervisor -iquote supervisor/common -iquote fcgi -iquote cli \
 	$(call pc_cflags,libcjson libcurl)
-FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c $(COMMON)
+FUZZ_SRCS_request := fcgi/route.c fcgi/dn.c fcgi/csrf.c $(COMMON)
 FUZZ_SRCS_proto := $(COMMON)
 FUZZ_SRCS_response := cli/show.c cli/rest.c cli/jobview.c $(COMMON)
 
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c cli/show.c cli/rest.c \
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) fcgi/route.c fcgi/dn.c fcgi/csrf.c cli/show.c cli/rest.c \
 		cli/jobview.c $(wildcard supervisor/*.h supervisor/common/*.h fcgi/*.h cli/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS_$*) $(call pc_libs,libcjson libcurl)
@@ -286,8 +287,21 @@ SOURCES = $(wildcard supervisor/*.[ch] supervisor/common/*.[ch] fcgi/*.[ch] cli/
 # The system headers whose loop macros (TAILQ_FOREACH, cJSON_ArrayForEach) cppcheck must see.
 LINT_MACROS := $(firstword $(wildcard /usr/include/*/sys/queue.h /usr/include/sys/queue.h)) \
 	$(wildcard $(shell $(PKG_CONFIG) --variable=includedir libcjson 2>/dev/null)/cjson/cJSON.h)
-.PHONY: lint
-lint:
+# The OpenAPI linter is a Node tool, pinned to exact versions in tests/tools/package-lock.json
+# and installed there (npm ci, no install scripts) only when lint runs: the product never needs
+# Node. A stamp newer than the lock file says the install is current.
+TOOLS := tests/tools
+TOOLS_STAMP := $(TOOLS)/node_modules/.installed
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(TOOLS)/node_modules/.bin/redocly
+.PHONY: lint lint-openapi
+lint-openapi:
+	@command -v npm >/dev/null 2>&1 || $(MAKE) -s deps DEB_PACKAGES="nodejs npm"
+	@[ $(TOOLS_STAMP) -nt $(TOOLS)/package-lock.json ] || \
+		{ cd $(TOOLS) && NO_UPDATE_NOTIFIER=1 npm ci --ignore-scripts --no-audit --no-fund \
+			--loglevel=error && touch node_modules/.installed; }
+	$(REDOCLY) lint --format=stylish --config $(TOOLS)/redocly.yaml docs/openapi.yaml
+
+lint: lint-openapi
 	@$(MAKE) -s deps DEB_PACKAGES="clang-format cppcheck clang-tidy"
 	clang-format --dry-run --Werror $(SOURCES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

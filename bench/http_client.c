@@ -51,14 +51,20 @@ long http_request(CURL *h, const char *base, const char *method, const char *pat
 		b->p[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-	/* A POST always has a body (perhaps empty); anything else none, even on a handle that
-	 * posted before. */
-	if (post || !strcmp(method, "POST"))
+	/* A POST always has a body (perhaps empty), declared JSON as the API requires (libcurl
+	 * would say form-urlencoded); anything else none, even on a handle that posted before. */
+	struct curl_slist *json = NULL;
+	if (post || !strcmp(method, "POST")) {
+		json = curl_slist_append(NULL, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, post ? post : "");
-	else
+	} else {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, json);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	CURLcode rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(json);
 	if (err)
 		*err = rc;
 	if (rc != CURLE_OK)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csrf.h"
 #include "dn.h"
 #include "http.h"
 #include "log.h"
@@ -36,6 +37,20 @@ static int authenticate(FCGX_Request *r, struct identity *id)
 		return -1;
 	}
 	return 0;
+}
+
+/* Refuse what another web site could have made a browser send: 0, or -1 with *err. */
+static int same_site(FCGX_Request *r, struct apierr *err)
+{
+	/* FCGX_GetParam, not param(): an absent header and an empty one differ here. */
+	const struct csrf_req rq = {
+	    .origin = FCGX_GetParam("HTTP_ORIGIN", r->envp),
+	    .host = FCGX_GetParam("HTTP_HOST", r->envp),
+	    .content_type = FCGX_GetParam("CONTENT_TYPE", r->envp),
+	    .content_length = FCGX_GetParam("CONTENT_LENGTH", r->envp),
+	    .transfer_encoding = FCGX_GetParam("HTTP_TRANSFER_ENCODING", r->envp),
+	};
+	return csrf_check(&rq, err);
 }
 
 /* Read the whole body (at most BODY_MAX bytes). The caller frees *body. 0 or -1 (*err). */
@@ -108,7 +123,8 @@ static bool take_long_slot(struct api *api)
 	return false;
 }
 
-static const int counted[API_STATUSES] = {200, 201, 400, 403, 404, 405, 409, 413, 429, 500, 503};
+static const int counted[API_STATUSES] = {200, 201, 400, 403, 404, 405,
+					  409, 413, 415, 429, 500, 503};
 
 static void count(struct api *api, int status)
 {
@@ -201,6 +217,11 @@ void handle_request(struct api *api, FCGX_Request *r)
 	memset(&req, 0, sizeof req);
 	if (authenticate(r, &id) < 0) {
 		count(api, 403);
+		return;
+	}
+	if (same_site(r, &err) < 0) {
+		http_error(r->out, &err, NULL);
+		count(api, err.status);
 		return;
 	}
 	struct supclient *sc = pool_take(&api->pool);

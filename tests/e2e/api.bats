@@ -171,7 +171,7 @@ teardown() {
 
 @test "400: bodies that are not JSON, wrong fields, NUL bytes, bad timeouts" {
 	for body in '' 'nope' '{"command":["ls"]' '{"command":["ls"]} x' $'{"command":["a\x01"]}'; do
-		api user1 POST /jobs --data-binary "$body"
+		api user1 POST /jobs --json "$body"
 		[ "$HTTP" = 400 ]
 		[ "$(error_code)" = invalid_json ]
 	done
@@ -180,7 +180,7 @@ teardown() {
 		'{"command":["ls"],"timeout_s":-5}' '{"command":["ls"],"timeout_s":86401}' \
 		'{"command":["ls"],"timeout_s":"10"}' '{"command":["ls"],"timeout_s":2.5}' \
 		'{"command":["ls"],"extra":1}'; do
-		api user1 POST /jobs --data-binary "$body"
+		api user1 POST /jobs --json "$body"
 		[ "$HTTP" = 400 ] || { echo "$body: $HTTP $BODY"; false; }
 		[ "$(error_code)" = invalid_request ]
 		[ "$(jq -r '.error.message | length' <<<"$BODY")" -gt 10 ]
@@ -197,11 +197,11 @@ teardown() {
 
 @test "400 command_too_long: too many bytes or arguments" {
 	long=$(head -c 4097 /dev/zero | tr '\0' a)
-	api user1 POST /jobs -d "{\"command\":[\"echo\",\"$long\"]}"
+	api user1 POST /jobs --json "{\"command\":[\"echo\",\"$long\"]}"
 	[ "$HTTP" = 400 ]
 	[ "$(error_code)" = command_too_long ]
 	args=$(printf ',"x"%.0s' $(seq 256))
-	api user1 POST /jobs -d "{\"command\":[\"echo\"$args]}"
+	api user1 POST /jobs --json "{\"command\":[\"echo\"$args]}"
 	[ "$HTTP" = 400 ]
 	[ "$(error_code)" = command_too_long ]
 }
@@ -240,7 +240,7 @@ teardown() {
 
 @test "413 for a body over 64 KiB" {
 	head -c 70000 /dev/zero | tr '\0' ' ' >"$BATS_TEST_TMPDIR/big"
-	api user1 POST /jobs --data-binary @"$BATS_TEST_TMPDIR/big"
+	api user1 POST /jobs --json @"$BATS_TEST_TMPDIR/big"
 	[ "$HTTP" = 413 ]
 	[ "$(error_code)" = too_large ]
 }

@@ -63,7 +63,7 @@ follow_once() {
 	# Meanwhile, ordinary requests are served.
 	api user1 GET /jobs
 	[ "$HTTP" = 200 ]
-	api user2 POST /jobs -d '{"command":["true"]}'
+	api user2 POST /jobs --json '{"command":["true"]}'
 	[ "$HTTP" = 201 ]
 
 	# Followers that leave free their places.

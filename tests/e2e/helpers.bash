@@ -81,9 +81,10 @@ api() {
 # header NAME: the value of a header of the last api call.
 header() { grep -i "^$1:" <<<"$HEADERS" | head -1 | sed 's/^[^:]*: *//'; }
 
-# start USER JSON_BODY: start a job; sets ID (and BODY, HEADERS as api does).
+# start USER JSON_BODY: start a job (as application/json); sets ID (and BODY, HEADERS as api
+# does).
 start() {
-	api "$1" POST /jobs -d "$2"
+	api "$1" POST /jobs --json "$2"
 	[ "$HTTP" = 201 ] || { echo "start failed: $HTTP $BODY" >&2; return 1; }
 	ID=$(jq -r .id <<<"$BODY")
 }
@@ -191,7 +192,7 @@ supervisor_connections() {
 while_down() {
 	local m
 	for m in GET POST; do
-		if [ $m = GET ]; then api user1 GET /jobs; else api user1 POST /jobs -d '{"command":["true"]}'; fi
+		if [ $m = GET ]; then api user1 GET /jobs; else api user1 POST /jobs --json '{"command":["true"]}'; fi
 		[ "$HTTP" = "$1" ] || { echo "$m answered $HTTP, not $1" >&2; return 1; }
 		[ "$(error_code)" = "$2" ] || { echo "$m: error $(error_code), not $2" >&2; return 1; }
 		[ "$(header Retry-After)" = 1 ] || { echo "$m: no Retry-After: 1" >&2; return 1; }

@@ -56,7 +56,7 @@ teardown() {
 	for n in 1 2 3 4 5 6; do start user1 '{"command":["sleep","30"]}'; done
 	api user1 GET /jobs/logs
 	before=$(jq -c '[.logs[].id]' <<<"$BODY")
-	api user1 POST /jobs -d '{"command":["sleep","30"]}'
+	api user1 POST /jobs --json '{"command":["sleep","30"]}'
 	[ "$HTTP" = 429 ]
 	[ "$(error_code)" = queue_full ]
 	[ "$(header Retry-After)" = 1 ]
@@ -65,7 +65,7 @@ teardown() {
 	[ "$(jq -c '[.logs[].id]' <<<"$BODY")" = "$before" ]
 	# A stop frees a place.
 	api user1 DELETE /jobs
-	api user1 POST /jobs -d '{"command":["true"]}'
+	api user1 POST /jobs --json '{"command":["true"]}'
 	[ "$HTTP" = 201 ]
 }
 

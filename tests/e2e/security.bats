@@ -69,7 +69,7 @@ fcgi() {
 }
 
 @test "the audit trail logs each action with who, what and which job, one line each" {
-	api user1 POST /jobs -d '{"command":["echo","line one\nfake line\u001b[31m"]}'
+	api user1 POST /jobs --json '{"command":["echo","line one\nfake line\u001b[31m"]}'
 	id=$(field id)
 	api user1 DELETE /jobs
 	api admin DELETE /jobs
@@ -106,4 +106,95 @@ fcgi() {
 	run "$JOBCTL" logs
 	[[ "$output" != *$'\033'* ]]
 	"$JOBCTL" logs "$id" | cmp - "$STACK_DIR/hostile"
+}
+
+# log_ids USER: the ids of the jobs in USER's log, for comparing before and after.
+log_ids() {
+	api "$1" GET /jobs/logs
+	jq -r '[.logs[].id] | join(",")' <<<"$BODY"
+}
+
+@test "415: a body not declared application/json (a cross-site form's) starts nothing" {
+	before=$(log_ids user1)
+	flag=$STACK_DIR/started-by-415
+	job="{\"command\":[\"touch\",\"$flag\"]}"
+	for type in text/plain application/x-www-form-urlencoded 'multipart/form-data; boundary=x' \
+		application/jsonp 'text/plain; a=application/json'; do
+		api user1 POST /jobs -H "Content-Type: $type" --data-binary "$job"
+		[ "$HTTP" = 415 ] || { echo "$type: $HTTP $BODY"; false; }
+		[ "$(error_code)" = unsupported_media_type ]
+		[ "$(jq -r .error.message <<<"$BODY")" = \
+			"send the body with Content-Type: application/json (it came as $type)" ]
+	done
+	api user1 POST /jobs -H 'Content-Type:' --data-binary "$job" # no Content-Type at all
+	[ "$HTTP" = 415 ]
+	[[ "$(jq -r .error.message <<<"$BODY")" == *"without a Content-Type"* ]]
+	api user1 POST /jobs -H 'Content-Type: text/plain' -H 'Transfer-Encoding: chunked' \
+		--data-binary "$job"
+	[ "$HTTP" = 415 ]
+	# Bodies anywhere, not only where a job starts.
+	api user1 DELETE /jobs -H 'Content-Type: text/plain' --data-binary x
+	[ "$HTTP" = 415 ]
+	[ "$(log_ids user1)" = "$before" ]
+	[ ! -e "$flag" ]
+
+	# The media type in any case, with parameters; a body-less POST needs no type.
+	for type in 'application/json; charset=utf-8' Application/JSON 'application/json ;charset=UTF-8'; do
+		api user1 POST /jobs -H "Content-Type: $type" --data-binary '{"command":["true"]}'
+		[ "$HTTP" = 201 ] || { echo "$type: $HTTP $BODY"; false; }
+	done
+	api user1 POST "/jobs/$(field id)/restart"
+	[ "$HTTP" = 201 ]
+	api admin GET /metrics
+	grep -Eq '^jobworker_http_requests_total\{status="415"\} ([8-9]|[1-9][0-9]+)$' <<<"$BODY"
+}
+
+@test "403: a request from another origin is refused, whatever its method; our own origin is served" {
+	start user1 '{"command":["sleep","30"]}'
+	id=$ID
+	before=$(log_ids user1)
+	flag=$STACK_DIR/started-by-403
+	api user1 POST /jobs -H 'Origin: https://evil.example' --json "{\"command\":[\"touch\",\"$flag\"]}"
+	[ "$HTTP" = 403 ]
+	[ "$(error_code)" = forbidden ]
+	[ "$(jq -r .error.message <<<"$BODY")" = "requests from another origin (https://evil.example) are refused; this service's origin is https://localhost:$PORT" ]
+	api user1 GET /jobs -H 'Origin: https://evil.example'
+	[ "$HTTP" = 403 ]
+	[ "$(error_code)" = forbidden ]
+	api user1 DELETE "/jobs/$id" -H 'Origin: https://evil.example'
+	[ "$HTTP" = 403 ]
+	for origin in null "http://localhost:$PORT" "https://localhost:$((PORT + 1))" https://localhost \
+		"https://127.0.0.1:$PORT" "https://localhost:$PORT.evil.example"; do
+		api user1 GET "/jobs/$id" -H "Origin: $origin"
+		[ "$HTTP" = 403 ] || { echo "$origin: $HTTP"; false; }
+		[[ "$(jq -r .error.message <<<"$BODY")" == "requests from another origin ($origin) are refused"* ]]
+	done
+	[ "$(log_ids user1)" = "$before" ]
+	[ ! -e "$flag" ]
+	api user1 GET "/jobs/$id"
+	[ "$(field state)" = running ]
+
+	# The service's own origin (its pages, one day /ui/), and no Origin at all, are served.
+	api user1 POST /jobs -H "Origin: https://localhost:$PORT" --json '{"command":["true"]}'
+	[ "$HTTP" = 201 ]
+	api user1 GET /jobs -H "Origin: https://localhost:$PORT"
+	[ "$HTTP" = 200 ]
+	api user1 DELETE "/jobs/$id" -H "Origin: https://localhost:$PORT"
+	[ "$HTTP" = 200 ]
+	[ "$(field state)" = stopped ]
+}
+
+@test "jobctl declares its bodies JSON and sends no Origin: start, status and stop work" {
+	run "$JOBCTL" start -- sleep 30
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9]+$ ]]
+	id=$output
+	run "$JOBCTL" status "$id"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *running* ]]
+	run "$JOBCTL" restart "$id"
+	[ "$status" -eq 0 ]
+	run "$JOBCTL" stop --all
+	[ "$status" -eq 0 ]
+	[[ "$output" == *stopped* ]]
 }

@@ -1,13 +1,15 @@
 /*
  * Fuzz target: jobapi's handling of a request before anything reaches jobsupd: routing (method,
- * path, query), the identity in the certificate subject, and the validation of a POST body.
- * Input: method, path, query and DN on the first four lines, the body after them.
+ * path, query), the identity in the certificate subject, the cross-site checks, and the
+ * validation of a POST body. Input: method, path, query and DN on the first four lines, the body
+ * after them; the cross-site checks read those lines as headers.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "csrf.h"
 #include "dn.h"
 #include "jobspec.h"
 #include "route.h"
@@ -56,6 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (dn_identity(dn, &id, &why) == 0 &&
 	    (id.user[0] == '\0' || strlen(id.user) > PROTO_MAX_USER))
 		abort();
+
+	/* The same lines as headers: Content-Length, Origin, Host, Content-Type. An Origin let
+	 * through is exactly https:// and the Host. */
+	const struct csrf_req rq = {.content_length = method,
+				    .origin = *path ? path : NULL,
+				    .host = query,
+				    .content_type = dn};
+	if (csrf_check(&rq, &err) == 0) {
+		if (rq.origin &&
+		    (strncmp(rq.origin, "https://", 8) != 0 || strcmp(rq.origin + 8, query) != 0))
+			abort();
+	} else if (err.status != 403 && err.status != 415) {
+		abort();
+	}
 
 	struct jobspec spec;
 	if (jobspec_parse(body, blen, &lim, &spec, &err) == 0) {
