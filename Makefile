@@ -52,9 +52,9 @@ pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
-# protocol, logging.
+# protocol, logging, readiness notification.
 COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
-	proto.c log.c)
+	proto.c log.c ready.c)
 SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
 	supervisor/job.c supervisor/conn.c supervisor/service.c
 SUPD_MAIN := supervisor/main.c

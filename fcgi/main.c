@@ -28,6 +28,7 @@
 
 #include "handler.h"
 #include "log.h"
+#include "ready.h"
 
 #define DEFAULT_SOCKET "run/jobapi.sock"
 #define DEFAULT_SUPERVISOR "run/private/jobsupd.sock"
@@ -45,6 +46,7 @@ struct config {
 	mode_t mode;
 	long threads;
 	long max_followers;
+	int ready_fd;
 };
 
 static const char usage[] =
@@ -60,6 +62,8 @@ static const char usage[] =
     "  --threads N           threads for ordinary requests (default 8)\n"
     "  --max-followers N     requests following output or waiting at once, each on a thread\n"
     "                        of its own (default 256); threads + max-followers <= 480\n"
+    "  --ready-fd N          once listening, write a newline to descriptor N (3 or above,\n"
+    "                        inherited open for writing) and close it\n"
     "  -h, --help            this help\n";
 
 static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -86,7 +90,7 @@ static long parse_num(const char *flag, const char *arg, long min, long max, int
 
 static void parse_flags(int argc, char **argv, struct config *cfg, struct api *api)
 {
-	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS };
+	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS, O_READY_FD };
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, O_SOCKET},
 	    {"socket-mode", required_argument, NULL, O_MODE},
@@ -94,14 +98,19 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 	    {"supervisor", required_argument, NULL, O_SUPERVISOR},
 	    {"threads", required_argument, NULL, O_THREADS},
 	    {"max-followers", required_argument, NULL, O_FOLLOWERS},
+	    {"ready-fd", required_argument, NULL, O_READY_FD},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	size_t path_max = sizeof(((struct sockaddr_un *)0)->sun_path);
+	const char *why;
 	int c;
 
-	*cfg = (struct config){
-	    .socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8, .max_followers = 256};
+	*cfg = (struct config){.socket_path = DEFAULT_SOCKET,
+			       .mode = 0600,
+			       .threads = 8,
+			       .max_followers = 256,
+			       .ready_fd = -1};
 	cfg->supervisor_path = DEFAULT_SUPERVISOR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -123,6 +132,10 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 		case O_FOLLOWERS:
 			cfg->max_followers =
 			    parse_num("--max-followers", optarg, 0, MAX_THREADS, 10);
+			break;
+		case O_READY_FD:
+			if ((cfg->ready_fd = ready_fd_parse(optarg, &why)) < 0)
+				die_usage("--ready-fd %s: \"%s\"", why, optarg);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -285,6 +298,7 @@ int main(int argc, char **argv)
 	}
 	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s", cfg.socket_path,
 		 n, cfg.max_followers, cfg.supervisor_path);
+	ready_notify(cfg.ready_fd);
 
 	/* Between signals, every TRIM_INTERVAL_S: memory the threads freed goes back to the
 	 * system, so that a burst of followers does not leave jobapi at its peak for good. */

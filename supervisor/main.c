@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ready.h"
 #include "size.h"
 #include "sup.h"
 
@@ -42,6 +43,8 @@ static const char usage[] =
     "  --max-followers N        clients following output at once (default 256)\n"
     "  --max-clients N          connections from jobapi at once (default 1024)\n"
     "  --syslog                 log to syslog (facility daemon) instead of stderr\n"
+    "  --ready-fd N             once listening, write a newline to descriptor N (3 or\n"
+    "                           above, inherited open for writing) and close it\n"
     "\n"
     "Containment: a cgroup per job where the host allows (see CONTAINMENT.md):\n"
     "  --cgroup MODE            auto (default), v2, v1 or none (process groups)\n"
@@ -79,7 +82,7 @@ static long parse_num(const char *flag, const char *arg, long min, long max, boo
 	return (long)v;
 }
 
-static void parse_flags(int argc, char **argv, struct sup_config *cfg)
+static void parse_flags(int argc, char **argv, struct sup_config *cfg, int *ready_fd)
 {
 	enum {
 		O_SOCKET = 256,
@@ -97,6 +100,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 		O_SYSLOG,
 		O_CGROUP,
 		O_CGROUP_ROOT,
+		O_READY_FD,
 		O_DEF_LIMIT, /* --default-X for limit i: O_DEF_LIMIT + i */
 		O_MAX_LIMIT = O_DEF_LIMIT + NLIMITS,
 	};
@@ -116,6 +120,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    {"syslog", no_argument, NULL, O_SYSLOG},
 	    {"cgroup", required_argument, NULL, O_CGROUP},
 	    {"cgroup-root", required_argument, NULL, O_CGROUP_ROOT},
+	    {"ready-fd", required_argument, NULL, O_READY_FD},
 	    {"help", no_argument, NULL, 'h'},
 	};
 	/* The fixed options, then --default-X and --max-X for every limit of the table. */
@@ -156,6 +161,8 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    .cgroup_root = "jobworker",
 	    .cgroup_want = CG_WANT_AUTO,
 	};
+	const char *why;
+	*ready_fd = -1;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -222,6 +229,10 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 					  optarg);
 			cfg->cgroup_root = optarg;
 			break;
+		case O_READY_FD:
+			if ((*ready_fd = ready_fd_parse(optarg, &why)) < 0)
+				die_usage("--ready-fd %s: \"%s\"", why, optarg);
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -263,19 +274,20 @@ int main(int argc, char **argv)
 	static struct sup sup;
 	struct sup *s = &sup;
 	struct sup_config cfg;
-	int status = 1;
+	int status = 1, ready_fd;
 
 	log_init("jobsupd");
 	/* A fixed threshold: big buffers (output rings, large replies) are mapped and given back
 	 * when freed, instead of growing the heap for good once one was freed. */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-	parse_flags(argc, argv, &cfg);
+	parse_flags(argc, argv, &cfg, &ready_fd);
 	if (sup_init(s, &cfg) < 0 || sup_listen(s) < 0)
 		goto out;
 	log_info("listening on %s: max-running %ld, max-queued %ld, max-log %ld, output-cap %ld, "
 		 "grace %ld s",
 		 s->cfg.socket_path, s->cfg.max_running, s->cfg.max_queued, s->cfg.max_log,
 		 s->cfg.output_cap, s->cfg.grace_s);
+	ready_notify(ready_fd);
 
 	while (!s->loop.stop && !sup_done(s)) {
 		if (loop_run_once(&s->loop) < 0) {
