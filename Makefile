@@ -182,6 +182,7 @@ INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
 	$(DATADIR)/jobworker/fastcgi_jobapi $(DATADIR)/jobworker/jobapi_params \
+	$(DATADIR)/jobworker/errors.conf \
 	$(SYSCONFDIR)/jobworker/jobworker.env
 
 # The installed jobctl looks for the user's certificate in their config directory and for
@@ -212,7 +213,7 @@ install: all $(BUILD)/install/jobctl
 	install -m 0644 supervisor/jobworker.sysusers $(DESTDIR)$(SYSUSERSDIR)/jobworker.conf
 	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
 	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
-	install -m 0644 nginx/jobapi_params $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 nginx/jobapi_params nginx/errors.conf $(DESTDIR)$(DATADIR)/jobworker/
 	@# The same way to jobapi as the checkout's stack, its parameters found where installed.
 	sed 's|^include jobapi_params;|include $(DATADIR)/jobworker/jobapi_params;|' \
 		nginx/fastcgi_jobapi >$(DESTDIR)$(DATADIR)/jobworker/fastcgi_jobapi

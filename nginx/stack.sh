@@ -130,7 +130,7 @@ if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX
 		-e "s|^\(\t*\)location / {|\1$extra\n\1location / {|" \
 		-e "s|^\(\t*\)server {|\1$http_extra\n\1server {|" \
 		"$repo/nginx/jobworker.conf" >run/jobworker.conf
-	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" run/
+	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" "$repo/nginx/errors.conf" run/
 	conf=run/jobworker.conf
 fi
 
