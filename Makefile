@@ -51,12 +51,21 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
+<<<<<<< HEAD
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, limits
 # and states, the wire protocol, logging, flag parsing, listening sockets.
 COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
 	proto.c log.c opts.c usock.c)
 SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c jobs.c \
 	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
+=======
+# Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
+# protocol, logging, readiness notification.
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
+	proto.c log.c ready.c)
+SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
+	supervisor/job.c supervisor/conn.c supervisor/service.c
+>>>>>>> fix-stack-errors
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
@@ -184,6 +193,7 @@ INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
 	$(DATADIR)/jobworker/fastcgi_jobapi $(DATADIR)/jobworker/jobapi_params \
+	$(DATADIR)/jobworker/errors.conf \
 	$(SYSCONFDIR)/jobworker/jobworker.env
 
 # The installed jobctl looks for the user's certificate in their config directory and for
@@ -214,7 +224,7 @@ install: all $(BUILD)/install/jobctl
 	install -m 0644 supervisor/jobworker.sysusers $(DESTDIR)$(SYSUSERSDIR)/jobworker.conf
 	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
 	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
-	install -m 0644 nginx/jobapi_params $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 nginx/jobapi_params nginx/errors.conf $(DESTDIR)$(DATADIR)/jobworker/
 	@# The same way to jobapi as the checkout's stack, its parameters found where installed.
 	sed 's|^include jobapi_params;|include $(DATADIR)/jobworker/jobapi_params;|' \
 		nginx/fastcgi_jobapi >$(DESTDIR)$(DATADIR)/jobworker/fastcgi_jobapi

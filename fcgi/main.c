@@ -28,6 +28,7 @@
 #include "handler.h"
 #include "log.h"
 #include "opts.h"
+#include "ready.h"
 #include "usock.h"
 
 #define DEFAULT_SOCKET "run/jobapi.sock"
@@ -46,6 +47,7 @@ struct config {
 	mode_t mode;
 	long threads;
 	long max_followers;
+	int ready_fd;
 };
 
 static const char usage[] =
@@ -61,11 +63,13 @@ static const char usage[] =
     "  --threads N           threads for ordinary requests (default 8)\n"
     "  --max-followers N     requests following output or waiting at once, each on a thread\n"
     "                        of its own (default 256); threads + max-followers <= 480\n"
+    "  --ready-fd N          once listening, write a newline to descriptor N (3 or above,\n"
+    "                        inherited open for writing) and close it\n"
     "  -h, --help            this help\n";
 
 static void parse_flags(int argc, char **argv, struct config *cfg, struct api *api)
 {
-	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS };
+	enum { O_SOCKET = 256, O_MODE, O_GROUP, O_SUPERVISOR, O_THREADS, O_FOLLOWERS, O_READY_FD };
 	static const struct option opts[] = {
 	    {"socket", required_argument, NULL, O_SOCKET},
 	    {"socket-mode", required_argument, NULL, O_MODE},
@@ -73,6 +77,7 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 	    {"supervisor", required_argument, NULL, O_SUPERVISOR},
 	    {"threads", required_argument, NULL, O_THREADS},
 	    {"max-followers", required_argument, NULL, O_FOLLOWERS},
+	    {"ready-fd", required_argument, NULL, O_READY_FD},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -80,7 +85,8 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 	int c;
 
 	*cfg = (struct config){
-	    .socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8, .max_followers = 256};
+	    .socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8, .max_followers = 256,
+	    .ready_fd = -1};
 	cfg->supervisor_path = DEFAULT_SUPERVISOR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -103,6 +109,12 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 			cfg->max_followers =
 			    opts_num("--max-followers", optarg, 0, MAX_THREADS, OPTS_PLAIN);
 			break;
+		case O_READY_FD: {
+			const char *why;
+			if ((cfg->ready_fd = ready_fd_parse(optarg, &why)) < 0)
+				opts_die("--ready-fd %s: \"%s\"", why, optarg);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -239,6 +251,7 @@ int main(int argc, char **argv)
 	}
 	log_info("listening on %s (%ld threads, %ld for following), jobsupd at %s", cfg.socket_path,
 		 n, cfg.max_followers, cfg.supervisor_path);
+	ready_notify(cfg.ready_fd);
 
 	/* Between signals, every TRIM_INTERVAL_S: memory the threads freed goes back to the
 	 * system, so that a burst of followers does not leave jobapi at its peak for good. */

@@ -12,7 +12,14 @@
 # JOBSUPD_WRAPPER, if set, runs jobsupd under it (e.g. valgrind and its options);
 # NGINX_EXTRA and NGINX_HTTP_EXTRA, if set, are files added to the server and to the http
 # block of nginx's configuration (the benchmark's ceilings).
-# Pid files: DIR/run/jobsupd.pid, DIR/run/jobapi.pid, DIR/run/nginx.pid.
+# Pid files: DIR/run/stack.pid (this script), DIR/run/jobsupd.pid, DIR/run/jobapi.pid,
+# DIR/run/nginx.pid. DIR/run/stack.procs records the same processes with their start times and
+# the boot, so that a later stack.sh tells them from processes that merely reuse their pids.
+#
+# Readiness: jobsupd and jobapi say they listen on a pipe (--ready-fd), which cannot be left
+# over from an earlier run as a socket file can (a new socket often gets the dead one's inode).
+# A stack whose stack.sh was killed (SIGKILL) leaves its daemons running: the next stack.sh in
+# the same directory stops them (TERM, then KILL), by the pids it recorded, before it starts.
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,14 +46,78 @@ say() { printf 'stack: %s\n' "$*" >&2; }
 cd "$dir" || exit 1
 mkdir -p run/nginx run/private || exit 1
 chmod 700 run/private
-# One stack per directory: a live one keeps its sockets; a dead one's pid files are stale.
+
+boot=$(cat /proc/sys/kernel/random/boot_id)
+# start_time PID: when the process started (clock ticks after boot, /proc/PID/stat's 22nd
+# field); fails when there is no such process or it is a zombie (it has ended).
+start_time() {
+	local line
+	local -a f
+	read -r line 2>/dev/null <"/proc/$1/stat" || return 1
+	read -r -a f <<<"${line##*) }" # from the 3rd field, the state, on
+	[ "${f[0]}" != Z ] && echo "${f[19]}"
+}
+# record NAME PID: a process this stack started, in run/stack.procs.
+record() { echo "$1 $2 $(start_time "$2")" >>run/stack.procs; }
+# recorded NAME: the pid that run/stack.procs records for NAME, whether or not it still runs.
+recorded() { awk -v n="$1" '$1 == n { print $2 }' run/stack.procs 2>/dev/null; }
+# ours NAME: the pid recorded for NAME, when that very process still runs (same boot, same
+# start time): a pid alone may have been taken by another process since.
+ours() {
+	local name pid start
+	[ "$(sed -n 's/^boot //p' run/stack.procs 2>/dev/null)" = "$boot" ] || return 1
+	while read -r name pid start; do
+		[ "$name" = "$1" ] && [ -n "$start" ] && [ "$(start_time "$pid")" = "$start" ] &&
+			echo "$pid" && return 0
+	done <run/stack.procs
+	return 1
+}
+# gone NAME PID: wait up to ~10 s for a process that is not our child to end.
+gone() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ "$(start_time "$2")" = "$(awk -v n="$1" '$1 == n { print $3 }' run/stack.procs)" ] ||
+			return 0
+		sleep 0.05
+	done
+	return 1
+}
+# stop_stale NAME PID: stop a daemon of a stack whose stack.sh died: TERM, then KILL. nginx
+# through its process group (stack.sh starts it in one of its own), its workers with it.
+stop_stale() {
+	local target=$2
+	[ "$1" = nginx ] && target=-$2
+	say "stopping $1 (pid $2), left running by a stack.sh that died"
+	kill -TERM -- "$target" 2>/dev/null
+	gone "$1" "$2" && return 0
+	say "$1 (pid $2) did not stop within 10 s of SIGTERM; killing it"
+	kill -KILL -- "$target" 2>/dev/null
+	gone "$1" "$2"
+}
+
+# One stack per directory. A live stack.sh owns it; without one, what its stack left running
+# is stopped; anything else alive under a pid file (started by hand, or by an older stack.sh)
+# is not ours to stop.
+if p=$(ours stack); then
+	say "a stack is already running here (stack.sh, pid $p); stop that first"
+	exit 1
+fi
+for name in nginx jobapi jobsupd; do
+	p=$(ours $name) || continue
+	stop_stale $name "$p" || { say "$name (pid $p) does not end; stop it first"; exit 1; }
+done
 for name in jobsupd jobapi nginx; do
-	if [ -s "run/$name.pid" ] && kill -0 "$(cat "run/$name.pid")" 2>/dev/null; then
-		say "$name is already running here (pid $(cat "run/$name.pid")); stop that first"
+	[ -s "run/$name.pid" ] || continue
+	p=$(cat "run/$name.pid")
+	if [ "$p" != "$(recorded $name)" ] && kill -0 "$p" 2>/dev/null; then
+		say "$name is already running here (pid $p); stop that first"
 		exit 1
 	fi
 	rm -f "run/$name.pid"
 done
+echo $$ >run/stack.pid
+echo "boot $boot" >run/stack.procs
+record stack $$
 conf=nginx/jobworker.conf
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX_HTTP_EXTRA:-}" ]; then
@@ -59,7 +130,7 @@ if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX
 		-e "s|^\(\t*\)location / {|\1$extra\n\1location / {|" \
 		-e "s|^\(\t*\)server {|\1$http_extra\n\1server {|" \
 		"$repo/nginx/jobworker.conf" >run/jobworker.conf
-	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" run/
+	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" "$repo/nginx/errors.conf" run/
 	conf=run/jobworker.conf
 fi
 
@@ -74,6 +145,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 pids=()
+nginx_pid=
 declare -A ended # pid -> exit status, for those already reaped
 stopping=
 failed=0
@@ -92,6 +164,9 @@ stop() {
 			wait "$p" 2>/dev/null
 			st=$?
 		fi
+		# An nginx master that did not end cleanly (SIGKILL) may have left its workers
+		# running, holding the port: they are still in its process group.
+		[ "$p" = "$nginx_pid" ] && [ "$st" != 0 ] && kill -KILL -- "-$p" 2>/dev/null
 		# 130 and 143: it ended on the same Ctrl-C or SIGTERM that stops the stack. -1: it
 		# ended then too, and bash's `wait -n`, cut short by that signal, kept its status.
 		case $st in
@@ -102,46 +177,71 @@ stop() {
 			;;
 		esac
 	done
-	rm -f run/jobsupd.pid run/jobapi.pid
+	rm -f run/jobsupd.pid run/jobapi.pid run/stack.pid run/stack.procs
 }
 trap 'stop; exit $failed' INT TERM HUP
 
-# wait_for WHAT PID TEST...: until TEST passes with PID alive, or PID dies (at most ~10 s).
-wait_for() {
-	local what=$1 pid=$2 i
-	shift 2
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		"$@" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	say "$what did not start"
+not_started() {
+	say "$1 did not start"
 	stop
 	exit 1
 }
+# ready_pipe: a pipe for the next daemon to say it is ready on: READY_W, the end it gets as
+# fd 3, and READY_R, ours. A FIFO opened both ways first (so that neither open blocks), then
+# removed: what remains is an anonymous pipe.
+ready_pipe() {
+	rm -f run/ready.fifo && mkfifo -m 600 run/ready.fifo &&
+		exec {READY_W}<>run/ready.fifo {READY_R}<run/ready.fifo
+	local st=$?
+	rm -f run/ready.fifo
+	return $st
+}
+# wait_ready WHAT: its line on the pipe, within 30 s (valgrind and sanitizers are slow). Once
+# our write end is closed, a daemon that dies first gives end-of-file at once.
+wait_ready() {
+	local line st
+	exec {READY_W}>&-
+	read -r -t 30 -u "$READY_R" line
+	st=$?
+	exec {READY_R}<&-
+	[ $st = 0 ] || not_started "$1"
+}
+# nginx has no readiness notification. Its pid file (a stale one was removed above) is
+# written once its sockets are bound; with its pid alive and the port accepting, it serves.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-inode() { stat -c %i "$1" 2>/dev/null || echo none; }
-# fresh_socket PATH OLD_INODE: PATH is a socket, and not the (stale) one that was there before.
-fresh_socket() { [ -S "$1" ] && [ "$(inode "$1")" != "$2" ]; }
+nginx_ready() { [ "$(cat run/nginx.pid 2>/dev/null)" = "$1" ] && kill -0 "$1" && port_open; }
 
-old=$(inode run/private/jobsupd.sock)
+ready_pipe || not_started jobsupd
 read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
-"${wrapper[@]}" "$build/jobsupd" --socket run/private/jobsupd.sock "$@" &
+"${wrapper[@]}" "$build/jobsupd" --socket run/private/jobsupd.sock --ready-fd 3 "$@" \
+	3>&"$READY_W" {READY_W}>&- {READY_R}<&- &
 pids+=($!)
 echo $! >run/jobsupd.pid
-wait_for jobsupd $! fresh_socket run/private/jobsupd.sock "$old"
+record jobsupd $!
+wait_ready jobsupd
 
-old=$(inode run/jobapi.sock)
-"$build/jobapi" --socket run/jobapi.sock --supervisor run/private/jobsupd.sock "${api_args[@]}" &
+ready_pipe || not_started jobapi
+"$build/jobapi" --socket run/jobapi.sock --supervisor run/private/jobsupd.sock --ready-fd 3 \
+	"${api_args[@]}" 3>&"$READY_W" {READY_W}>&- {READY_R}<&- &
 pids+=($!)
 echo $! >run/jobapi.pid
-wait_for jobapi $! fresh_socket run/jobapi.sock "$old"
+record jobapi $!
+wait_ready jobapi
 
-# Debian puts nginx in /usr/sbin, which an ordinary user's PATH may lack.
+# Debian puts nginx in /usr/sbin, which an ordinary user's PATH may lack. In a session (and
+# so a process group) of its own, so that its workers can be found and stopped even when the
+# master was killed; setsid execs nginx itself, as bash's child is no group leader.
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
-"$nginx" -p "$dir/" -c "$conf" "${nginx_args[@]}" &
+setsid "$nginx" -p "$dir/" -c "$conf" "${nginx_args[@]}" &
+nginx_pid=$!
 pids+=($!)
-wait_for nginx $! port_open
+record nginx $!
+for ((i = 0; i < 200; i++)); do
+	nginx_ready $nginx_pid 2>/dev/null && break
+	kill -0 $nginx_pid 2>/dev/null || break
+	sleep 0.05
+done
+nginx_ready $nginx_pid 2>/dev/null || not_started nginx
 say "ready on https://localhost:$port (Ctrl-C stops it)"
 
 # Whichever ends first, the rest follow it (with -k, only a signal ends the stack).

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "opts.h"
+#include "ready.h"
 #include "sup.h"
 
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
@@ -43,6 +44,8 @@ static const char usage[] =
     "  --max-followers N        clients following output at once (default 256)\n"
     "  --max-clients N          connections from jobapi at once (default 1024)\n"
     "  --syslog                 log to syslog (facility daemon) instead of stderr\n"
+    "  --ready-fd N             once listening, write a newline to descriptor N (3 or\n"
+    "                           above, inherited open for writing) and close it\n"
     "\n"
     "Containment: a cgroup per job where the host allows (see CONTAINMENT.md):\n"
     "  --cgroup MODE            auto (default), v2, v1 or none (process groups)\n"
@@ -66,6 +69,7 @@ enum flag_kind {
 	F_CGROUP,      /* cfg->cgroup_want */
 	F_CGROUP_ROOT, /* cfg->cgroup_root */
 	F_SYSLOG,
+	F_READY_FD, /* cfg->ready_fd */
 	F_HELP,
 	F_LIMIT_DEFAULT, /* --default-X of limit_info[limit] */
 	F_LIMIT_MAX,	 /* --max-X */
@@ -99,6 +103,7 @@ static const struct flag fixed_flags[] = {
     {"syslog", F_SYSLOG, 0, 0, 0, 0},
     {"cgroup", F_CGROUP, 0, 0, 0, 0},
     {"cgroup-root", F_CGROUP_ROOT, 0, 0, 0, 0},
+    {"ready-fd", F_READY_FD, 0, 0, 0, 0},
     {"help", F_HELP, 0, 0, 0, 0},
 };
 #define NFIXED (sizeof fixed_flags / sizeof *fixed_flags)
@@ -135,6 +140,7 @@ static void config_defaults(struct sup_config *cfg)
 			       .io_bytes_per_s = 10ULL << 30}},
 	    .cgroup_root = "jobworker",
 	    .cgroup_want = CG_WANT_AUTO,
+	    .ready_fd = -1,
 	};
 }
 
@@ -187,6 +193,12 @@ static void take_flag(const struct flag *f, const char *arg, struct sup_config *
 	case F_SYSLOG:
 		log_to_syslog();
 		break;
+	case F_READY_FD: {
+		const char *why;
+		if ((cfg->ready_fd = ready_fd_parse(arg, &why)) < 0)
+			opts_die("--ready-fd %s: \"%s\"", why, arg);
+		break;
+	}
 	case F_HELP:
 		fputs(usage, stdout);
 		exit(0);
@@ -269,6 +281,7 @@ int main(int argc, char **argv)
 		 "grace %ld s",
 		 s->cfg.socket_path, s->cfg.max_running, s->cfg.max_queued, s->cfg.max_log,
 		 s->cfg.output_cap, s->cfg.grace_s);
+	ready_notify(s->cfg.ready_fd);
 
 	while (!s->loop.stop && !sup_done(s)) {
 		if (loop_run_once(&s->loop) < 0) {

@@ -27,6 +27,7 @@ struct sup_config {
 	struct spec_limits limits;
 	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
+	int ready_fd; /* told once jobsupd listens (--ready-fd), or -1 */
 };
 
 struct sup {

@@ -2,14 +2,20 @@
 # background with DIR as its directory, on a free port below the ephemeral range (where no
 # outgoing connection can hold it; three tries), its log in DIR/stack.log. Sets PORT and
 # STACK_PID once it is ready; fails otherwise (the log says why). NGINX_EXTRA and the other
-# variables stack.sh reads pass through.
+# variables stack.sh reads pass through. With STACK_PORT set, on that port alone, once (a
+# stack started again where one was, as `make run` is).
 stack_up() {
 	local dir=$1 build=$2 attempt i low
 	shift 2
 	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
 	for attempt in 1 2 3; do
-		PORT=$((10000 + RANDOM % (low - 10000)))
-		(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
+		if [ -n "${STACK_PORT:-}" ]; then
+			[ "$attempt" = 1 ] || break
+			PORT=$STACK_PORT
+		else
+			PORT=$((10000 + RANDOM % (low - 10000)))
+			(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
+		fi
 		: >"$dir/stack.log" # there before the background shell opens it, for the grep below
 		# fd 3 is bats' own: the stack must not hold it, or bats waits for it.
 		"$(dirname "${BASH_SOURCE[0]}")/../nginx/stack.sh" -d "$dir" -p "$PORT" -b "$build" "$@" \

@@ -23,7 +23,7 @@ teardown_file() {
 		usr/local/lib/systemd/system/jobapi.service usr/local/lib/sysusers.d/jobworker.conf \
 		usr/local/share/bash-completion/completions/jobctl \
 		usr/local/share/jobworker/nginx-site.conf usr/local/share/jobworker/jobapi_params \
-		usr/local/share/jobworker/fastcgi_jobapi \
+		usr/local/share/jobworker/fastcgi_jobapi usr/local/share/jobworker/errors.conf \
 		etc/jobworker/jobworker.env; do
 		[ -f "$d/$f" ] || { echo "no $f"; false; }
 	done
