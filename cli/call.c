@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "proto.h"
@@ -102,26 +103,78 @@ int call_show_output(struct jobctl *x, const char *id)
 	return rc;
 }
 
-int call_stream_output(struct jobctl *x, const char *id, bool follow)
+/* Following: how many bytes came, so that a dropped connection resumes after the last. */
+struct streamed {
+	bool flush;
+	uint64_t got;
+};
+
+static int write_counted(void *ctx, const char *p, size_t n)
 {
-	char path[128];
-	struct rest_resp r;
-	snprintf(path, sizeof path, "/jobs/%s/output%s", id, follow ? "?follow=1" : "");
-	int rc = rest_call(&x->conf, "GET", path, NULL, write_out, &follow, &r);
-	if (rc < 0) {
-		call_error("%s", r.failure);
+	struct streamed *s = ctx;
+	if (write_out(&s->flush, p, n) < 0)
+		return -1;
+	s->got += n;
+	return 0;
+}
+
+/* One request for the output: the first asks for what o asks; the ones after a dropped
+ * connection for the rest, from byte from of the view (a Range). */
+static int ask_output(struct jobctl *x, const char *id, const struct output_opts *o,
+		      int64_t from, struct streamed *s, struct rest_resp *r)
+{
+	char path[192], range[32];
+	int n = snprintf(path, sizeof path, "/jobs/%s/output?%s", id, o->follow ? "follow=1" : "");
+	if (o->stream)
+		n += snprintf(path + n, sizeof path - (size_t)n, "%sstream=%s",
+			      o->follow ? "&" : "", o->stream);
+	if (o->tail && from < 0)
+		snprintf(path + n, sizeof path - (size_t)n, "%stail=%ld",
+			 o->follow || o->stream ? "&" : "", o->tail);
+	snprintf(range, sizeof range, "%lld-", (long long)from);
+	return rest_get_range(&x->conf, path, from >= 0 ? range : NULL, write_counted, s, r);
+}
+
+/* A follower whose connection dropped tries again this often, this many times in a row. */
+#define RESUME_WAIT_S 1
+#define RESUME_TRIES 60
+
+int call_stream_output(struct jobctl *x, const char *id, const struct output_opts *o)
+{
+	struct streamed s = {.flush = o->follow};
+	int64_t start = -1; /* where the first answer began in the job's output */
+	int tries = 0;
+	for (;;) {
+		struct rest_resp r;
+		uint64_t before = s.got;
+		int rc = ask_output(x, id, o, start < 0 ? -1 : start + (int64_t)s.got, &s, &r);
+		fflush(stdout);
+		if (rc == 0 && start < 0 && (r.status == 200 || r.status == 206))
+			start = r.output_offset >= 0 ? r.output_offset : 0;
+		bool resumable = o->follow && start >= 0 &&
+				 (rc < 0 || r.status == 502 || r.status == 503);
+		if (resumable && (s.got > before || ++tries <= RESUME_TRIES)) {
+			if (s.got > before)
+				tries = 0;
+			rest_resp_free(&r);
+			sleep(RESUME_WAIT_S);
+			continue;
+		}
+		int status = 0;
+		if (rc < 0) {
+			call_error("%s", r.failure);
+			status = EXIT_NO_ANSWER;
+		} else if (r.status == 416 && start >= 0) {
+			status = 0; /* resumed at the very end: nothing was missing */
+		} else if (r.status != 200 && r.status != 206) {
+			char msg[512];
+			rest_error_message(&r, msg, sizeof msg);
+			call_error("%s", msg);
+			status = EXIT_REFUSED;
+		}
 		rest_resp_free(&r);
-		return EXIT_NO_ANSWER;
+		return status;
 	}
-	fflush(stdout);
-	if (r.status != 200) {
-		char msg[512];
-		rest_error_message(&r, msg, sizeof msg);
-		call_error("%s", msg);
-		rc = EXIT_REFUSED;
-	}
-	rest_resp_free(&r);
-	return rc;
 }
 
 /* Re-asks within the server's bound on one wait (PROTO_MAX_WAIT_S). */

@@ -22,7 +22,13 @@ int call_json(struct jobctl *x, const char *method, const char *path, const char
 /* A finished job's output under its details, escaped for the terminal. */
 int call_show_output(struct jobctl *x, const char *id);
 /* A job's output, raw, to stdout; with follow, until the job ends. */
-int call_stream_output(struct jobctl *x, const char *id, bool follow);
+/* What of a job's output to write, raw, to stdout. */
+struct output_opts {
+	bool follow;	    /* until the job ends; a dropped connection resumes where it was */
+	long tail;	    /* only the last lines (0: all) */
+	const char *stream; /* "stdout" or "stderr" alone (NULL: both, as written) */
+};
+int call_stream_output(struct jobctl *x, const char *id, const struct output_opts *o);
 /* Wait for the job to end (timeout_s < 0: forever): 0 with the final job in *out,
  * EXIT_TIMED_OUT with the job as it is, or another exit status. *out is the caller's. */
 int call_wait(struct jobctl *x, const char *id, long timeout_s, cJSON **out);

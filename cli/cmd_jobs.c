@@ -138,7 +138,7 @@ static void start_body(const struct start_args *s, struct buf *body)
 static int follow_job(struct jobctl *x, const char *id)
 {
 	cJSON *job;
-	int rc = call_stream_output(x, id, true);
+	int rc = call_stream_output(x, id, &(struct output_opts){.follow = true});
 	if (rc)
 		return rc;
 	/* The stream ends when the job has: this answers at once with its final state. */

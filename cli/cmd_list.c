@@ -3,6 +3,7 @@
  * jobs, logs ID a job's raw output, status one job's details. State names come from the
  * states table (states.h).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +49,16 @@ void help_list(FILE *f)
 
 void help_logs(FILE *f)
 {
-	fputs("usage: jobctl logs | jobctl logs [-f] ID\n"
+	fputs("usage: jobctl logs | jobctl logs [-f] [--tail N] [--stdout|--stderr] ID\n"
 	      "Without ID: the job log, newest first: active jobs and the most recent finished\n"
-	      "ones. With ID: the job's kept output, raw bytes exactly as written, to stdout.\n"
-	      "  -f, --follow  keep printing new output as the job writes it, until it ends.\n"
-	      "                Ctrl-C stops following, not the job.\n",
+	      "ones. With ID: the job's whole output, raw bytes exactly as written, to stdout\n"
+	      "(jobctl logs 7 > out.bin keeps it byte for byte).\n"
+	      "  -f, --follow    keep printing new output as the job writes it, until it ends;\n"
+	      "                  a dropped connection resumes after the last byte received.\n"
+	      "                  Ctrl-C stops following, not the job.\n"
+	      "  -n, --tail N    only the last N lines\n"
+	      "  --stdout        only what the job wrote to stdout (--stderr: to stderr); both\n"
+	      "                  are otherwise interleaved as jobsupd read them\n",
 	      f);
 }
 
@@ -156,8 +162,12 @@ int cmd_list(struct jobctl *x, int argc, char **argv)
 
 int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out)
 {
-	enum { O_FOLLOW };
-	static const struct opt opts[] = {{"--follow", "-f", false}, {NULL, NULL, false}};
+	enum { O_FOLLOW, O_TAIL, O_STDOUT, O_STDERR };
+	static const struct opt opts[] = {{"--follow", "-f", false},
+					  {"--tail", "-n", true},
+					  {"--stdout", NULL, false},
+					  {"--stderr", NULL, false},
+					  {NULL, NULL, false}};
 	struct args a;
 	args_init(&a, x, "logs", opts, argc, argv);
 	*out = (struct logs_args){0};
@@ -168,15 +178,31 @@ int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out)
 		}
 		if (o == ARG_ERROR)
 			return -1;
-		if (o == O_FOLLOW)
+		if (o == O_FOLLOW) {
 			out->follow = true;
-		else if (out->id)
+		} else if (o == O_TAIL) {
+			char *end;
+			out->tail = strtol(a.value, &end, 10);
+			if (!isdigit((unsigned char)a.value[0]) || *end || out->tail < 1 ||
+			    out->tail > 1000000)
+				return args_usage("logs",
+						  "--tail wants a number of lines from 1 to 1000000, "
+						  "not \"%s\"",
+						  a.value);
+		} else if (o == O_STDOUT || o == O_STDERR) {
+			const char *s = o == O_STDOUT ? "stdout" : "stderr";
+			if (out->stream && strcmp(out->stream, s) != 0)
+				return args_usage("logs", "--stdout and --stderr: choose one (neither "
+							  "gives both, as written)");
+			out->stream = s;
+		} else if (out->id)
 			return args_usage("logs", "logs takes at most one job id");
 		else
 			out->id = a.value;
 	}
-	if (!out->id && out->follow)
-		return args_usage("logs", "-f follows one job: jobctl logs -f ID");
+	if (!out->id && (out->follow || out->tail || out->stream))
+		return args_usage("logs", "-f, --tail, --stdout and --stderr are for one job's "
+					  "output: jobctl logs [-f] ID");
 	return out->id ? args_check_id("logs", out->id) : 0;
 }
 
@@ -191,7 +217,8 @@ int cmd_logs(struct jobctl *x, int argc, char **argv)
 	}
 	if (!l.id)
 		return list_show(x, &(struct list_args){.log = true});
-	return call_stream_output(x, l.id, l.follow);
+	return call_stream_output(
+	    x, l.id, &(struct output_opts){.follow = l.follow, .tail = l.tail, .stream = l.stream});
 }
 
 int cmd_status(struct jobctl *x, int argc, char **argv)

@@ -71,6 +71,8 @@ int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out);
 struct logs_args {
 	bool help;
 	bool follow;
+	long tail;	    /* --tail N (0: all) */
+	const char *stream; /* --stdout / --stderr: "stdout", "stderr" (NULL: both) */
 	const char *id; /* NULL: the job log */
 };
 int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out);

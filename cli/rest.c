@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +46,23 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return buf_ok(&c->resp->body) ? len : 0;
 }
 
+/* The one header jobctl reads: where an output answer begins within the job's output. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct call *c = arg;
+	size_t len = size * n;
+	static const char name[] = "x-output-offset:";
+	if (len > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
+		char v[32];
+		size_t k = len - (sizeof name - 1) < sizeof v - 1 ? len - (sizeof name - 1)
+								: sizeof v - 1;
+		memcpy(v, p + sizeof name - 1, k);
+		v[k] = '\0';
+		c->resp->output_offset = strtoll(v, NULL, 10);
+	}
+	return len;
+}
+
 /* A certificate or key file that cannot be read is named plainly, before curl's vaguer error. */
 static int check_file(const char *what, const char *path, struct rest_resp *resp)
 {
@@ -83,14 +102,16 @@ static void describe_failure(const struct rest_conf *conf, CURLcode rc, const ch
 	}
 }
 
-int rest_call(const struct rest_conf *conf, const char *method, const char *path, const char *body,
-	      rest_sink sink, void *ctx, struct rest_resp *resp)
+static int perform(const struct rest_conf *conf, const char *method, const char *path,
+		   const char *body, const char *range, rest_sink sink, void *ctx,
+		   struct rest_resp *resp)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = NULL;
 	struct call c = {.resp = resp, .sink = sink, .ctx = ctx};
 
 	memset(resp, 0, sizeof *resp);
+	resp->output_offset = -1;
 	if (check_file("client certificate", conf->cert, resp) < 0 ||
 	    check_file("client key", conf->key, resp) < 0 ||
 	    check_file("CA certificate", conf->cacert, resp) < 0)
@@ -122,6 +143,10 @@ int rest_call(const struct rest_conf *conf, const char *method, const char *path
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "jobctl");
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &c);
+	if (range)
+		curl_easy_setopt(h, CURLOPT_RANGE, range);
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -138,6 +163,18 @@ int rest_call(const struct rest_conf *conf, const char *method, const char *path
 		return -1;
 	}
 	return 0;
+}
+
+int rest_call(const struct rest_conf *conf, const char *method, const char *path, const char *body,
+	      rest_sink sink, void *ctx, struct rest_resp *resp)
+{
+	return perform(conf, method, path, body, NULL, sink, ctx, resp);
+}
+
+int rest_get_range(const struct rest_conf *conf, const char *path, const char *range,
+		   rest_sink sink, void *ctx, struct rest_resp *resp)
+{
+	return perform(conf, "GET", path, NULL, range, sink, ctx, resp);
 }
 
 void rest_resp_free(struct rest_resp *resp)

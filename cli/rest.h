@@ -10,6 +10,7 @@
 #define REST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -26,6 +27,7 @@ typedef int (*rest_sink)(void *ctx, const char *p, size_t n);
 struct rest_resp {
 	long status;	 /* 0 when no answer came */
 	struct buf body; /* the body (only the error body of a streamed call) */
+	int64_t output_offset; /* an output answer's X-Output-Offset, or -1 */
 	char failure[512];
 };
 
@@ -34,6 +36,9 @@ void rest_fini(void);
 /* 0 with an answer in *resp, or -1 with resp->failure. resp must be freed with rest_resp_free. */
 int rest_call(const struct rest_conf *conf, const char *method, const char *path, const char *body,
 	      rest_sink sink, void *ctx, struct rest_resp *resp);
+/* The same for a GET that asks for a Range ("bytes=N-"; NULL for none). */
+int rest_get_range(const struct rest_conf *conf, const char *path, const char *range,
+		   rest_sink sink, void *ctx, struct rest_resp *resp);
 void rest_resp_free(struct rest_resp *resp);
 
 /* The message of an API error body, or a description of an unexpected answer, into dst. */

@@ -16,10 +16,64 @@ void supc_init(struct supclient *c, const char *path)
 	memset(c, 0, sizeof *c);
 	c->path = path;
 	c->fd = -1;
+	c->fds[0] = c->fds[1] = -1;
+}
+
+static void drop_fds(struct supclient *c)
+{
+	for (int i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	c->fds[0] = c->fds[1] = -1;
+	c->nfds = 0;
+}
+
+int supc_take_fds(struct supclient *c, int fds[2])
+{
+	if (c->nfds != 2) {
+		drop_fds(c);
+		return -1;
+	}
+	fds[0] = c->fds[0];
+	fds[1] = c->fds[1];
+	c->fds[0] = c->fds[1] = -1;
+	c->nfds = 0;
+	return 0;
+}
+
+/* Receive what the socket has, keeping descriptors passed with it (up to two; any more are
+ * closed at once). */
+static ssize_t receive(struct supclient *c, char *dst, size_t cap)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {dst, cap};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof ctl.buf};
+	ssize_t n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; cm;
+	     cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+			if (c->nfds < 2)
+				c->fds[c->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
 }
 
 void supc_close(struct supclient *c)
 {
+	drop_fds(c);
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -95,7 +149,7 @@ static int read_frame(struct supclient *c, int abort_fd, struct supframe *f)
 		char *dst = buf_reserve(&c->in, READ_CHUNK);
 		if (!dst)
 			return -1;
-		ssize_t n = recv(c->fd, dst, READ_CHUNK, 0);
+		ssize_t n = receive(c, dst, READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -206,6 +260,7 @@ int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 			break;
 		buf_consume(&c->in, c->frame_len);
 		c->frame_len = 0;
+		drop_fds(c); /* a reply of an earlier request that nobody took */
 		if (send_all(c->fd, buf_head(&out), buf_used(&out)) < 0) {
 			/* Nothing reached jobsupd: safe to try once more on a new connection. */
 			supc_close(c);
@@ -233,7 +288,7 @@ int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 int supc_next(struct supclient *c, int abort_fd, struct supframe *f, struct apierr *err)
 {
 	int rc = read_frame(c, abort_fd, f);
-	if (rc == 0 && f->type != PROTO_DATA && f->type != PROTO_END) {
+	if (rc == 0 && f->type != PROTO_DATA && f->type != PROTO_END && f->type != PROTO_PROGRESS) {
 		errno = EPROTO;
 		rc = -1;
 	}

@@ -25,6 +25,8 @@ struct supclient {
 	size_t frame_len; /* bytes of the last frame returned, dropped on the next read */
 	struct spec_limits limits;
 	long max_followers;
+	int fds[2]; /* descriptors jobsupd passed with the last reply (a spool's files), or -1 */
+	int nfds;
 };
 
 struct supframe {
@@ -48,7 +50,11 @@ int supc_connect(struct supclient *c, struct apierr *err);
  */
 int supc_call(struct supclient *c, const struct proto_req *req, int abort_fd,
 	      struct proto_reply *reply, struct apierr *err);
-/* The next frame of a stream (DATA or END), with the same abort_fd rule. 0, -1 (err), -2. */
+/* The next frame of a stream (DATA, PROGRESS or END), with the same abort_fd rule. 0, -1
+ * (err), -2. */
 int supc_next(struct supclient *c, int abort_fd, struct supframe *f, struct apierr *err);
+/* Take the descriptors that came with the last reply (a SPOOL reply's two: ID.out, ID.idx);
+ * the caller closes them. 0, or -1 when there were not two. */
+int supc_take_fds(struct supclient *c, int fds[2]);
 
 #endif

@@ -9,6 +9,7 @@
 #include "dn.h"
 #include "http.h"
 #include "log.h"
+#include "output.h"
 #include "route.h"
 
 static const char *param(FCGX_Request *r, const char *name)
@@ -93,27 +94,6 @@ static int read_body(FCGX_Request *r, char **body, size_t *len, struct apierr *e
 	return 0;
 }
 
-/* Pass an output stream through; flush each chunk when following. */
-static void stream_output(FCGX_Request *r, struct supclient *sc, bool follow)
-{
-	struct supframe f;
-	struct apierr err;
-
-	http_stream_head(r->out, follow);
-	if (follow && FCGX_FFlush(r->out) < 0) {
-		supc_close(sc);
-		return;
-	}
-	while (supc_next(sc, follow ? r->ipcFd : -1, &f, &err) == 0 && f.type == PROTO_DATA) {
-		if (FCGX_PutStr(f.data, (int)f.len, r->out) < 0 ||
-		    (follow && FCGX_FFlush(r->out) < 0)) {
-			/* The client has gone: dropping the connection frees its follower. */
-			supc_close(sc);
-			return;
-		}
-	}
-}
-
 /* Long-lived requests (follows, waits) take a slot, so that they cannot take every thread. */
 static bool take_long_slot(struct api *api)
 {
@@ -190,10 +170,8 @@ static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct 
 		http_error(r->out, &err, NULL);
 		return err.status;
 	}
-	if (reply.body == PROTO_BODY_STREAM) {
-		stream_output(r, sc, rt->follow);
-		return 200;
-	}
+	if (reply.body == PROTO_BODY_STREAM || reply.body == PROTO_BODY_SPOOL)
+		return output_relay(r, sc, rt, &reply, param(r, "HTTP_RANGE"));
 	if (reply.body == PROTO_BODY_TEXT)
 		return send_metrics(api, r, &reply);
 	char location[PROTO_MAX_ID + 8] = "";

@@ -15,6 +15,8 @@ const char *http_reason(int status)
 		return "OK";
 	case 201:
 		return "Created";
+	case 206:
+		return "Partial Content";
 	case 400:
 		return "Bad Request";
 	case 403:
@@ -29,6 +31,8 @@ const char *http_reason(int status)
 		return "Payload Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
 	case 429:
 		return "Too Many Requests";
 	case 500:
@@ -71,11 +75,28 @@ void http_error(FCGX_Stream *out, const struct apierr *e, const char *allow)
 	buf_free(&b);
 }
 
-void http_stream_head(FCGX_Stream *out, bool live)
+void http_stream_head(FCGX_Stream *out, int status, bool live, const char *content_range,
+		      int64_t length, int64_t offset)
 {
-	FCGX_PutS("Status: 200 OK\r\nContent-Type: application/octet-stream\r\n"
-		  "Cache-Control: no-store\r\n",
-		  out);
+	char head[256];
+	int n = snprintf(head, sizeof head,
+			 "Status: %d %s\r\nContent-Type: application/octet-stream\r\n"
+			 "Cache-Control: no-store\r\nAccept-Ranges: bytes\r\n",
+			 status, http_reason(status));
+	FCGX_PutStr(head, n < (int)sizeof head ? n : (int)sizeof head - 1, out);
+	if (content_range) {
+		FCGX_PutS("Content-Range: ", out);
+		FCGX_PutS(content_range, out);
+		FCGX_PutS("\r\n", out);
+	}
+	if (offset >= 0) {
+		n = snprintf(head, sizeof head, "X-Output-Offset: %lld\r\n", (long long)offset);
+		FCGX_PutStr(head, n, out);
+	}
+	if (length >= 0) {
+		n = snprintf(head, sizeof head, "Content-Length: %lld\r\n", (long long)length);
+		FCGX_PutStr(head, n, out);
+	}
 	/* nginx buffers answers (so a slow client does not hold a jobapi thread), but must
 	 * pass a live stream on as it comes. */
 	FCGX_PutS(live ? "X-Accel-Buffering: no\r\n\r\n" : "\r\n", out);

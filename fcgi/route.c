@@ -125,6 +125,30 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 		}
 		return 0;
 	}
+	if (rt->op == PROTO_OUTPUT && strcmp(key, "tail") == 0) {
+		char *end;
+		long v = strtol(val, &end, 10);
+		if (!*val || *end || val[0] == '-' || v < 1 || v > ROUTE_MAX_TAIL) {
+			apierr_set(err, 400, "invalid_request",
+				   "tail=%.32s: tail must be a number of lines from 1 to %d", val,
+				   ROUTE_MAX_TAIL);
+			return -1;
+		}
+		rt->tail = v;
+		return 0;
+	}
+	if (rt->op == PROTO_OUTPUT && strcmp(key, "stream") == 0) {
+		if (strcmp(val, "stdout") == 0) {
+			rt->stream = 0;
+		} else if (strcmp(val, "stderr") == 0) {
+			rt->stream = 1;
+		} else {
+			apierr_set(err, 400, "invalid_request",
+				   "stream=%.32s: stream is stdout or stderr", val);
+			return -1;
+		}
+		return 0;
+	}
 	if (rt->op == PROTO_STOP && strcmp(key, "signal") == 0) {
 		/* A name, with or without its SIG prefix: signal=INT, signal=SIGINT. */
 		const char *name = strncmp(val, "SIG", 3) == 0 ? val + 3 : val;
@@ -141,7 +165,7 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 	}
 	apierr_set(err, 400, "invalid_request", "unknown query parameter \"%.32s\"%s", key,
 		   rt->op == PROTO_GET	    ? " (this endpoint takes: wait)"
-		   : rt->op == PROTO_OUTPUT ? " (this endpoint takes: follow)"
+		   : rt->op == PROTO_OUTPUT ? " (this endpoint takes: follow, tail, stream)"
 		   : rt->op == PROTO_STOP   ? " (this endpoint takes: signal)"
 					    : " (this endpoint takes none)");
 	return -1;
@@ -149,7 +173,7 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 
 static int parse_query(const char *query, struct route *rt, struct apierr *err)
 {
-	char item[128];
+	char item[128], seen[8][sizeof item];
 	int given = 0;
 	const char *p = query ? query : "";
 
@@ -170,12 +194,16 @@ static int parse_query(const char *query, struct route *rt, struct apierr *err)
 			*eq = '\0';
 		if (take_param(rt, item, eq ? eq + 1 : "", err) < 0)
 			return -1;
-		/* Every endpoint takes at most one parameter: a second is a repeat. */
-		if (++given > 1) {
-			apierr_set(err, 400, "invalid_request",
-				   "query parameter \"%.32s\" given twice", item);
-			return -1;
+		/* Only known names get here, all short: a name seen before is a repeat. */
+		for (int i = 0; i < given; i++) {
+			if (strcmp(seen[i], item) == 0) {
+				apierr_set(err, 400, "invalid_request",
+					   "query parameter \"%.32s\" given twice", item);
+				return -1;
+			}
 		}
+		if (given < 8)
+			snprintf(seen[given++], sizeof seen[0], "%s", item);
 	}
 	return 0;
 }
@@ -185,6 +213,7 @@ int route_parse(const char *method, const char *path, const char *query, struct 
 {
 	enum resource res;
 	memset(rt, 0, sizeof *rt);
+	rt->stream = ROUTE_BOTH;
 	*allow = NULL;
 	if (!method || !path)
 		return not_found(err, path ? path : "");

@@ -11,11 +11,16 @@
 #include "apierr.h"
 #include "proto.h"
 
+#define ROUTE_BOTH (-1)
+#define ROUTE_MAX_TAIL 1000000
+
 struct route {
 	enum proto_type op;
 	char id[PROTO_MAX_ID + 1];
 	int wait_s;  /* GET /jobs/{id}?wait=S */
 	bool follow; /* GET /jobs/{id}/output?follow=1 */
+	long tail;   /* ?tail=N: the last N lines (0: all) */
+	int stream;  /* ?stream=stdout|stderr: ROUTE_BOTH, SPOOL_STDOUT or SPOOL_STDERR */
 	int signal;  /* DELETE /jobs/{id}?signal=INT (0: the default, TERM) */
 };
 

@@ -42,8 +42,11 @@ struct conn {
 	void (*wait_done)(struct request *r);			 /* PEND_WAIT */
 	struct waitset *waitset;				 /* PEND_ALL */
 	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
-	struct follow follow;					 /* PEND_FOLLOW */
-	size_t reply_at; /* where the reply being built starts, from the head of out */
+	struct follow follow;				 /* PEND_FOLLOW */
+	int pass[2];	  /* descriptors to pass with a reply (a spool's files), or -1 */
+	uint64_t pass_at; /* where that reply starts, counting every byte sent */
+	uint64_t sent;	  /* bytes sent so far */
+	size_t reply_at;  /* where the reply being built starts, from the head of out */
 	bool closing;	 /* close once out is written */
 	LIST_ENTRY(conn) link;
 	struct deferred gone;
@@ -54,9 +57,19 @@ static struct conn *conn_of(struct request *r)
 	return container_of(r, struct conn, req);
 }
 
+static void drop_passed(struct conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		if (c->pass[i] >= 0)
+			close(c->pass[i]);
+		c->pass[i] = -1;
+	}
+}
+
 static void conn_free(struct deferred *d)
 {
 	struct conn *c = container_of(d, struct conn, gone);
+	drop_passed(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
@@ -109,12 +122,44 @@ static void pump(struct conn *c)
 		unpark(c);
 }
 
+/* Send from the head of out: up to where descriptors are to go, or those bytes with them. */
+static ssize_t send_some(struct conn *c)
+{
+	size_t n = buf_used(&c->out);
+	if (c->pass[0] < 0)
+		return send(c->io.fd, buf_head(&c->out), n, MSG_NOSIGNAL);
+	if (c->sent < c->pass_at) {
+		if (n > c->pass_at - c->sent)
+			n = (size_t)(c->pass_at - c->sent);
+		return send(c->io.fd, buf_head(&c->out), n, MSG_NOSIGNAL);
+	}
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {buf_head(&c->out), n};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof ctl.buf};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(cm), c->pass, 2 * sizeof(int));
+	ssize_t w = sendmsg(c->io.fd, &msg, MSG_NOSIGNAL);
+	if (w > 0)
+		drop_passed(c); /* the peer has its own copies now */
+	return w;
+}
+
 /* Write what is queued; 0, or -1 when the connection was closed. */
 static int flush(struct conn *c)
 {
 	while (buf_used(&c->out) > 0) {
-		ssize_t n = send(c->io.fd, buf_head(&c->out), buf_used(&c->out), MSG_NOSIGNAL);
+		ssize_t n = send_some(c);
 		if (n > 0) {
+			c->sent += (uint64_t)n;
 			buf_consume(&c->out, (size_t)n);
 			if (buf_used(&c->out) == 0)
 				pump(c); /* refills out, or ends the stream */
@@ -257,7 +302,7 @@ void conn_wait_all(struct request *r, struct waitset *ws,
 static void on_follow_news(struct jobwatch *w, struct job *j, enum job_news news)
 {
 	struct conn *c = container_of(w, struct conn, jobwatch);
-	(void)j;
+	follow_spool_grew(&c->follow, j->sp.len, j->sp.idx_len);
 	if (news == JOB_NEWS_END)
 		c->follow.job_ended = true;
 	/* Only an idle queue takes more now; a busy one is refilled as it drains. */
@@ -267,7 +312,27 @@ static void on_follow_news(struct jobwatch *w, struct job *j, enum job_news news
 	}
 }
 
-int conn_follow(struct request *r, struct job *j, struct apierr *e)
+/* Queue a SPOOL reply, with the spool's descriptors (which the connection now owns). */
+static void queue_spool(struct conn *c, const int fds[2], const struct proto_spool *at)
+{
+	uint8_t body[PROTO_SPOOL_LEN];
+	proto_spool_put(body, at);
+	drop_passed(c);
+	c->pass_at = c->sent + buf_used(&c->out);
+	c->pass[0] = fds[0];
+	c->pass[1] = fds[1];
+	proto_reply(&c->out, 200, PROTO_BODY_SPOOL, NULL, body, sizeof body);
+}
+
+void conn_send_spool(struct request *r, const int fds[2], const struct proto_spool *at)
+{
+	struct conn *c = conn_of(r);
+	queue_spool(c, fds, at);
+	proto_frame(&c->out, PROTO_END, 0, NULL, 0);
+	answered(c);
+}
+
+int conn_follow(struct request *r, struct job *j, const int fds[2], struct apierr *e)
 {
 	struct conn *c = conn_of(r);
 	struct conns *cs = c->cs;
@@ -280,10 +345,16 @@ int conn_follow(struct request *r, struct job *j, struct apierr *e)
 	}
 	c->pending = PEND_FOLLOW;
 	cs->nfollowers++;
-	follow_begin(&c->follow, j->ring);
 	c->jobwatch.fn = on_follow_news;
 	job_follow(j, &c->jobwatch);
-	proto_reply(&c->out, 200, PROTO_BODY_STREAM, NULL, NULL, 0);
+	if (fds) {
+		struct proto_spool at = {.len = j->sp.len, .idx_len = j->sp.idx_len};
+		follow_begin_spool(&c->follow, &at);
+		queue_spool(c, fds, &at);
+	} else {
+		follow_begin(&c->follow, j->ring);
+		proto_reply(&c->out, 200, PROTO_BODY_STREAM, NULL, NULL, 0);
+	}
 	pump(c);
 	flush(c);
 	return 0;
@@ -463,6 +534,7 @@ static void on_listener(struct watch *w, uint32_t events)
 			return;
 		}
 		c->cs = cs;
+		c->pass[0] = c->pass[1] = -1;
 		LIST_INSERT_HEAD(&cs->all, c, link);
 		cs->n++;
 	}

@@ -78,8 +78,13 @@ void conn_wait_all(struct request *r, struct waitset *ws,
 		   void (*done)(struct request *r, struct waitset *ws));
 /* The waitset_done_fn to give waitset_new for a request (ctx: the request). */
 waitset_done_fn conn_waitset_done;
-/* Stream job j's output, from its oldest kept byte, until it has ended and all was sent.
- * -1 with *e (503) when --max-followers clients follow already. */
-int conn_follow(struct request *r, struct job *j, struct apierr *e);
+/* Answer with a spool: its descriptors fds (ID.out, ID.idx; the connection owns them now and
+ * passes them with the reply) and how far they reach; the stream ends there. */
+void conn_send_spool(struct request *r, const int fds[2], const struct proto_spool *at);
+/* Follow job j's output until it has ended: with its spool's descriptors fds (owned now by the
+ * connection, passed with the reply, then PROGRESS frames as the spool grows), or with fds NULL
+ * from its ring as DATA frames. -1 with *e (503) when --max-followers clients follow already
+ * (fds are not taken then). */
+int conn_follow(struct request *r, struct job *j, const int fds[2], struct apierr *e);
 
 #endif

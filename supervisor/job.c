@@ -213,6 +213,20 @@ static enum job_state outcome(struct job *j)
 	return JOB_FAILED;
 }
 
+/* What became of the job's output so far, for its record. */
+static void output_counts(struct job *j)
+{
+	struct job_record *r = &j->rec;
+	r->output_bytes = j->ring->total;
+	r->output_dropped = j->sp.dropped;
+	r->output_lost = j->sp.lost;
+	r->spool_bytes = j->sp.len + j->sp.idx_len;
+	/* With the spool, /output lacks only what was dropped or lost; without, all but the
+	 * ring's window. */
+	r->output_truncated = j->jobs->spool->enabled ? r->output_dropped + r->output_lost > 0
+						      : j->ring->total > j->ring->cap;
+}
+
 static void keep_output(struct job *j)
 {
 	struct iovec parts[2];
@@ -259,8 +273,8 @@ static void finish(struct job *j, enum job_state state)
 	j->rec.finished_ms = wall_now();
 	j->rec.finished_seq = ++js->next_finished_seq;
 	j->rec.pid = 0;
-	j->rec.output_bytes = j->ring->total;
-	j->rec.output_truncated = j->ring->total > j->ring->cap;
+	spool_close(&j->sp);
+	output_counts(j);
 	keep_output(j);
 	save(j);
 	js->nfinished++;
@@ -411,8 +425,7 @@ int job_render_live(void *ctx, uint64_t id, struct buf *out)
 	if (!j || j->phase == PHASE_QUEUED)
 		return -1;
 	proc_usage(j);
-	j->rec.output_bytes = j->ring->total;
-	j->rec.output_truncated = j->ring->total > j->ring->cap;
+	output_counts(j);
 	jw_init(&w, out);
 	record_render(&w, &j->rec, NULL, 0);
 	return 0;

@@ -46,6 +46,7 @@
 #include "jobspec.h"
 #include "loop.h"
 #include "ring.h"
+#include "spool.h"
 #include "store.h"
 
 enum job_phase {
@@ -113,6 +114,7 @@ struct jobs {
 	struct loop *loop;
 	struct store *store;
 	struct cgroups *cg;
+	struct spool *spool;
 	struct job_queue queue;	  /* QUEUED, oldest first */
 	struct job_queue running; /* STARTING to SETTLING, in order of start */
 	struct job **table;	  /* active jobs by id: open hashing, chained */
@@ -140,8 +142,9 @@ struct job {
 	int main_status;		       /* its wait status, once reaped */
 	uint64_t rusage_cpu_ms, rusage_maxrss; /* of the main process, without cgroups */
 	int64_t usage_read;		       /* when its cgroup's usage was last read */
-	struct watch out;		       /* the output pipe; fd -1 once closed */
-	struct ring *ring;
+	struct watch out[2];		       /* stdout's and stderr's pipes; fd -1 once closed */
+	struct ring *ring;		       /* the most recent output */
+	struct spool_file sp;		       /* all of it, on disk */
 	struct timer timeout, grace, settle, freeze;
 	int64_t settle_deadline, freeze_deadline;
 
@@ -154,7 +157,7 @@ struct job {
 
 /* 0, or -1 (errno). */
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg);
+	      struct store *store, struct cgroups *cg, struct spool *spool);
 void jobs_fini(struct jobs *js);
 
 /* Make a job from spec (which it takes over; spec is left empty) and start or queue it.

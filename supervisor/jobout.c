@@ -1,6 +1,8 @@
 /*
- * jobout: reading a job's output pipe into its ring, counting every byte, and telling the
- * followers. The pipe is drained whatever the followers do, so a slow one never slows the job.
+ * jobout: reading a job's stdout and stderr pipes: every byte counted, the most recent ones kept
+ * in its ring (the "output" GET /jobs/{id} shows), all of them appended to its spool files with
+ * the stream they came from, and the followers told. The pipes are drained whatever the
+ * followers do, so a slow one never slows the job.
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -16,47 +18,61 @@
 
 static char scratch[SCRATCH_SIZE];
 
-static void close_pipe(struct job *j)
+static void close_pipe(struct job *j, int stream)
 {
-	if (j->out.fd < 0)
+	struct watch *w = &j->out[stream];
+	if (w->fd < 0)
 		return;
-	int fd = j->out.fd;
-	loop_unwatch(j->jobs->loop, &j->out);
+	int fd = w->fd;
+	loop_unwatch(j->jobs->loop, w);
 	close(fd);
 }
 
-/* One read of at most want bytes into the ring; what read(2) returned. */
-static ssize_t read_once(struct job *j, size_t want)
+static void spool(struct job *j, int stream, const void *p, size_t n)
+{
+	spool_write(j->jobs->spool, j->rec.id, &j->sp, stream, p, n);
+}
+
+/* One read of at most want bytes into the ring (and the spool); what read(2) returned. */
+static ssize_t read_once(struct job *j, int stream, size_t want)
 {
 	struct iovec iov[2];
+	int fd = j->out[stream].fd;
 	int niov = j->ring->cap >= SCRATCH_SIZE ? ring_space(j->ring, iov) : 0;
 	ssize_t n;
-	if (niov > 0) {
-		if (iov[0].iov_len >= want) {
-			iov[0].iov_len = want;
-			niov = 1;
-		} else if (niov == 2 && iov[0].iov_len + iov[1].iov_len > want) {
-			iov[1].iov_len = want - iov[0].iov_len;
-		}
-		n = readv(j->out.fd, iov, niov);
-		if (n > 0)
-			ring_commit(j->ring, (size_t)n);
-	} else {
-		n = read(j->out.fd, scratch, want < sizeof scratch ? want : sizeof scratch);
-		if (n > 0)
+	if (niov == 0) {
+		n = read(fd, scratch, want < sizeof scratch ? want : sizeof scratch);
+		if (n > 0) {
 			ring_append(j->ring, scratch, (size_t)n);
+			spool(j, stream, scratch, (size_t)n);
+		}
+		return n;
 	}
+	if (iov[0].iov_len >= want) {
+		iov[0].iov_len = want;
+		niov = 1;
+	} else if (niov == 2 && iov[0].iov_len + iov[1].iov_len > want) {
+		iov[1].iov_len = want - iov[0].iov_len;
+	}
+	n = readv(fd, iov, niov);
+	if (n <= 0)
+		return n;
+	ring_commit(j->ring, (size_t)n);
+	size_t first = (size_t)n < iov[0].iov_len ? (size_t)n : iov[0].iov_len;
+	spool(j, stream, iov[0].iov_base, first);
+	if ((size_t)n > first)
+		spool(j, stream, iov[1].iov_base, (size_t)n - first);
 	return n;
 }
 
-/* Read at most limit bytes in at most reads reads; the bytes read. *ended: the pipe reached its
- * end (or an error no retry will cure). */
-static size_t read_output(struct job *j, size_t limit, int reads, bool *ended)
+/* Read at most limit bytes of a stream in at most reads reads; the bytes read. *ended: the pipe
+ * reached its end (or an error no retry will cure). */
+static size_t read_output(struct job *j, int stream, size_t limit, int reads, bool *ended)
 {
 	size_t got = 0;
 	*ended = false;
 	while (got < limit && reads-- > 0) {
-		ssize_t n = read_once(j, limit - got);
+		ssize_t n = read_once(j, stream, limit - got);
 		if (n > 0) {
 			got += (size_t)n;
 			continue;
@@ -81,30 +97,53 @@ static void announce(struct job *j, size_t bytes)
 	}
 }
 
-static void on_output(struct watch *w, uint32_t events)
+static void on_output(struct job *j, int stream)
 {
-	struct job *j = container_of(w, struct job, out);
 	bool ended;
-	(void)events;
-	size_t got = read_output(j, SIZE_MAX, OUTPUT_READS_PER_WAKEUP, &ended);
+	size_t got = read_output(j, stream, SIZE_MAX, OUTPUT_READS_PER_WAKEUP, &ended);
 	if (got > 0)
 		announce(j, got);
-	if (ended)
+	if (!ended)
+		return;
+	close_pipe(j, stream);
+	if (j->out[SPOOL_STDOUT].fd < 0 && j->out[SPOOL_STDERR].fd < 0)
 		job_event(j, EV_OUTPUT_CLOSED, NULL);
 }
 
-int out_watch(struct job *j, int fd)
+static void on_stdout(struct watch *w, uint32_t events)
 {
-	return loop_watch(j->jobs->loop, &j->out, fd, EPOLLIN, on_output);
+	(void)events;
+	on_output(container_of(w, struct job, out[SPOOL_STDOUT]), SPOOL_STDOUT);
+}
+
+static void on_stderr(struct watch *w, uint32_t events)
+{
+	(void)events;
+	on_output(container_of(w, struct job, out[SPOOL_STDERR]), SPOOL_STDERR);
+}
+
+int out_watch(struct job *j, const int fds[2])
+{
+	struct loop *l = j->jobs->loop;
+	if (loop_watch(l, &j->out[SPOOL_STDOUT], fds[0], EPOLLIN, on_stdout) < 0)
+		return -1;
+	if (loop_watch(l, &j->out[SPOOL_STDERR], fds[1], EPOLLIN, on_stderr) < 0) {
+		loop_unwatch(l, &j->out[SPOOL_STDOUT]);
+		j->out[SPOOL_STDOUT].fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 void out_drain_and_close(struct job *j)
 {
-	int bytes = 0;
-	bool ended;
-	size_t got;
-	if (j->out.fd >= 0 && ioctl(j->out.fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
-	    (got = read_output(j, (size_t)bytes, 1 << 20, &ended)) > 0)
-		announce(j, got);
-	close_pipe(j);
+	for (int s = SPOOL_STDOUT; s <= SPOOL_STDERR; s++) {
+		int bytes = 0;
+		bool ended;
+		size_t got;
+		if (j->out[s].fd >= 0 && ioctl(j->out[s].fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
+		    (got = read_output(j, s, (size_t)bytes, 1 << 20, &ended)) > 0)
+			announce(j, got);
+		close_pipe(j, s);
+	}
 }

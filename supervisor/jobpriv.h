@@ -53,9 +53,10 @@ void proc_release(struct job *j);
 void proc_usage(struct job *j);
 
 /* jobout.c */
-/* Start reading the job's output pipe fd; 0, or -1 (errno) when it cannot be watched. */
-int out_watch(struct job *j, int fd);
-/* Read what the pipe holds now (not waiting for its end), and close it. */
+/* Start reading the job's stdout and stderr pipes; 0, or -1 (errno) when they cannot be
+ * watched. */
+int out_watch(struct job *j, const int fds[2]);
+/* Read what the pipes hold now (not waiting for their end), and close them. */
 void out_drain_and_close(struct job *j);
 
 #endif

@@ -36,14 +36,14 @@ void proc_spawn(struct job *j)
 	struct cg_entry entry;
 	struct spawn_failure fail;
 	char why[256];
-	int fd = -1;
+	int fds[2] = {-1, -1};
 
 	if (cg_job_create(js->cg, j->rec.id, &j->spec.limits, &entry, why, sizeof why) < 0) {
 		job_set_error(j, "cannot start the job: %s", why);
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}
-	pid_t pid = spawn_job(j->spec.argv, &entry, &fd, &fail);
+	pid_t pid = spawn_job(j->spec.argv, &entry, fds, &fail);
 	int spawn_errno = errno;
 	cg_entry_close(&entry);
 	if (pid <= 0) {
@@ -68,10 +68,11 @@ void proc_spawn(struct job *j)
 	if (!grouped(j))
 		j->rec.usage = (struct cg_usage){.valid = true, .memory_known = true};
 	j->usage_read = loop_now();
-	if (out_watch(j, fd) < 0) {
-		/* Without its pipe the job could block forever on a full one: end it. */
+	if (out_watch(j, fds) < 0) {
+		/* Without its pipes the job could block forever on a full one: end it. */
 		job_set_error(j, "cannot capture the job's output: %s", strerror(errno));
-		close(fd);
+		close(fds[0]);
+		close(fds[1]);
 		proc_kill(j);
 	}
 	job_event(j, EV_SPAWNED, NULL);

@@ -98,12 +98,30 @@ void jobs_schedule(struct deferred *d)
 void jobs_evict(struct deferred *d)
 {
 	struct jobs *js = container_of(d, struct jobs, evict);
-	uint64_t id;
+	uint64_t id, bytes;
 	while (js->nfinished > js->cfg.max_log) {
-		if (store_evict_oldest(js->store, &id) < 0 || id == 0)
+		if (store_evict_oldest(js->store, &id, &bytes) < 0 || id == 0)
 			break;
+		spool_remove(js->spool, id, bytes); /* a job leaving the log takes its output */
 		js->nfinished--;
 	}
+}
+
+/* The spool is over --output-total: the outputs of the jobs that ended first go, their records
+ * saying so. Jobs still running keep theirs. */
+static uint64_t reclaim(void *ctx, uint64_t need)
+{
+	struct jobs *js = ctx;
+	uint64_t freed = 0, id, bytes;
+	while (freed < need && store_oldest_spooled(js->store, &id, &bytes) == 0 && id != 0) {
+		spool_remove(js->spool, id, bytes);
+		if (store_spool_deleted(js->store, id) < 0)
+			break;
+		log_info("job %llu: its output was deleted to keep the spool under --output-total",
+			 (unsigned long long)id);
+		freed += bytes;
+	}
+	return freed;
 }
 
 uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, struct apierr *err)
@@ -125,7 +143,8 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	if (!j || !(j->owner = strdup(owner)) || !(j->ring = ring_new((size_t)js->cfg.output_cap)))
 		goto oom;
 	j->jobs = js;
-	j->out.fd = -1;
+	j->out[0].fd = j->out[1].fd = -1;
+	j->sp = (struct spool_file){.data_fd = -1, .idx_fd = -1};
 	LIST_INIT(&j->waiters);
 	LIST_INIT(&j->followers);
 	j->spec = *spec;
@@ -139,6 +158,8 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .containment = js->cg->mode,
 	};
 	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
+	/* Its spool exists from the start, so that a follower of a queued job reads it whole. */
+	spool_open(js->spool, j->rec.id, &j->sp);
 	if (store_put(js->store, &j->rec) < 0)
 		goto oom;
 	memset(spec, 0, sizeof *spec); /* the job owns it now */
@@ -156,6 +177,7 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	return js->next_id - 1;
 oom:
 	if (j) {
+		spool_close(&j->sp);
 		free(j->owner);
 		ring_unref(j->ring);
 		free(j);
@@ -165,7 +187,7 @@ oom:
 }
 
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg)
+	      struct store *store, struct cgroups *cg, struct spool *spool)
 {
 	size_t n = 64, expected = (size_t)(cfg->max_running + cfg->max_queued);
 	memset(js, 0, sizeof *js);
@@ -173,6 +195,7 @@ int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	js->loop = loop;
 	js->store = store;
 	js->cg = cg;
+	js->spool = spool;
 	js->next_id = 1;
 	TAILQ_INIT(&js->queue);
 	TAILQ_INIT(&js->running);
@@ -183,6 +206,7 @@ int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	if (!js->table)
 		return -1;
 	store_set_live(store, job_render_live, js);
+	spool_set_reclaim(spool, reclaim, js);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #include "sup.h"
 
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
+#define DEFAULT_OUTPUT_DIR "run/output"
 
 static const char usage[] =
     "usage: jobsupd [options]\n"
@@ -39,8 +40,14 @@ static const char usage[] =
     "  --default-timeout S      a job's timeout when it does not ask for one (default 3600)\n"
     "  --max-timeout S          the longest timeout a job may ask for (default 86400)\n"
     "  --grace S                seconds between SIGTERM and SIGKILL when stopping (default 5)\n"
-    "  --output-cap BYTES       output kept per job, the most recent bytes; K, M, G suffixes\n"
-    "                           (default 1M)\n"
+    "  --output-cap BYTES       the most recent output kept in memory per job, shown with\n"
+    "                           GET /jobs/{id}; K, M, G suffixes (default 1M)\n"
+    "  --output-dir DIR         every job's whole output, one file each (default " DEFAULT_OUTPUT_DIR "),\n"
+    "                           or none: output in memory only (--output-cap of it)\n"
+    "  --output-max BYTES       output kept on disk per job; past it, counted and dropped\n"
+    "                           (default 1G)\n"
+    "  --output-total BYTES     the spool in all; past it, the outputs of the jobs that ended\n"
+    "                           first are deleted (default: a quarter of its filesystem)\n"
     "  --max-followers N        clients following output at once (default 256)\n"
     "  --max-clients N          connections from jobapi at once (default 1024)\n"
     "  --syslog                 log to syslog (facility daemon) instead of stderr\n"
@@ -68,6 +75,7 @@ enum flag_kind {
 	F_SOCKET,      /* cfg->socket_path */
 	F_CGROUP,      /* cfg->cgroup_want */
 	F_CGROUP_ROOT, /* cfg->cgroup_root */
+	F_OUTPUT_DIR,  /* cfg->output_dir ("none": NULL) */
 	F_SYSLOG,
 	F_READY_FD, /* cfg->ready_fd */
 	F_HELP,
@@ -98,6 +106,9 @@ static const struct flag fixed_flags[] = {
     {"max-timeout", F_NUM, CFG(limits.max_timeout_s), 1, YEARS_100, 0},
     {"grace", F_NUM, CFG(grace_s), 0, 3600, 0},
     {"output-cap", F_SIZE, CFG(output_cap), 0, 1L << 30, 0},
+    {"output-dir", F_OUTPUT_DIR, 0, 0, 0, 0},
+    {"output-max", F_SIZE, CFG(output_max), 0, 1L << 50, 0},
+    {"output-total", F_SIZE, CFG(output_total), 1L << 20, 1L << 60, 0},
     {"max-followers", F_NUM, CFG(max_followers), 0, 100000, 0},
     {"max-clients", F_NUM, CFG(max_clients), 1, 100000, 0},
     {"syslog", F_SYSLOG, 0, 0, 0, 0},
@@ -127,6 +138,8 @@ static void config_defaults(struct sup_config *cfg)
 	    .max_log = 50,
 	    .grace_s = 5,
 	    .output_cap = 1L << 20,
+	    .output_dir = DEFAULT_OUTPUT_DIR,
+	    .output_max = 1L << 30,
 	    .max_clients = 1024,
 	    .max_followers = 256,
 	    .limits = {.max_command_bytes = 4096,
@@ -192,6 +205,11 @@ static void take_flag(const struct flag *f, const char *arg, struct sup_config *
 		break;
 	case F_SYSLOG:
 		log_to_syslog();
+		break;
+	case F_OUTPUT_DIR:
+		if (!*arg)
+			opts_die("--output-dir wants a directory, or none");
+		cfg->output_dir = strcmp(arg, "none") == 0 ? NULL : arg;
 		break;
 	case F_READY_FD: {
 		const char *why;

@@ -136,6 +136,12 @@ void record_render(struct jw *w, const struct job_record *r, const char *output,
 	jw_int(w, (long long)r->output_bytes);
 	jw_key(w, "output_truncated");
 	jw_bool(w, r->output_truncated);
+	jw_key(w, "output_dropped");
+	jw_int(w, (long long)r->output_dropped);
+	jw_key(w, "output_lost");
+	jw_int(w, (long long)r->output_lost);
+	jw_key(w, "output_deleted");
+	jw_bool(w, r->output_deleted);
 	put_limits_and_usage(w, r);
 	if (output) {
 		jw_key(w, "output");

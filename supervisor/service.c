@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sup.h"
@@ -133,6 +135,36 @@ static void do_list(struct request *r, enum store_list which)
 	reply_internal(r);
 }
 
+/* Answer with job j's spool (j NULL: an ended job's), when it has one: its files go to the
+ * client, which reads them itself. False when there is none (the spool is off, it could not be
+ * written, or it was deleted): then the output kept in memory answers. */
+static bool answer_from_spool(struct request *r, struct job *j)
+{
+	int fds[2];
+	struct apierr e;
+	struct stat data, idx;
+	if (spool_open_readers(&r->sup->spool, r->job_id, &fds[0], &fds[1]) < 0)
+		return false;
+	if (j && r->req.follow) {
+		if (conn_follow(r, j, fds, &e) < 0) {
+			close(fds[0]);
+			close(fds[1]);
+			conn_reply_error(r, &e);
+		}
+		return true;
+	}
+	struct proto_spool at = {0};
+	if (j) {
+		at.len = j->sp.len;
+		at.idx_len = j->sp.idx_len;
+	} else if (fstat(fds[0], &data) == 0 && fstat(fds[1], &idx) == 0) {
+		/* An ended job's files are complete. */
+		at = (struct proto_spool){(uint64_t)data.st_size, (uint64_t)idx.st_size, true};
+	}
+	conn_send_spool(r, fds, &at);
+	return true;
+}
+
 static void do_output(struct request *r)
 {
 	struct store *store = &r->sup->store;
@@ -140,17 +172,22 @@ static void do_output(struct request *r)
 	struct buf out = BUF_INIT;
 	struct apierr e;
 
+	if (!j && (!r->job_id || store_lookup(store, r->job_id, &r->viewer, NULL) < 0)) {
+		if (!r->job_id)
+			errno = ENOENT;
+		reply_store_error(r);
+		return;
+	}
+	if (answer_from_spool(r, j))
+		return;
 	if (j && r->req.follow) {
-		if (conn_follow(r, j, &e) < 0)
+		if (conn_follow(r, j, NULL, &e) < 0)
 			conn_reply_error(r, &e);
 		return;
 	}
 	if (j) {
 		ring_copy(j->ring, &out);
-	} else if (!r->job_id || store_lookup(store, r->job_id, &r->viewer, NULL) < 0 ||
-		   store_get_output(store, r->job_id, &out) < 0) {
-		if (!r->job_id)
-			errno = ENOENT;
+	} else if (store_get_output(store, r->job_id, &out) < 0) {
 		buf_free(&out);
 		reply_store_error(r);
 		return;

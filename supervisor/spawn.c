@@ -32,7 +32,7 @@ int spawn_exec_status(int exec_errno)
 
 /* In the vforked child: only system calls, then exec or _exit. */
 static void __attribute__((noreturn))
-child(char *const argv[], const struct cg_entry *entry, int out, int errpipe, pid_t parent)
+child(char *const argv[], const struct cg_entry *entry, const int out[2], int errpipe, pid_t parent)
 {
 	sigset_t none;
 	struct spawn_failure f = {SPAWN_SETUP, 0};
@@ -50,7 +50,7 @@ child(char *const argv[], const struct cg_entry *entry, int out, int errpipe, pi
 		goto fail;
 	if (cg_child_enter(entry) < 0)
 		goto fail;
-	if (dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	if (dup2(devnull, 0) < 0 || dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0)
 		goto fail;
 	f.stage = SPAWN_EXEC;
 	execvp(argv[0], argv);
@@ -60,15 +60,13 @@ fail:
 	_exit(127);
 }
 
-pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
-		struct spawn_failure *fail)
+/* Two pipes, stdout's and stderr's: ends[0] the read ends, ends[1] the write ends. */
+static int make_pipes(int ends[2][2])
 {
-	int out[2], errp[2];
-	pid_t parent = getpid();
-
+	int out[2], err[2];
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return -1;
-	if (pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(err, O_CLOEXEC) < 0) {
 		int e = errno;
 		close(out[0]);
 		close(out[1]);
@@ -77,16 +75,45 @@ pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
 	}
 	/* Best effort: the per-user pipe budget may refuse; the default size still works. */
 	(void)fcntl(out[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
+	(void)fcntl(err[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
+	ends[0][0] = out[0];
+	ends[0][1] = err[0];
+	ends[1][0] = out[1];
+	ends[1][1] = err[1];
+	return 0;
+}
+
+static void close_pair(const int fds[2])
+{
+	close(fds[0]);
+	close(fds[1]);
+}
+
+pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int out_fds[2],
+		struct spawn_failure *fail)
+{
+	int ends[2][2], errp[2];
+	pid_t parent = getpid();
+
+	if (make_pipes(ends) < 0)
+		return -1;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		int e = errno;
+		close_pair(ends[0]);
+		close_pair(ends[1]);
+		errno = e;
+		return -1;
+	}
 
 	/* vfork on purpose (see spawn.h): clang-tidy's advice against it is for other programs. */
 	pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
 	if (pid == 0)
-		child(argv, entry, out[1], errp[1], parent); /* NOLINT(clang-analyzer-unix.Vfork) */
+		child(argv, entry, ends[1], errp[1], parent); /* NOLINT(clang-analyzer-unix.Vfork) */
 	int saved = errno;
-	close(out[1]);
+	close_pair(ends[1]);
 	close(errp[1]);
 	if (pid < 0) {
-		close(out[0]);
+		close_pair(ends[0]);
 		close(errp[0]);
 		errno = saved;
 		return -1;
@@ -100,10 +127,12 @@ pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int *out_fd,
 	close(errp[0]);
 	if (n == sizeof *fail) {
 		/* The child has exited; jobsupd's reaper collects it with every other. */
-		close(out[0]);
+		close_pair(ends[0]);
 		return 0;
 	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	*out_fd = out[0];
+	for (int i = 0; i < 2; i++) {
+		fcntl(ends[0][i], F_SETFL, O_NONBLOCK);
+		out_fds[i] = ends[0][i];
+	}
 	return pid;
 }

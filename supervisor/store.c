@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -26,6 +27,10 @@ enum column {
 	COL_ERROR,
 	COL_OUTPUT_BYTES,
 	COL_TRUNCATED,
+	COL_DROPPED,
+	COL_LOST,
+	COL_DELETED,
+	COL_SPOOL_BYTES,
 	COL_FINISHED_SEQ,
 	COL_CONTAINMENT,
 	COL_CPU_MS,
@@ -39,7 +44,8 @@ enum column {
 #define LIMIT_COLUMN(field, ...) ", " #field
 #define COLUMNS                                                                                    \
 	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
-	" exit_code, signal, error, output_bytes, output_truncated, finished_seq, containment,"    \
+	" exit_code, signal, error, output_bytes, output_truncated, output_dropped, output_lost,"  \
+	" output_deleted, spool_bytes, finished_seq, containment,"                                 \
 	" cpu_ms, max_memory_bytes" JOB_LIMITS(LIMIT_COLUMN) ", json"
 
 static const char schema[] =
@@ -48,6 +54,8 @@ static const char schema[] =
     " active INTEGER NOT NULL, timeout_s INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
     " started_ms INTEGER, finished_ms INTEGER, pid INTEGER, exit_code INTEGER, signal INTEGER,"
     " error TEXT, output_bytes INTEGER NOT NULL, output_truncated INTEGER NOT NULL,"
+    " output_dropped INTEGER NOT NULL, output_lost INTEGER NOT NULL,"
+    " output_deleted INTEGER NOT NULL, spool_bytes INTEGER NOT NULL,"
     " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
     " max_memory_bytes INTEGER" JOB_LIMITS(
 	LIMIT_COLUMN_DEF) ", json TEXT);"
@@ -93,8 +101,11 @@ static int prepare_all(struct store *s)
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
 	    prepare(s, &s->oldest_ended,
-		    "SELECT id FROM jobs WHERE finished_seq IS NOT NULL"
+		    "SELECT id, spool_bytes FROM jobs WHERE finished_seq IS NOT NULL"
 		    " ORDER BY finished_seq LIMIT 1") < 0 ||
+	    prepare(s, &s->oldest_spooled,
+		    "SELECT id, spool_bytes FROM jobs WHERE finished_seq IS NOT NULL"
+		    " AND spool_bytes > 0 ORDER BY finished_seq LIMIT 1") < 0 ||
 	    prepare(s, &s->delete_job, "DELETE FROM jobs WHERE id = ?1") < 0 ||
 	    prepare(s, &s->delete_output, "DELETE FROM output WHERE job_id = ?1") < 0)
 		return -1;
@@ -134,7 +145,7 @@ void store_close(struct store *s)
 	sqlite3_stmt **all[] = {&s->put,	   &s->get,	   &s->owner,	     &s->counts,
 				&s->put_output,	   &s->get_output, &s->oldest_ended, &s->delete_job,
 				&s->delete_output, &s->list[0][0], &s->list[0][1],   &s->list[1][0],
-				&s->list[1][1]};
+				&s->list[1][1],	   &s->oldest_spooled};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -151,6 +162,8 @@ void store_set_live(struct store *s, store_live_fn fn, void *ctx)
 }
 
 /* Run a statement that returns no rows, then make it ready for reuse. */
+static int get_row(struct store *s, uint64_t id, const struct viewer *v);
+
 static int step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -185,6 +198,10 @@ static void bind_record(sqlite3_stmt *st, const struct job_record *r)
 		sqlite3_bind_text(st, COL_ERROR + 1, r->error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, COL_OUTPUT_BYTES + 1, (sqlite3_int64)r->output_bytes);
 	sqlite3_bind_int(st, COL_TRUNCATED + 1, r->output_truncated);
+	sqlite3_bind_int64(st, COL_DROPPED + 1, (sqlite3_int64)r->output_dropped);
+	sqlite3_bind_int64(st, COL_LOST + 1, (sqlite3_int64)r->output_lost);
+	sqlite3_bind_int(st, COL_DELETED + 1, r->output_deleted);
+	sqlite3_bind_int64(st, COL_SPOOL_BYTES + 1, (sqlite3_int64)r->spool_bytes);
 	bind_opt(st, COL_FINISHED_SEQ, (long long)r->finished_seq, r->finished_seq != 0);
 	sqlite3_bind_int(st, COL_CONTAINMENT + 1, r->containment);
 	bind_opt(st, COL_CPU_MS, (long long)r->usage.cpu_ms, r->usage.valid);
@@ -214,6 +231,10 @@ static void row_record(sqlite3_stmt *st, struct job_record *r)
 	r->error = (const char *)sqlite3_column_text(st, COL_ERROR);
 	r->output_bytes = (uint64_t)sqlite3_column_int64(st, COL_OUTPUT_BYTES);
 	r->output_truncated = sqlite3_column_int(st, COL_TRUNCATED);
+	r->output_dropped = (uint64_t)sqlite3_column_int64(st, COL_DROPPED);
+	r->output_lost = (uint64_t)sqlite3_column_int64(st, COL_LOST);
+	r->output_deleted = sqlite3_column_int(st, COL_DELETED);
+	r->spool_bytes = (uint64_t)sqlite3_column_int64(st, COL_SPOOL_BYTES);
 	r->finished_seq = (uint64_t)sqlite3_column_int64(st, COL_FINISHED_SEQ);
 	r->containment = (enum containment)sqlite3_column_int(st, COL_CONTAINMENT);
 	r->usage.valid = sqlite3_column_type(st, COL_CPU_MS) != SQLITE_NULL;
@@ -308,11 +329,12 @@ int store_get_output(struct store *s, uint64_t id, struct buf *out)
 	return 0;
 }
 
-int store_evict_oldest(struct store *s, uint64_t *id)
+int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes)
 {
 	sqlite3_stmt *st = s->oldest_ended;
 	int rc = sqlite3_step(st);
 	*id = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	*spool_bytes = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : sql_failed(s, "oldest");
@@ -320,6 +342,47 @@ int store_evict_oldest(struct store *s, uint64_t *id)
 	sqlite3_bind_int64(s->delete_output, 1, (sqlite3_int64)*id);
 	int a = step_done(s, s->delete_job), b = step_done(s, s->delete_output);
 	return a < 0 || b < 0 ? -1 : 0;
+}
+
+int store_oldest_spooled(struct store *s, uint64_t *id, uint64_t *spool_bytes)
+{
+	sqlite3_stmt *st = s->oldest_spooled;
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	*spool_bytes = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_failed(s, "oldest spooled");
+}
+
+int store_spool_deleted(struct store *s, uint64_t id)
+{
+	static const struct viewer any = {.admin = true};
+	struct job_record r;
+	if (get_row(s, id, &any) < 0)
+		return -1;
+	row_record(s->get, &r);
+	/* The record is written back from its own row: its strings are copied first. */
+	char *owner = strdup(r.owner ? r.owner : ""), *error = r.error ? strdup(r.error) : NULL;
+	void *args = malloc(r.args_len ? r.args_len : 1);
+	int rc = -1;
+	if (owner && args && (!r.error || error)) {
+		memcpy(args, r.args, r.args_len);
+		r.owner = owner;
+		r.error = error;
+		r.args = args;
+		r.output_deleted = true;
+		r.output_truncated = true;
+		r.spool_bytes = 0;
+		sqlite3_reset(s->get);
+		rc = store_put(s, &r);
+	} else {
+		sqlite3_reset(s->get);
+		errno = ENOMEM;
+	}
+	free(owner);
+	free(error);
+	free(args);
+	return rc;
 }
 
 int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active)

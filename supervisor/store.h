@@ -37,7 +37,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *get, *owner, *counts, *put_output, *get_output;
 	sqlite3_stmt *list[2][2]; /* [enum store_list][admin] */
-	sqlite3_stmt *oldest_ended, *delete_job, *delete_output;
+	sqlite3_stmt *oldest_ended, *oldest_spooled, *delete_job, *delete_output;
 	struct buf json; /* where records are rendered */
 	store_live_fn live;
 	void *live_ctx;
@@ -56,8 +56,13 @@ int store_count_states(struct store *s, long counts[JOB_STATES]);
 int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, int nparts);
 /* Append an ended job's kept output to out (nothing when it kept none). */
 int store_get_output(struct store *s, uint64_t id, struct buf *out);
-/* Remove the job that ended first, with its output; *id is 0 when none has ended. */
-int store_evict_oldest(struct store *s, uint64_t *id);
+/* Remove the job that ended first, with its output; *id is 0 when none has ended, and
+ * *spool_bytes what its spool holds on disk. */
+int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes);
+/* The ended job that ended first and still has a spool: *id (0: none) and its *spool_bytes. */
+int store_oldest_spooled(struct store *s, uint64_t *id, uint64_t *spool_bytes);
+/* Record that job id's spool was deleted (to keep --output-total). */
+int store_spool_deleted(struct store *s, uint64_t id);
 
 /* Is job id there for v, and is it active? */
 int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active);

@@ -153,7 +153,18 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		return -1;
 	if (init_containment(s) < 0)
 		return -1;
-	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg) < 0) {
+	uint64_t total = cfg->output_total > 0 ? (uint64_t)cfg->output_total
+					       : spool_default_total(cfg->output_dir ? cfg->output_dir : ".");
+	if (spool_init(&s->spool, cfg->output_dir, (uint64_t)cfg->output_max, total) < 0)
+		return -1;
+	if (cfg->output_dir)
+		log_info("output: kept whole in %s, up to %ld bytes a job and %llu in all",
+			 cfg->output_dir, cfg->output_max, (unsigned long long)total);
+	else
+		log_info("output: in memory only (--output-dir none): the most recent %ld bytes a "
+			 "job",
+			 cfg->output_cap);
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -180,6 +191,7 @@ void sup_fini(struct sup *s)
 	}
 	jobs_fini(&s->jobs);
 	cg_fini(&s->cg);
+	spool_fini(&s->spool);
 	store_close(&s->store);
 	spawn_fini();
 	loop_fini(&s->loop);

@@ -24,6 +24,9 @@ struct sup_config {
 	long output_cap;
 	long max_clients;
 	long max_followers;
+	const char *output_dir; /* the spool; NULL: output in memory only */
+	long output_max;	/* per job */
+	long output_total;	/* the spool in all; 0: a quarter of its filesystem */
 	struct spec_limits limits;
 	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
@@ -35,6 +38,7 @@ struct sup {
 	struct loop loop;
 	struct store store;
 	struct cgroups cg;
+	struct spool spool;
 	struct jobs jobs;
 	struct conns conns;
 	struct watch signals;

@@ -92,6 +92,39 @@ int proto_reply_decode(uint16_t status, const char *payload, size_t len, struct 
 	return 0;
 }
 
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void proto_spool_put(uint8_t out[PROTO_SPOOL_LEN], const struct proto_spool *s)
+{
+	put64(out, s->len);
+	put64(out + 8, s->idx_len);
+	out[16] = s->ended;
+}
+
+int proto_spool_get(const char *p, size_t n, struct proto_spool *s)
+{
+	const uint8_t *u = (const uint8_t *)p;
+	if (n != PROTO_SPOOL_LEN || u[16] > 1)
+		return -1;
+	s->len = get64(u);
+	s->idx_len = get64(u + 8);
+	s->ended = u[16];
+	/* Each stretch of the output has a 4-byte record: no more records than bytes. */
+	return s->idx_len % 4 || s->idx_len / 4 > s->len ? -1 : 0;
+}
+
 bool proto_id_valid(const char *s)
 {
 	size_t n = 0;

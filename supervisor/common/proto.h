@@ -43,6 +43,7 @@ enum proto_type {
 	PROTO_REPLY = 64, /* status in the header; payload is the HTTP body */
 	PROTO_DATA,	  /* raw output bytes */
 	PROTO_END,	  /* the end of an output stream */
+	PROTO_PROGRESS,	  /* a spooled output grew (struct proto_spool) */
 };
 
 struct proto_hdr {
@@ -88,6 +89,9 @@ enum proto_body {
 	PROTO_BODY_JSON,   /* application/json */
 	PROTO_BODY_TEXT,   /* text/plain (metrics) */
 	PROTO_BODY_STREAM, /* empty: the output follows in DATA frames, then END */
+	PROTO_BODY_SPOOL,  /* struct proto_spool; the spool's two files come with the frame as
+			    * descriptors (SCM_RIGHTS: ID.out, then ID.idx), then PROGRESS
+			    * frames as it grows, then END */
 	PROTO_BODIES,
 };
 
@@ -112,6 +116,16 @@ void proto_reply(struct buf *b, uint16_t status, enum proto_body body, const cha
 		 const void *data, size_t len);
 /* Decode a REPLY frame (its header's status, its payload). 0, or -1 when it is malformed. */
 int proto_reply_decode(uint16_t status, const char *payload, size_t len, struct proto_reply *out);
+
+/* How much of a job's spool is written (its ID.out and ID.idx), and whether that is all. */
+struct proto_spool {
+	uint64_t len, idx_len;
+	bool ended;
+};
+#define PROTO_SPOOL_LEN 17
+void proto_spool_put(uint8_t out[PROTO_SPOOL_LEN], const struct proto_spool *s);
+/* 0, or -1 when p is not PROTO_SPOOL_LEN bytes or says an impossible thing. */
+int proto_spool_get(const char *p, size_t n, struct proto_spool *s);
 
 /* True when s is a job id as the API defines them: 1..64 of [A-Za-z0-9_-]. */
 bool proto_id_valid(const char *s);

@@ -154,6 +154,18 @@ new_jobsupd() {
 	socket_ready "$STACK_DIR/run/private/jobsupd.sock"
 }
 
+# new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
+new_jobapi() {
+	local args=()
+	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
+	rm -f "$STACK_DIR/run/jobapi.sock" # a killed one's, so that the wait sees the new one
+	(cd "$STACK_DIR" && exec "$BUILD/jobapi" --socket run/jobapi.sock \
+		--supervisor run/private/jobsupd.sock "${args[@]}" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
+	echo $! >"$STACK_DIR/run/jobapi.pid"
+	adopt $!
+	socket_ready "$STACK_DIR/run/jobapi.sock"
+}
+
 # containment: how the stack's jobsupd contains jobs (from its start-up line).
 containment() { sed -n 's/.*containment: \([a-z0-9-]*\).*/\1/p' "$STACK_DIR/stack.log" | head -1; }
 

@@ -47,18 +47,6 @@ load_only() {
 	done
 }
 
-# new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
-new_jobapi() {
-	local args=()
-	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
-	rm -f "$STACK_DIR/run/jobapi.sock" # a killed one's, so that the wait sees the new one
-	(cd "$STACK_DIR" && exec "$BUILD/jobapi" --socket run/jobapi.sock \
-		--supervisor run/private/jobsupd.sock "${args[@]}" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobapi.pid"
-	adopt $!
-	socket_ready "$STACK_DIR/run/jobapi.sock"
-}
-
 # until_job USER ID JQ_CONDITION: wait (at most 10 s) until the job meets the condition.
 until_job() {
 	until_true "api $1 GET /jobs/$2 && jq -e '$3' <<<\"\$BODY\" >/dev/null"

@@ -103,9 +103,10 @@ static void rows_render_and_evict(void **state)
 	assert_int_equal(store_get_spec(&st, 3, &other, &spec), -1);
 
 	/* The job that finished first goes first, with its output. */
-	uint64_t evicted;
-	assert_int_equal(store_evict_oldest(&st, &evicted), 0);
+	uint64_t evicted, bytes;
+	assert_int_equal(store_evict_oldest(&st, &evicted, &bytes), 0);
 	assert_int_equal(evicted, 1);
+	assert_int_equal(bytes, 0);
 	assert_int_equal(store_lookup(&st, 1, &admin, NULL), -1);
 	buf_reset(&b);
 	assert_int_equal(store_get_output(&st, 1, &b), 0);
