@@ -120,8 +120,8 @@ static int write_counted(void *ctx, const char *p, size_t n)
 
 /* One request for the output: the first asks for what o asks; the ones after a dropped
  * connection for the rest, from byte from of the view (a Range). */
-static int ask_output(struct jobctl *x, const char *id, const struct output_opts *o,
-		      int64_t from, struct streamed *s, struct rest_resp *r)
+static int ask_output(struct jobctl *x, const char *id, const struct output_opts *o, int64_t from,
+		      struct streamed *s, struct rest_resp *r)
 {
 	char path[192], range[32];
 	int n = snprintf(path, sizeof path, "/jobs/%s/output?%s", id, o->follow ? "follow=1" : "");
@@ -139,34 +139,42 @@ static int ask_output(struct jobctl *x, const char *id, const struct output_opts
 #define RESUME_WAIT_S 1
 #define RESUME_TRIES 60
 
+/*
+ * Following resumes: a stream that ends, cut off or not (a proxy may end a cut stream as if it
+ * were whole), is asked for again from the next byte, until the server says there is no such
+ * byte (416: the job has ended, and everything was received). Without a spool the server
+ * gives no X-Output-Offset, and a follow cannot resume.
+ */
 int call_stream_output(struct jobctl *x, const char *id, const struct output_opts *o)
 {
 	struct streamed s = {.flush = o->follow};
 	int64_t start = -1; /* where the first answer began in the job's output */
 	int tries = 0;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		struct rest_resp r;
 		uint64_t before = s.got;
-		int rc = ask_output(x, id, o, start < 0 ? -1 : start + (int64_t)s.got, &s, &r);
+		int rc = ask_output(x, id, o, first ? -1 : start + (int64_t)s.got, &s, &r);
 		fflush(stdout);
-		if (rc == 0 && start < 0 && (r.status == 200 || r.status == 206))
-			start = r.output_offset >= 0 ? r.output_offset : 0;
-		bool resumable = o->follow && start >= 0 &&
-				 (rc < 0 || r.status == 502 || r.status == 503);
-		if (resumable && (s.got > before || ++tries <= RESUME_TRIES)) {
+		bool answered = rc == 0 && (r.status == 200 || r.status == 206);
+		if (answered && first)
+			start = r.output_offset;
+		bool again = o->follow && start >= 0 &&
+			     (answered || rc < 0 || r.status == 502 || r.status == 503);
+		if (again && (answered || s.got > before || ++tries <= RESUME_TRIES)) {
 			if (s.got > before)
 				tries = 0;
 			rest_resp_free(&r);
-			sleep(RESUME_WAIT_S);
+			if (!answered)
+				sleep(RESUME_WAIT_S);
 			continue;
 		}
 		int status = 0;
 		if (rc < 0) {
 			call_error("%s", r.failure);
 			status = EXIT_NO_ANSWER;
-		} else if (r.status == 416 && start >= 0) {
-			status = 0; /* resumed at the very end: nothing was missing */
-		} else if (r.status != 200 && r.status != 206) {
+		} else if (r.status == 416 && !first) {
+			status = 0; /* resumed at the very end of an ended job: nothing is missing */
+		} else if (!answered) {
 			char msg[512];
 			rest_error_message(&r, msg, sizeof msg);
 			call_error("%s", msg);

@@ -185,15 +185,17 @@ int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out)
 			out->tail = strtol(a.value, &end, 10);
 			if (!isdigit((unsigned char)a.value[0]) || *end || out->tail < 1 ||
 			    out->tail > 1000000)
-				return args_usage("logs",
-						  "--tail wants a number of lines from 1 to 1000000, "
-						  "not \"%s\"",
-						  a.value);
+				return args_usage(
+				    "logs",
+				    "--tail wants a number of lines from 1 to 1000000, "
+				    "not \"%s\"",
+				    a.value);
 		} else if (o == O_STDOUT || o == O_STDERR) {
 			const char *s = o == O_STDOUT ? "stdout" : "stderr";
 			if (out->stream && strcmp(out->stream, s) != 0)
-				return args_usage("logs", "--stdout and --stderr: choose one (neither "
-							  "gives both, as written)");
+				return args_usage("logs",
+						  "--stdout and --stderr: choose one (neither "
+						  "gives both, as written)");
 			out->stream = s;
 		} else if (out->id)
 			return args_usage("logs", "logs takes at most one job id");

@@ -73,7 +73,7 @@ struct logs_args {
 	bool follow;
 	long tail;	    /* --tail N (0: all) */
 	const char *stream; /* --stdout / --stderr: "stdout", "stderr" (NULL: both) */
-	const char *id; /* NULL: the job log */
+	const char *id;	    /* NULL: the job log */
 };
 int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out);
 int cmd_list(struct jobctl *x, int argc, char **argv);

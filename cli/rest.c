@@ -54,8 +54,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	static const char name[] = "x-output-offset:";
 	if (len > sizeof name && strncasecmp(p, name, sizeof name - 1) == 0) {
 		char v[32];
-		size_t k = len - (sizeof name - 1) < sizeof v - 1 ? len - (sizeof name - 1)
-								: sizeof v - 1;
+		size_t k =
+		    len - (sizeof name - 1) < sizeof v - 1 ? len - (sizeof name - 1) : sizeof v - 1;
 		memcpy(v, p + sizeof name - 1, k);
 		v[k] = '\0';
 		c->resp->output_offset = strtoll(v, NULL, 10);

@@ -25,8 +25,8 @@ struct rest_conf {
 typedef int (*rest_sink)(void *ctx, const char *p, size_t n);
 
 struct rest_resp {
-	long status;	 /* 0 when no answer came */
-	struct buf body; /* the body (only the error body of a streamed call) */
+	long status;	       /* 0 when no answer came */
+	struct buf body;       /* the body (only the error body of a streamed call) */
 	int64_t output_offset; /* an output answer's X-Output-Offset, or -1 */
 	char failure[512];
 };

@@ -84,9 +84,11 @@ static void parse_flags(int argc, char **argv, struct config *cfg, struct api *a
 	size_t path_max = sizeof(((struct sockaddr_un *)0)->sun_path);
 	int c;
 
-	*cfg = (struct config){
-	    .socket_path = DEFAULT_SOCKET, .mode = 0600, .threads = 8, .max_followers = 256,
-	    .ready_fd = -1};
+	*cfg = (struct config){.socket_path = DEFAULT_SOCKET,
+			       .mode = 0600,
+			       .threads = 8,
+			       .max_followers = 256,
+			       .ready_fd = -1};
 	cfg->supervisor_path = DEFAULT_SUPERVISOR;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

@@ -125,8 +125,8 @@ static int pass(FCGX_Request *r, struct spoolread *rd, uint64_t end, bool flush,
 }
 
 /* Serve the planned bytes, following the spool as jobsupd says it grows. */
-static void serve(FCGX_Request *r, struct supclient *sc, struct spoolread *rd,
-		  const struct plan *p, bool live)
+static void serve(FCGX_Request *r, struct supclient *sc, struct spoolread *rd, const struct plan *p,
+		  bool live)
 {
 	char *buf = malloc(CHUNK);
 	struct supframe f;
@@ -173,7 +173,8 @@ static int relay_spool(FCGX_Request *r, struct supclient *sc, const struct route
 	int fds[2];
 	if (proto_spool_get(reply->data, reply->len, &at) < 0 || supc_take_fds(sc, fds) < 0) {
 		supc_close(sc);
-		apierr_set(&p.error, 500, "internal", "jobsupd's answer about the output is broken");
+		apierr_set(&p.error, 500, "internal",
+			   "jobsupd's answer about the output is broken");
 		http_error(r->out, &p.error, NULL);
 		return 500;
 	}

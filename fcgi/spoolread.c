@@ -34,8 +34,8 @@ static int record(struct spoolread *r, uint64_t off, int *stream, uint64_t *len)
 	unsigned char le[4];
 	if (read_at(r->idx_fd, le, sizeof le, off) < 0)
 		return -1;
-	uint32_t v = (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 |
-		     (uint32_t)le[3] << 24;
+	uint32_t v =
+	    (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
 	*stream = (v & STREAM_BIT) ? 1 : 0;
 	*len = v & ~STREAM_BIT;
 	return 0;

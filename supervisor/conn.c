@@ -1,4 +1,4 @@
-/* conn: the listener and jobapi's connections to jobsupd; see conn.h. */
+/* conn: one connection from jobapi, its whole life; see conn.h. */
 #include "conn.h"
 
 #include <errno.h>
@@ -15,13 +15,10 @@
 #include "log.h"
 #include "service.h"
 #include "sup.h"
-#include "usock.h"
 
 #define READ_CHUNK (64 * 1024)
 /* A buffer grown past this (a large reply, a large request) is given back once empty. */
 #define KEEP_BUFFER (256 * 1024)
-/* After accept(2) ran out of descriptors or memory, how long to leave the backlog alone. */
-#define ACCEPT_RETRY_MS 100
 
 /* What a request waits for before its reply can be written. */
 enum pending {
@@ -42,12 +39,12 @@ struct conn {
 	void (*wait_done)(struct request *r);			 /* PEND_WAIT */
 	struct waitset *waitset;				 /* PEND_ALL */
 	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
-	struct follow follow;				 /* PEND_FOLLOW */
+	struct follow follow;					 /* PEND_FOLLOW */
 	int pass[2];	  /* descriptors to pass with a reply (a spool's files), or -1 */
 	uint64_t pass_at; /* where that reply starts, counting every byte sent */
 	uint64_t sent;	  /* bytes sent so far */
 	size_t reply_at;  /* where the reply being built starts, from the head of out */
-	bool closing;	 /* close once out is written */
+	bool closing;	  /* close once out is written */
 	LIST_ENTRY(conn) link;
 	struct deferred gone;
 };
@@ -89,7 +86,7 @@ static void unpark(struct conn *c)
 	c->pending = PEND_NONE;
 }
 
-static void conn_close(struct conn *c)
+void conn_close(struct conn *c)
 {
 	struct conns *cs = c->cs;
 	if (c->io.fd < 0)
@@ -468,124 +465,22 @@ static void on_conn_event(struct watch *w, uint32_t events)
 		process_input(c);
 }
 
-/* Accepting */
+/* The listener's side (listener.c) */
 
-static void on_accept_retry(struct timer *t)
+int conn_open(struct conns *cs, int fd)
 {
-	struct conns *cs = container_of(t, struct conns, accept_retry);
-	if (cs->listener.fd >= 0)
-		loop_rewatch(cs->loop, &cs->listener, EPOLLIN);
-}
-
-/* Leave the backlog alone for a moment (or, should no timer be had, until a connection
- * closes). */
-static void accept_later(struct conns *cs)
-{
-	loop_rewatch(cs->loop, &cs->listener, 0);
-	if (loop_timer_at(cs->loop, &cs->accept_retry, loop_now() + ACCEPT_RETRY_MS,
-			  on_accept_retry) < 0)
-		log_error("cannot arm the accept retry: %s", strerror(errno));
-}
-
-/* 0 when the peer may use jobsupd: its own uid, or root. */
-static int peer_allowed(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof cred;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-	    (cred.uid == geteuid() || cred.uid == 0))
-		return 0;
-	log_warn("refused a connection from uid %d: only uid %d may use jobsupd", (int)cred.uid,
-		 (int)geteuid());
-	return -1;
-}
-
-static void on_listener(struct watch *w, uint32_t events)
-{
-	struct conns *cs = container_of(w, struct conns, listener);
-	(void)events;
-	for (;;) {
-		if (cs->n >= cs->max) {
-			/* Leave the rest in the backlog until a connection closes. */
-			loop_rewatch(cs->loop, &cs->listener, 0);
-			return;
-		}
-		int fd = accept4(cs->listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				log_warn("cannot accept a connection: %s", strerror(errno));
-				accept_later(cs);
-			}
-			return;
-		}
-		if (peer_allowed(fd) < 0) {
-			close(fd);
-			continue;
-		}
-		struct conn *c = calloc(1, sizeof *c);
-		if (!c ||
-		    loop_watch(cs->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
-			log_error("cannot take a connection: %s", strerror(errno));
-			free(c);
-			close(fd);
-			return;
-		}
-		c->cs = cs;
-		c->pass[0] = c->pass[1] = -1;
-		LIST_INSERT_HEAD(&cs->all, c, link);
-		cs->n++;
-	}
-}
-
-void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
-		long max_followers)
-{
-	*cs = (struct conns){
-	    .sup = sup, .loop = loop, .max = max_clients, .max_followers = max_followers};
-	cs->listener.fd = -1;
-	LIST_INIT(&cs->all);
-}
-
-int conns_listen(struct conns *cs, const char *path)
-{
-	struct usock u = {.path = path,
-			  .who = "jobsupd",
-			  .flags = SOCK_NONBLOCK,
-			  .mode = 0600,
-			  .gid = (gid_t)-1,
-			  .backlog = 128};
-	int fd = usock_listen_private(&u);
-	if (fd < 0)
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
 		return -1;
-	if (loop_watch(cs->loop, &cs->listener, fd, EPOLLIN, on_listener) < 0) {
-		log_error("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
+	if (loop_watch(cs->loop, &c->io, fd, EPOLLIN | EPOLLRDHUP, on_conn_event) < 0) {
+		free(c);
 		return -1;
 	}
-	cs->path = path;
+	c->cs = cs;
+	c->pass[0] = c->pass[1] = -1;
+	LIST_INSERT_HEAD(&cs->all, c, link);
+	cs->n++;
 	return 0;
-}
-
-void conns_unlisten(struct conns *cs)
-{
-	if (cs->listener.fd < 0)
-		return;
-	int fd = cs->listener.fd;
-	loop_unwatch(cs->loop, &cs->listener);
-	loop_timer_cancel(cs->loop, &cs->accept_retry);
-	close(fd);
-	unlink(cs->path);
-}
-
-void conns_fini(struct conns *cs)
-{
-	conns_unlisten(cs);
-	while (!LIST_EMPTY(&cs->all))
-		conn_close(LIST_FIRST(&cs->all));
 }
 
 bool conns_flushed(const struct conns *cs)

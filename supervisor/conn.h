@@ -1,9 +1,10 @@
 /*
- * conn: jobsupd's listening socket and every connection from jobapi, each owned here for its
- * whole life: reading request frames, writing reply frames without ever blocking the loop, the
- * one request a connection carries at a time, and that request's reply when it has to wait (for
- * a job's end, a wait's deadline, a stop-all, a followed job's output). When a connection
- * closes, whatever its request waited for is forgotten (a stop it asked for still happens).
+ * conn: jobsupd's listening socket and every connection from jobapi (listener.c accepts, and
+ * keeps the set), each owned by conn.c for its whole life: reading request frames, writing reply
+ * frames without ever blocking the loop, the one request a connection carries at a time, and that
+ * request's reply when it has to wait (for a job's end, a wait's deadline, a stop-all, a followed
+ * job's output). When a connection closes, whatever its request waited for is forgotten (a stop it
+ * asked for still happens).
  *
  * service.c decides what a request means and answers it through the functions below; it never
  * touches a connection. A request is answered exactly once: by a reply, an error, an output
@@ -57,6 +58,11 @@ void conns_unlisten(struct conns *cs);
 void conns_fini(struct conns *cs);
 /* True when every reply was written (at shutdown). */
 bool conns_flushed(const struct conns *cs);
+
+/* For listener.c: take a new connection on fd (0, or -1 with errno: fd is the caller's
+ * then); close one. */
+int conn_open(struct conns *cs, int fd);
+void conn_close(struct conn *c);
 
 /* Replies. A body may be built in place in the connection's queue (no copy of a large one):
  * open returns the buffer to append it to; close sends it with its status (an error reply

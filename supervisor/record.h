@@ -29,15 +29,15 @@ struct job_record {
 	pid_t pid;	     /* 0: none */
 	bool has_exit;
 	int exit_code;
-	int signal;	   /* 0: none */
-	const char *error; /* NULL: none */
+	int signal;		 /* 0: none */
+	const char *error;	 /* NULL: none */
 	uint64_t output_bytes;	 /* every byte it wrote */
 	bool output_truncated;	 /* GET .../output cannot give all of them */
 	uint64_t output_dropped; /* not kept: past --output-max, or no room within --output-total */
 	uint64_t output_lost;	 /* lost to write errors (a full disk) */
 	bool output_deleted;	 /* its spool was deleted to keep --output-total */
 	uint64_t spool_bytes;	 /* on disk now (not shown) */
-	uint64_t finished_seq; /* order of finishing, for the log cap; 0 while active */
+	uint64_t finished_seq;	 /* order of finishing, for the log cap; 0 while active */
 	struct job_limits limits;
 	enum containment containment;
 	struct cg_usage usage; /* valid once known */

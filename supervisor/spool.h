@@ -33,11 +33,11 @@ struct spool;
 typedef uint64_t spool_reclaim_fn(void *ctx, uint64_t need);
 
 struct spool {
-	bool enabled;	     /* false with --output-dir none: output lives in memory only */
-	int dirfd;	     /* the output directory */
-	uint64_t max;	     /* per job (--output-max) */
-	uint64_t total_max;  /* in all (--output-total) */
-	uint64_t total;	     /* bytes in the directory now (both files of every job) */
+	bool enabled;	    /* false with --output-dir none: output lives in memory only */
+	int dirfd;	    /* the output directory */
+	uint64_t max;	    /* per job (--output-max) */
+	uint64_t total_max; /* in all (--output-total) */
+	uint64_t total;	    /* bytes in the directory now (both files of every job) */
 	spool_reclaim_fn *reclaim;
 	void *reclaim_ctx;
 };

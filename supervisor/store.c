@@ -142,10 +142,10 @@ int store_open(struct store *s)
 
 void store_close(struct store *s)
 {
-	sqlite3_stmt **all[] = {&s->put,	   &s->get,	   &s->owner,	     &s->counts,
-				&s->put_output,	   &s->get_output, &s->oldest_ended, &s->delete_job,
-				&s->delete_output, &s->list[0][0], &s->list[0][1],   &s->list[1][0],
-				&s->list[1][1],	   &s->oldest_spooled};
+	sqlite3_stmt **all[] = {
+	    &s->put,	    &s->get,	      &s->owner,      &s->counts,	 &s->put_output,
+	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output, &s->list[0][0],
+	    &s->list[0][1], &s->list[1][0],   &s->list[1][1], &s->oldest_spooled};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;

@@ -153,8 +153,9 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		return -1;
 	if (init_containment(s) < 0)
 		return -1;
-	uint64_t total = cfg->output_total > 0 ? (uint64_t)cfg->output_total
-					       : spool_default_total(cfg->output_dir ? cfg->output_dir : ".");
+	uint64_t total = cfg->output_total > 0
+			     ? (uint64_t)cfg->output_total
+			     : spool_default_total(cfg->output_dir ? cfg->output_dir : ".");
 	if (spool_init(&s->spool, cfg->output_dir, (uint64_t)cfg->output_max, total) < 0)
 		return -1;
 	if (cfg->output_dir)

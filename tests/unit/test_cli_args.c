@@ -217,7 +217,15 @@ static void logs_wait_and_one_id_commands(void **state)
 	assert_string_equal(lg.id, "12");
 	assert_int_equal(logs_parse(&x, 0, ARGV(NULL), &lg), 0);
 	assert_null(lg.id);
-	REFUSED("-f follows one job", PARSE(logs_parse, &x, &lg, "--follow"));
+	REFUSED("are for one job's output", PARSE(logs_parse, &x, &lg, "--follow"));
+	REFUSED("are for one job's output", PARSE(logs_parse, &x, &lg, "--tail", "3"));
+	assert_int_equal(PARSE(logs_parse, &x, &lg, "--tail", "3", "--stderr", "-f", "9"), 0);
+	assert_int_equal(lg.tail, 3);
+	assert_string_equal(lg.stream, "stderr");
+	assert_true(lg.follow);
+	REFUSED("--tail wants a number of lines", PARSE(logs_parse, &x, &lg, "--tail", "x", "9"));
+	REFUSED("--tail wants a number of lines", PARSE(logs_parse, &x, &lg, "-n", "0", "9"));
+	REFUSED("choose one", PARSE(logs_parse, &x, &lg, "--stdout", "--stderr", "9"));
 	REFUSED("logs takes at most one job id", PARSE(logs_parse, &x, &lg, "1", "2"));
 
 	assert_int_equal(PARSE(wait_parse, &x, &w, "--timeout", "0", "5"), 0);

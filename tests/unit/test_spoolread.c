@@ -76,8 +76,8 @@ static char *rest(struct spoolread *r, uint64_t pos)
 
 static void views_of_both_and_of_each(void **state)
 {
-	static const char *const chunks[] = {"o:one\n", "e:warn 1\n", "o:two\nthree\n",
-					     "e:warn 2\n", "o:four", NULL};
+	static const char *const chunks[] = {"o:one\n",	   "e:warn 1\n", "o:two\nthree\n",
+					     "e:warn 2\n", "o:four",	 NULL};
 	struct spoolread r;
 	(void)state;
 	job_writes(chunks);
