@@ -24,6 +24,13 @@ bursts_job() {
 # body FILE: what a follower received after the job's "ready" line.
 body() { tail -c +7 "$1"; }
 
+# followers: how many clients jobsupd is sending a job's output to, from /metrics (a follower
+# stays one until jobsupd has queued the job's last byte for it).
+followers() {
+	api admin GET /metrics
+	sed -n 's/^jobworker_followers \([0-9]*\)$/\1/p' <<<"$BODY"
+}
+
 @test "64 followers of a job writing 10 MB of random bytes in bursts all get exactly its bytes" {
 	d=$STACK_DIR
 	head -c 10240000 /dev/urandom >"$d/data"
@@ -85,16 +92,18 @@ body() { tail -c +7 "$1"; }
 
 @test "a stalled follower delays neither the job nor another follower" {
 	d=$STACK_DIR
-	head -c 4096000 /dev/urandom >"$d/s.data"
+	# More output than the pipes and sockets between jobsupd and a stalled reader hold (4 MB
+	# did fit: a TCP send buffer alone grows to 4 MB), so that the stall reaches jobsupd.
+	head -c 12288000 /dev/urandom >"$d/s.data"
 	rm -f "$d/s.go" "$d/release"
-	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 16 256000)"
+	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 48 256000)"
 	id=$ID
-	# This one reads the first line, then stops reading until released: its output piles up
-	# in a pipe nobody drains.
+	# This one reads the first line, then stops reading until released (or after 60 s, so
+	# that a failing test does not hang): its output piles up in a pipe nobody drains.
 	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
 		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
 		(dd bs=1 count=6 of="$d/stalled" 2>/dev/null
-		while [ ! -e "$d/release" ]; do sleep 0.05; done
+		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
 		cat >"$d/stalled.out") 3>&- &
 	stalled=$!
 	follow user1 "$id" "$d/brisk"
@@ -106,7 +115,10 @@ body() { tail -c +7 "$1"; }
 	body "$d/brisk" | cmp "$d/s.data" -
 	wait_end user1 "$id"
 	[ "$(field state)" = succeeded ]
-	[ ! -e "$d/stalled.out" ] # still stalled, and nothing waited for it
+	# Nothing waited for it, and it is still stalled: jobsupd has yet to queue the rest of the
+	# output for it, so the job ended and the other follower had every byte while this one
+	# held output back.
+	[ "$(followers)" = 1 ]
 
 	touch "$d/release"
 	wait "$stalled"
