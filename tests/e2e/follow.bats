@@ -197,8 +197,23 @@ followers() {
 }
 
 @test "jobctl start -f prints the output as written, in order, and exits with the job's status" {
-	run "$JOBCTL" start -f -- sh -c 'echo first; sleep 1; echo last; exit 5'
+	d=$STACK_DIR
+	rm -f "$d/f.go"
+	# The job prints a line, then waits for the test (its timeout bounds the wait).
+	"$JOBCTL" start -f --timeout 60 -- sh -c \
+		"echo first; while [ ! -e $d/f.go ]; do sleep 0.02; done; echo last; exit 5" \
+		>"$d/f.out" 2>&1 3>&- &
+	jobctl_pid=$!
+	# The first line is printed while the job still runs: it cannot end before f.go exists.
+	attached first "$d/f.out"
+	[ "$(cat "$d/f.out")" = first ]
+	kill -0 "$jobctl_pid"
+	touch "$d/f.go"
+	status=0
+	wait "$jobctl_pid" || status=$?
 	[ "$status" -eq 5 ]
+	mapfile -t lines <"$d/f.out"
+	[ "${#lines[@]}" = 3 ]
 	[ "${lines[0]}" = first ]
 	[ "${lines[1]}" = last ]
 	[[ "${lines[2]}" == "job "*" failed (5)" ]]
