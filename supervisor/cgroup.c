@@ -13,20 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgfile.h"
 #include "log.h"
 
 #define CPU_PERIOD_US 100000
 /* How long to wait for a stale cgroup's processes to go, and for a v1 freeze to settle. */
 #define STALE_WAIT_MS 2000
 #define FREEZE_WAIT_MS 500
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} controllers[] = {
-    {"memory", CG_MEMORY}, {"cpu", CG_CPU},  {"cpuacct", CG_CPUACCT}, {"pids", CG_PIDS},
-    {"io", CG_IO},	   {"blkio", CG_IO}, {"freezer", CG_FREEZER},
-};
 
 const char *cg_mode_name(enum containment mode)
 {
@@ -41,11 +34,9 @@ const char *cg_mode_name(enum containment mode)
 	return "process-group";
 }
 
-static unsigned ctrl_bits(const char *list);
-
 bool cg_can_limit(const struct cgroups *cg, int limit)
 {
-	unsigned bit = ctrl_bits(limit_info[limit].controller);
+	unsigned bit = cgfile_ctrl_bits(limit_info[limit].controller);
 	if (cg->mode == CONTAIN_PROCESS_GROUP)
 		return bit == CG_MEMORY;
 	/* io limits are set per disk: without a disk there is nothing to set them on. */
@@ -98,26 +89,13 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 static bool read_key(const char *path, const char *key, uint64_t *out)
 {
 	char buf[4096];
-	if (read_file(path, buf, sizeof buf) < 0)
-		return false;
-	size_t klen = strlen(key);
-	for (char *line = buf; line && *line;
-	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-			*out = strtoull(line + klen + 1, NULL, 10);
-			return true;
-		}
-	}
-	return false;
+	return read_file(path, buf, sizeof buf) >= 0 && cgfile_key(buf, key, out);
 }
 
 static bool read_number(const char *path, uint64_t *out)
 {
 	char buf[64];
-	if (read_file(path, buf, sizeof buf) <= 0)
-		return false;
-	*out = strtoull(buf, NULL, 10);
-	return true;
+	return read_file(path, buf, sizeof buf) > 0 && cgfile_number(buf, out);
 }
 
 /* path of a file of job id's cgroup in hierarchy h ("" for the directory). */
@@ -464,48 +442,15 @@ int cg_child_enter(const struct cg_entry *entry)
 
 /* Start-up: which hierarchies, and the root in each */
 
-struct mount_seen {
-	char v1[CG_MAX_HIER][PATH_MAX / 4];
-	unsigned v1_ctrls[CG_MAX_HIER];
-	int nv1;
-	char v2[PATH_MAX / 4];
-};
-
-static unsigned ctrl_bits(const char *list)
-{
-	unsigned bits = 0;
-	char copy[512];
-	snprintf(copy, sizeof copy, "%s", list);
-	for (char *save, *t = strtok_r(copy, ", \n", &save); t; t = strtok_r(NULL, ", \n", &save))
-		for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++)
-			if (strcmp(t, controllers[i].name) == 0)
-				bits |= controllers[i].bit;
-	return bits;
-}
-
-static void find_mounts(struct mount_seen *m)
+static void find_mounts(struct cgfile_mounts *m)
 {
 	char line[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	memset(m, 0, sizeof *m);
 	if (!f)
 		return;
-	while (fgets(line, sizeof line, f)) {
-		char mnt[PATH_MAX / 4], fstype[64], opts[512];
-		const char *sep = strstr(line, " - ");
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1 ||
-		    sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2)
-			continue;
-		if (strcmp(fstype, "cgroup2") == 0 && !m->v2[0]) {
-			pathf(m->v2, sizeof m->v2, "%s", mnt);
-		} else if (strcmp(fstype, "cgroup") == 0 && m->nv1 < CG_MAX_HIER) {
-			unsigned bits = ctrl_bits(opts);
-			if (bits) {
-				pathf(m->v1[m->nv1], sizeof m->v1[0], "%s", mnt);
-				m->v1_ctrls[m->nv1++] = bits;
-			}
-		}
-	}
+	while (fgets(line, sizeof line, f))
+		cgfile_mounts_add(m, line);
 	fclose(f);
 }
 
@@ -607,24 +552,24 @@ static unsigned v2_enable(const char *parent, const char *root)
 	pathf(path, sizeof path, "%s/cgroup.controllers", parent);
 	if (read_file(path, avail, sizeof avail) < 0)
 		return 0;
-	unsigned want = ctrl_bits(avail) & (CG_MEMORY | CG_CPU | CG_PIDS | CG_IO);
+	unsigned want = cgfile_ctrl_bits(avail) & (CG_MEMORY | CG_CPU | CG_PIDS | CG_IO);
 	unsigned got = 0;
-	for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++) {
+	for (size_t i = 0; i < cgfile_nctrls; i++) {
 		char op[32];
-		if (!(want & controllers[i].bit) || !strcmp(controllers[i].name, "blkio"))
+		if (!(want & cgfile_ctrls[i].bit) || !strcmp(cgfile_ctrls[i].name, "blkio"))
 			continue;
-		snprintf(op, sizeof op, "+%s", controllers[i].name);
+		snprintf(op, sizeof op, "+%s", cgfile_ctrls[i].name);
 		pathf(path, sizeof path, "%s/cgroup.subtree_control", parent);
 		if (write_file(path, op) < 0 && errno == EBUSY && move_out(parent) == 0)
 			write_file(path, op);
 		pathf(path, sizeof path, "%s/cgroup.subtree_control", root);
 		if (write_file(path, op) == 0)
-			got |= controllers[i].bit;
+			got |= cgfile_ctrls[i].bit;
 	}
 	return got | CG_CPUACCT; /* cpu.stat is always there */
 }
 
-static bool try_v2(struct cgroups *cg, const struct mount_seen *m, const char *root_name,
+static bool try_v2(struct cgroups *cg, const struct cgfile_mounts *m, const char *root_name,
 		   bool need_controllers)
 {
 	char parent[PATH_MAX];
@@ -654,7 +599,7 @@ static bool try_v2(struct cgroups *cg, const struct mount_seen *m, const char *r
 	return true;
 }
 
-static bool try_v1(struct cgroups *cg, const struct mount_seen *m, const char *root_name)
+static bool try_v1(struct cgroups *cg, const struct cgfile_mounts *m, const char *root_name)
 {
 	unsigned seen = 0;
 	cg->nhier = 0;
@@ -682,7 +627,7 @@ static bool try_v1(struct cgroups *cg, const struct mount_seen *m, const char *r
 
 int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc, size_t cap)
 {
-	struct mount_seen m;
+	struct cgfile_mounts m;
 	memset(cg, 0, sizeof *cg);
 	cg->mode = CONTAIN_PROCESS_GROUP;
 	find_mounts(&m);
@@ -721,12 +666,12 @@ int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *
 	find_devices(cg);
 	clean_stale(cg);
 	char names[128] = "";
-	for (size_t i = 0; i < sizeof controllers / sizeof *controllers; i++)
-		if ((cg->ctrls & controllers[i].bit) && !strstr(names, controllers[i].name) &&
-		    !(cg->mode == CONTAIN_CGROUP_V2 && controllers[i].bit == CG_CPUACCT) &&
-		    !(cg->mode == CONTAIN_CGROUP_V1 && !strcmp(controllers[i].name, "io")))
+	for (size_t i = 0; i < cgfile_nctrls; i++)
+		if ((cg->ctrls & cgfile_ctrls[i].bit) && !strstr(names, cgfile_ctrls[i].name) &&
+		    !(cg->mode == CONTAIN_CGROUP_V2 && cgfile_ctrls[i].bit == CG_CPUACCT) &&
+		    !(cg->mode == CONTAIN_CGROUP_V1 && !strcmp(cgfile_ctrls[i].name, "io")))
 			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-				 names[0] ? ", " : "", controllers[i].name);
+				 names[0] ? ", " : "", cgfile_ctrls[i].name);
 	snprintf(desc, cap, "containment: %s under %s%s (controllers: %s)", cg_mode_name(cg->mode),
 		 cg->hier[0].path, cg->nhier > 1 ? " and the other hierarchies" : "",
 		 names[0] ? names : "none");

@@ -25,6 +25,13 @@ bursts_job() {
 # body FILE: what a follower received after the job's "ready" line.
 body() { tail -c +7 "$1"; }
 
+# followers: how many clients jobsupd is sending a job's output to, from /metrics (a follower
+# stays one until jobsupd has queued the job's last byte for it).
+followers() {
+	api admin GET /metrics
+	sed -n 's/^jobworker_followers \([0-9]*\)$/\1/p' <<<"$BODY"
+}
+
 @test "64 followers of a job writing 10 MB of random bytes in bursts all get exactly its bytes" {
 	d=$STACK_DIR
 	head -c 10240000 /dev/urandom >"$d/data"
@@ -86,16 +93,18 @@ body() { tail -c +7 "$1"; }
 
 @test "a stalled follower delays neither the job nor another follower" {
 	d=$STACK_DIR
-	head -c 4096000 /dev/urandom >"$d/s.data"
+	# More output than the pipes and sockets between jobsupd and a stalled reader hold (4 MB
+	# did fit: a TCP send buffer alone grows to 4 MB), so that the stall reaches jobsupd.
+	head -c 12288000 /dev/urandom >"$d/s.data"
 	rm -f "$d/s.go" "$d/release"
-	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 16 256000)"
+	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 48 256000)"
 	id=$ID
-	# This one reads the first line, then stops reading until released: its output piles up
-	# in a pipe nobody drains.
+	# This one reads the first line, then stops reading until released (or after 60 s, so
+	# that a failing test does not hang): its output piles up in a pipe nobody drains.
 	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
 		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
 		(dd bs=1 count=6 of="$d/stalled" 2>/dev/null
-		while [ ! -e "$d/release" ]; do sleep 0.05; done
+		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
 		cat >"$d/stalled.out") 3>&- &
 	stalled=$!
 	follow user1 "$id" "$d/brisk"
@@ -107,7 +116,10 @@ body() { tail -c +7 "$1"; }
 	body "$d/brisk" | cmp "$d/s.data" -
 	wait_end user1 "$id"
 	[ "$(field state)" = succeeded ]
-	[ ! -e "$d/stalled.out" ] # still stalled, and nothing waited for it
+	# Nothing waited for it: the job ended, and the other follower had every byte, while this
+	# one was still stalled (it gives up the stall by itself after 60 s, and only then makes
+	# stalled.out: had the job waited for it, the file would be there by now).
+	[ ! -e "$d/stalled.out" ]
 
 	touch "$d/release"
 	wait "$stalled"
@@ -186,8 +198,23 @@ body() { tail -c +7 "$1"; }
 }
 
 @test "jobctl start -f prints the output as written, in order, and exits with the job's status" {
-	run "$JOBCTL" start -f -- sh -c 'echo first; sleep 1; echo last; exit 5'
+	d=$STACK_DIR
+	rm -f "$d/f.go"
+	# The job prints a line, then waits for the test (its timeout bounds the wait).
+	"$JOBCTL" start -f --timeout 60 -- sh -c \
+		"echo first; while [ ! -e $d/f.go ]; do sleep 0.02; done; echo last; exit 5" \
+		>"$d/f.out" 2>&1 3>&- &
+	jobctl_pid=$!
+	# The first line is printed while the job still runs: it cannot end before f.go exists.
+	attached first "$d/f.out"
+	[ "$(cat "$d/f.out")" = first ]
+	kill -0 "$jobctl_pid"
+	touch "$d/f.go"
+	status=0
+	wait "$jobctl_pid" || status=$?
 	[ "$status" -eq 5 ]
+	mapfile -t lines <"$d/f.out"
+	[ "${#lines[@]}" = 3 ]
 	[ "${lines[0]}" = first ]
 	[ "${lines[1]}" = last ]
 	[[ "${lines[2]}" == "job "*" failed (5)" ]]

@@ -134,12 +134,18 @@ teardown() {
 @test "tables escape what a job or user wrote, never raw escape sequences" {
 	id=$("$JOBCTL" start -- printf $'\033[31mred\n')
 	"$JOBCTL" wait "$id" >/dev/null
-	run "$JOBCTL" list
+	# The job has ended: list shows it only with --all. Each table must hold the job's row, its
+	# command escaped, for the absence of ESC to mean anything.
+	run "$JOBCTL" list --all
+	[ "$status" -eq 0 ]
 	[[ "$output" != *$'\033'* ]]
+	[[ "$output" =~ (^|$'\n')$id\ +succeeded\ .*printf\ \'\\x1b\[31mred\\n\' ]]
 	run "$JOBCTL" logs
+	[ "$status" -eq 0 ]
 	[[ "$output" != *$'\033'* ]]
 	[[ "$output" == *"printf '\\x1b[31mred\\n'"* ]]
 	run "$JOBCTL" status "$id"
+	[ "$status" -eq 0 ]
 	[[ "$output" != *$'\033'* ]]
 	[[ "$output" == *'\x1b[31mred'* ]]
 }
