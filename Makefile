@@ -55,7 +55,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 # and states, the wire protocol, logging, flag parsing, listening sockets, readiness.
 COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
 	proto.c log.c opts.c usock.c ready.c)
-SUPD := $(addprefix supervisor/,sup.c cgroup.c cgfile.c loop.c ring.c spawn.c spool.c store.c record.c \
+SUPD := $(addprefix supervisor/,sup.c cgroup.c cgsetup.c cgfile.c loop.c ring.c spawn.c spool.c store.c record.c \
 	job.c jobs.c jobproc.c jobout.c follow.c waitset.c conn.c listener.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c \

@@ -74,10 +74,9 @@ struct cgroups {
 };
 
 /* Decide the mode, make the root (root_name is a path under each hierarchy's top, or an
- * absolute path for v2) and clean what a previous jobsupd left in it. Writes a one-line
- * description of the outcome into desc. Only fails (-1, desc says why) when want was explicit
- * and cannot be had. */
-int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want, char *desc, size_t cap);
+ * absolute path for v2) and clean what a previous jobsupd left in it; log one line saying what
+ * it found. Only fails (-1, logged) when want was explicit and cannot be had. */
+int cg_init(struct cgroups *cg, const char *root_name, enum cg_want want);
 /* Remove the root, once every job's cgroup is gone. */
 void cg_fini(struct cgroups *cg);
 const char *cg_mode_name(enum containment mode);
@@ -95,9 +94,10 @@ struct cg_entry {
 	rlim_t rlimit_as;
 };
 
-/* Make job id's cgroup with its limits and open what the child needs. 0, or -1 with errmsg. */
+/* Make job id's cgroup with its limits and open what the child needs. 0, or -1 with errno
+ * (what failed, which file, is logged). */
 int cg_job_create(struct cgroups *cg, uint64_t id, const struct job_limits *lim,
-		  struct cg_entry *entry, char *errmsg, size_t cap);
+		  struct cg_entry *entry);
 /* Close the parent's copies of the entry's descriptors (after the spawn). */
 void cg_entry_close(struct cg_entry *entry);
 /* In the vforked child: enter the cgroup and apply the rlimit. 0 or -1 (errno). */

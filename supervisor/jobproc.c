@@ -35,11 +35,11 @@ void proc_spawn(struct job *j)
 	struct jobs *js = j->jobs;
 	struct cg_entry entry;
 	struct spawn_failure fail;
-	char why[256];
 	int fds[2] = {-1, -1};
 
-	if (cg_job_create(js->cg, j->rec.id, &j->spec.limits, &entry, why, sizeof why) < 0) {
-		job_set_error(j, "cannot start the job: %s", why);
+	if (cg_job_create(js->cg, j->rec.id, &j->spec.limits, &entry) < 0) {
+		job_set_error(j, "cannot start the job: its cgroup could not be set up: %s",
+			      strerror(errno));
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}

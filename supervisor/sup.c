@@ -112,13 +112,9 @@ static int open_signals(struct sup *s)
 /* Choose how jobs are contained, and offer only the limits that can be enforced. */
 static int init_containment(struct sup *s)
 {
-	char desc[512];
 	struct spec_limits *lim = &s->cfg.limits;
-	if (cg_init(&s->cg, s->cfg.cgroup_root, s->cfg.cgroup_want, desc, sizeof desc) < 0) {
-		log_error("%s", desc);
+	if (cg_init(&s->cg, s->cfg.cgroup_root, s->cfg.cgroup_want) < 0)
 		return -1;
-	}
-	log_info("%s", desc);
 	for (int i = 0; i < NLIMITS; i++) {
 		if (cg_can_limit(&s->cg, i))
 			continue;
