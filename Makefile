@@ -51,21 +51,12 @@ ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
 pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
-<<<<<<< HEAD
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, limits
-# and states, the wire protocol, logging, flag parsing, listening sockets.
+# and states, the wire protocol, logging, flag parsing, listening sockets, readiness notification.
 COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
-	proto.c log.c opts.c usock.c)
+	proto.c log.c opts.c usock.c ready.c)
 SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c jobs.c \
 	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
-=======
-# Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, the wire
-# protocol, logging, readiness notification.
-COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
-	proto.c log.c ready.c)
-SUPD := supervisor/sup.c supervisor/cgroup.c supervisor/loop.c supervisor/ring.c supervisor/spawn.c supervisor/store.c \
-	supervisor/job.c supervisor/conn.c supervisor/service.c
->>>>>>> fix-stack-errors
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
 API_MAIN := fcgi/main.c
