@@ -179,12 +179,15 @@ SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 COMPLETIONDIR = $(DATADIR)/bash-completion/completions
 FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DATADIR@|$(DATADIR)|g'
+# The web dashboard: static files, served by nginx under /ui/ (nginx/web.conf).
+WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.png))
 INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
 	$(DATADIR)/jobworker/fastcgi_jobapi $(DATADIR)/jobworker/jobapi_params \
-	$(DATADIR)/jobworker/errors.conf \
+	$(DATADIR)/jobworker/errors.conf $(DATADIR)/jobworker/web.conf \
+	$(addprefix $(DATADIR)/jobworker/,$(WEB_FILES)) \
 	$(SYSCONFDIR)/jobworker/jobworker.env
 
 # The installed jobctl looks for the user's certificate in their config directory and for
@@ -204,7 +207,7 @@ $(BUILD)/install/jobctl: $(BUILD)/install/main.o $(BUILD)/install/config.o \
 install: all $(BUILD)/install/jobctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(DATADIR)/jobworker/web \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
 	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
 	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
@@ -215,7 +218,8 @@ install: all $(BUILD)/install/jobctl
 	install -m 0644 supervisor/jobworker.sysusers $(DESTDIR)$(SYSUSERSDIR)/jobworker.conf
 	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
 	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
-	install -m 0644 nginx/jobapi_params nginx/errors.conf $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 nginx/jobapi_params nginx/errors.conf nginx/web.conf $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 $(WEB_FILES) $(DESTDIR)$(DATADIR)/jobworker/web/
 	@# The same way to jobapi as the checkout's stack, its parameters found where installed.
 	sed 's|^include jobapi_params;|include $(DATADIR)/jobworker/jobapi_params;|' \
 		nginx/fastcgi_jobapi >$(DESTDIR)$(DATADIR)/jobworker/fastcgi_jobapi
@@ -225,7 +229,8 @@ install: all $(BUILD)/install/jobctl
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(SYSCONFDIR)/jobworker/certs \
+	-rmdir $(DESTDIR)$(DATADIR)/jobworker/web $(DESTDIR)$(DATADIR)/jobworker \
+		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker 2>/dev/null
 
 # The benchmark (not part of the tests): the real stack against ceilings measured in the same run.
