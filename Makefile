@@ -7,6 +7,8 @@
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
 #   make deps       install the Debian packages the project needs, when missing
 #   make certs      make the prototype's CA, server and client certificates again
+#   make p12        the client certificates as PKCS#12 files for browsers (password jobworker)
+#   make browser-test   the web dashboard (/ui/) tested in Debian's chromium (playwright-core)
 #   make revoke NAME=user2   revoke a client certificate (nginx checks the CRL)
 #   make lint       clang-format check, cppcheck and clang-tidy; docs/openapi.yaml linted
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
@@ -315,6 +317,31 @@ lint: lint-openapi
 		$(addprefix --include=,$(LINT_MACROS)) supervisor fcgi cli tests/soak bench
 	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) -iquote fcgi -iquote cli \
 		-iquote bench $(call pc_cflags,$(PKGS)) -std=c11
+
+# The web dashboard's tests (tests/browser/): web/'s modules linted (ESLint) and unit-tested,
+# then the page in a real browser, Debian's chromium driven by playwright-core, against the
+# real stack. Node (>= 20) tools pinned in tests/browser/package-lock.json, installed there with
+# npm ci (no install scripts: playwright-core downloads no browser). Screenshots: build/browser/.
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+.PHONY: browser-deps browser-lint browser-test p12
+browser-deps:
+	@[ -x /usr/bin/chromium ] || $(MAKE) -s deps DEB_PACKAGES="chromium"
+	@command -v npm >/dev/null 2>&1 || $(MAKE) -s deps DEB_PACKAGES="nodejs npm"
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "make browser-test: Node 20 or later is needed (node --version: $$(node --version))"; exit 1; }
+	@[ $(BROWSER_STAMP) -nt $(BROWSER_DIR)/package-lock.json ] || \
+		{ cd $(BROWSER_DIR) && NO_UPDATE_NOTIFIER=1 npm ci --ignore-scripts --no-audit --no-fund \
+			--loglevel=error && touch node_modules/.installed; }
+browser-lint: browser-deps
+	$(BROWSER_DIR)/node_modules/.bin/eslint --max-warnings 0 --config $(BROWSER_DIR)/eslint.config.js \
+		web $(BROWSER_DIR)/*.mjs $(BROWSER_DIR)/*.js
+browser-test: deps all browser-lint
+	$(BROWSER_DIR)/run.sh $(BUILD)
+
+# The PKCS#12 files of the committed client certificates, made again from them (certs/mkp12.sh).
+p12:
+	certs/mkp12.sh
 
 .PHONY: clean
 clean:
