@@ -7,6 +7,8 @@
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan (into build/san/)
 #   make deps       install the Debian packages the project needs, when missing
 #   make certs      make the prototype's CA, server and client certificates again
+#   make p12        the client certificates as PKCS#12 files for browsers (password jobworker)
+#   make browser-test   the web dashboard (/ui/) tested in Debian's chromium (playwright-core)
 #   make revoke NAME=user2   revoke a client certificate (nginx checks the CRL)
 #   make lint       clang-format check, cppcheck and clang-tidy; docs/openapi.yaml linted
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
@@ -180,12 +182,15 @@ SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 COMPLETIONDIR = $(DATADIR)/bash-completion/completions
 FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DATADIR@|$(DATADIR)|g'
+# The web dashboard: static files, served by nginx under /ui/ (nginx/web.conf).
+WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.png))
 INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
 	$(DATADIR)/jobworker/fastcgi_jobapi $(DATADIR)/jobworker/jobapi_params \
-	$(DATADIR)/jobworker/errors.conf \
+	$(DATADIR)/jobworker/errors.conf $(DATADIR)/jobworker/web.conf \
+	$(addprefix $(DATADIR)/jobworker/,$(WEB_FILES)) \
 	$(SYSCONFDIR)/jobworker/jobworker.env
 
 # The installed jobctl looks for the user's certificate in their config directory and for
@@ -205,7 +210,7 @@ $(BUILD)/install/jobctl: $(BUILD)/install/main.o $(BUILD)/install/config.o \
 install: all $(BUILD)/install/jobctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(DATADIR)/jobworker/web \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
 	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
 	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
@@ -216,7 +221,8 @@ install: all $(BUILD)/install/jobctl
 	install -m 0644 supervisor/jobworker.sysusers $(DESTDIR)$(SYSUSERSDIR)/jobworker.conf
 	install -m 0644 cli/jobctl.bash $(DESTDIR)$(COMPLETIONDIR)/jobctl
 	$(FILL) nginx/jobworker-site.conf.in >$(DESTDIR)$(DATADIR)/jobworker/nginx-site.conf
-	install -m 0644 nginx/jobapi_params nginx/errors.conf $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 nginx/jobapi_params nginx/errors.conf nginx/web.conf $(DESTDIR)$(DATADIR)/jobworker/
+	install -m 0644 $(WEB_FILES) $(DESTDIR)$(DATADIR)/jobworker/web/
 	@# The same way to jobapi as the checkout's stack, its parameters found where installed.
 	sed 's|^include jobapi_params;|include $(DATADIR)/jobworker/jobapi_params;|' \
 		nginx/fastcgi_jobapi >$(DESTDIR)$(DATADIR)/jobworker/fastcgi_jobapi
@@ -226,7 +232,8 @@ install: all $(BUILD)/install/jobctl
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(SYSCONFDIR)/jobworker/certs \
+	-rmdir $(DESTDIR)$(DATADIR)/jobworker/web $(DESTDIR)$(DATADIR)/jobworker \
+		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker 2>/dev/null
 
 # The benchmark (not part of the tests): the real stack against ceilings measured in the same run.
@@ -311,6 +318,31 @@ lint: lint-openapi
 		$(addprefix --include=,$(LINT_MACROS)) supervisor fcgi cli tests/soak bench
 	clang-tidy --quiet $(filter %.c,$(SOURCES)) -- $(ALL_CPPFLAGS) -iquote fcgi -iquote cli \
 		-iquote bench $(call pc_cflags,$(PKGS)) -std=c11
+
+# The web dashboard's tests (tests/browser/): web/'s modules linted (ESLint) and unit-tested,
+# then the page in a real browser, Debian's chromium driven by playwright-core, against the
+# real stack. Node (>= 20) tools pinned in tests/browser/package-lock.json, installed there with
+# npm ci (no install scripts: playwright-core downloads no browser). Screenshots: build/browser/.
+BROWSER_DIR := tests/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+.PHONY: browser-deps browser-lint browser-test p12
+browser-deps:
+	@[ -x /usr/bin/chromium ] || $(MAKE) -s deps DEB_PACKAGES="chromium"
+	@command -v npm >/dev/null 2>&1 || $(MAKE) -s deps DEB_PACKAGES="nodejs npm"
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "make browser-test: Node 20 or later is needed (node --version: $$(node --version))"; exit 1; }
+	@[ $(BROWSER_STAMP) -nt $(BROWSER_DIR)/package-lock.json ] || \
+		{ cd $(BROWSER_DIR) && NO_UPDATE_NOTIFIER=1 npm ci --ignore-scripts --no-audit --no-fund \
+			--loglevel=error && touch node_modules/.installed; }
+browser-lint: browser-deps
+	$(BROWSER_DIR)/node_modules/.bin/eslint --max-warnings 0 --config $(BROWSER_DIR)/eslint.config.js \
+		web $(BROWSER_DIR)/*.mjs $(BROWSER_DIR)/*.js
+browser-test: deps all browser-lint
+	$(BROWSER_DIR)/run.sh $(BUILD)
+
+# The PKCS#12 files of the committed client certificates, made again from them (certs/mkp12.sh).
+p12:
+	certs/mkp12.sh
 
 .PHONY: clean
 clean:

@@ -9,7 +9,8 @@
 # usage: mkcerts.sh [DIR]       (default: the directory of this script)
 set -eu
 
-dir=${1:-$(dirname "$0")}
+here=$(cd "$(dirname "$0")" && pwd)
+dir=${1:-$here}
 cd "$dir"
 days=3650
 subj_o="/O=Job Worker"
@@ -58,5 +59,8 @@ sign admin "$subj_o/OU=admins/CN=admin" "$client"
 : >index.txt
 echo 1000 >crlnumber
 openssl ca -config ca.cnf -gencrl -out crl.pem -batch 2>/dev/null
+
+# The client certificates as PKCS#12, for browsers.
+"$here/mkp12.sh" .
 
 echo "certificates written to $(pwd)"

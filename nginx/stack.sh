@@ -123,6 +123,8 @@ abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX_HTTP_EXTRA:-}" ]; then
 	# A copy in run/: its certificate paths (../certs) still resolve from there.
 	[ -e certs ] || ln -s "$repo/certs" certs
+	# The dashboard's files (nginx's alias web/ is relative to the prefix, this directory).
+	[ -e web ] || ln -s "$repo/web" web
 	extra= http_extra=
 	[ -n "${NGINX_EXTRA:-}" ] && extra="include $(abspath "$NGINX_EXTRA");"
 	[ -n "${NGINX_HTTP_EXTRA:-}" ] && http_extra="include $(abspath "$NGINX_HTTP_EXTRA");"
@@ -130,7 +132,8 @@ if [ "$port" != 8443 ] || [ "$dir" != "$repo" ] || [ -n "${NGINX_EXTRA:-}${NGINX
 		-e "s|^\(\t*\)location / {|\1$extra\n\1location / {|" \
 		-e "s|^\(\t*\)server {|\1$http_extra\n\1server {|" \
 		"$repo/nginx/jobworker.conf" >run/jobworker.conf
-	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" "$repo/nginx/errors.conf" run/
+	cp "$repo/nginx/fastcgi_jobapi" "$repo/nginx/jobapi_params" "$repo/nginx/errors.conf" \
+		"$repo/nginx/web.conf" run/
 	conf=run/jobworker.conf
 fi
 
