@@ -58,13 +58,13 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
 	proto.c log.c opts.c usock.c ready.c)
 SUPD := $(addprefix supervisor/,sup.c cgroup.c cgsetup.c cgfile.c loop.c ring.c spawn.c spool.c store.c record.c \
-	job.c jobs.c jobproc.c jobout.c follow.c waitset.c conn.c listener.c service.c)
+	job.c jobs.c jobproc.c jobout.c follow.c waitset.c events.c conn.c listener.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c \
 	fcgi/output.c fcgi/spoolread.c
 API_MAIN := fcgi/main.c
 CLI := cli/rest.c cli/show.c cli/jobview.c cli/config.c cli/args.c cli/call.c cli/cmd_jobs.c \
-	cli/cmd_stop.c cli/cmd_list.c cli/cmd_wait.c cli/cmd_config.c
+	cli/cmd_stop.c cli/cmd_list.c cli/cmd_wait.c cli/cmd_config.c cli/watch.c
 CLI_MAIN := cli/main.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -123,7 +123,7 @@ static int write_counted(void *ctx, const char *p, size_t n)
 static int ask_output(struct jobctl *x, const char *id, const struct output_opts *o, int64_t from,
 		      struct streamed *s, struct rest_resp *r)
 {
-	char path[192], range[32];
+	char path[192], range[48];
 	int n = snprintf(path, sizeof path, "/jobs/%s/output?%s", id, o->follow ? "follow=1" : "");
 	if (o->stream)
 		n += snprintf(path + n, sizeof path - (size_t)n, "%sstream=%s",
@@ -131,8 +131,8 @@ static int ask_output(struct jobctl *x, const char *id, const struct output_opts
 	if (o->tail && from < 0)
 		snprintf(path + n, sizeof path - (size_t)n, "%stail=%ld",
 			 o->follow || o->stream ? "&" : "", o->tail);
-	snprintf(range, sizeof range, "%lld-", (long long)from);
-	return rest_get_range(&x->conf, path, from >= 0 ? range : NULL, write_counted, s, r);
+	snprintf(range, sizeof range, "Range: bytes=%lld-", (long long)from);
+	return rest_get(&x->conf, path, from >= 0 ? range : NULL, write_counted, s, r);
 }
 
 /* A follower whose connection dropped tries again this often, this many times in a row. */

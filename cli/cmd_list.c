@@ -38,9 +38,11 @@ static void print_states(FILE *f, size_t col, size_t indent)
 void help_list(FILE *f)
 {
 	static const char head[] = "  --state S       only jobs in state S (";
-	fputs("usage: jobctl list [--all] [--state S] [--owner NAME]\n"
+	fputs("usage: jobctl list [--all] [--state S] [--owner NAME] [--watch]\n"
 	      "Your running and queued jobs, oldest first (every user's, for an admin).\n"
-	      "  -a, --all       the whole log: finished jobs too, newest first\n",
+	      "  -a, --all       the whole log: finished jobs too, newest first\n"
+	      "  -w, --watch     then one line per change, as it happens: EVENT ID STATE OWNER\n"
+	      "                  COMMAND (created, started, ended, removed), until Ctrl-C\n",
 	      f);
 	fputs(head, f);
 	print_states(f, sizeof head - 1, 18);
@@ -88,10 +90,11 @@ static int take_state(const char *v, struct list_args *out)
 
 int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out)
 {
-	enum { O_ALL, O_STATE, O_OWNER };
+	enum { O_ALL, O_STATE, O_OWNER, O_WATCH };
 	static const struct opt opts[] = {{"--all", "-a", false},
 					  {"--state", NULL, true},
 					  {"--owner", NULL, true},
+					  {"--watch", "-w", false},
 					  {NULL, NULL, false}};
 	struct args a;
 	args_init(&a, x, "list", opts, argc, argv);
@@ -107,6 +110,8 @@ int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out)
 			return args_usage("list", "unexpected argument for list: %s", a.value);
 		if (o == O_ALL)
 			out->log = true;
+		else if (o == O_WATCH)
+			out->watch = true;
 		else if (o == O_STATE && take_state(a.value, out) < 0)
 			return -1;
 		else if (o == O_OWNER && !*(out->owner = a.value))
@@ -119,7 +124,7 @@ int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out)
 }
 
 /* The table (or JSON) of the jobs, or of the log, that pass the filters. */
-static int list_show(struct jobctl *x, const struct list_args *l)
+int list_print(struct jobctl *x, const struct list_args *l)
 {
 	struct table_opts o = {.finished = l->log,
 			       .color = x->color,
@@ -157,7 +162,7 @@ int cmd_list(struct jobctl *x, int argc, char **argv)
 		help_list(stdout);
 		return 0;
 	}
-	return list_show(x, &l);
+	return l.watch ? watch_jobs(x, &l) : list_print(x, &l);
 }
 
 int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out)
@@ -218,7 +223,7 @@ int cmd_logs(struct jobctl *x, int argc, char **argv)
 		return 0;
 	}
 	if (!l.id)
-		return list_show(x, &(struct list_args){.log = true});
+		return list_print(x, &(struct list_args){.log = true});
 	return call_stream_output(
 	    x, l.id, &(struct output_opts){.follow = l.follow, .tail = l.tail, .stream = l.stream});
 }

@@ -66,8 +66,13 @@ struct list_args {
 	bool log;	   /* the whole log, finished jobs too */
 	const char *state; /* filters; NULL: any */
 	const char *owner;
+	bool watch; /* then every change, as it happens */
 };
 int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out);
+/* The table of the jobs (or the log) that pass l's filters. */
+int list_print(struct jobctl *x, const struct list_args *l);
+/* watch.c: list --watch: the table, then a line per change. */
+int watch_jobs(struct jobctl *x, const struct list_args *l);
 struct logs_args {
 	bool help;
 	bool follow;

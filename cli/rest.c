@@ -103,7 +103,7 @@ static void describe_failure(const struct rest_conf *conf, CURLcode rc, const ch
 }
 
 static int perform(const struct rest_conf *conf, const char *method, const char *path,
-		   const char *body, const char *range, rest_sink sink, void *ctx,
+		   const char *body, const char *header, rest_sink sink, void *ctx,
 		   struct rest_resp *resp)
 {
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
@@ -145,13 +145,14 @@ static int perform(const struct rest_conf *conf, const char *method, const char 
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "jobctl");
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &c);
-	if (range)
-		curl_easy_setopt(h, CURLOPT_RANGE, range);
+	if (header)
+		headers = curl_slist_append(headers, header);
 	if (body) {
 		headers = curl_slist_append(headers, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	}
+	if (headers)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && c.sink_failed))
@@ -171,10 +172,10 @@ int rest_call(const struct rest_conf *conf, const char *method, const char *path
 	return perform(conf, method, path, body, NULL, sink, ctx, resp);
 }
 
-int rest_get_range(const struct rest_conf *conf, const char *path, const char *range,
-		   rest_sink sink, void *ctx, struct rest_resp *resp)
+int rest_get(const struct rest_conf *conf, const char *path, const char *header, rest_sink sink,
+	     void *ctx, struct rest_resp *resp)
 {
-	return perform(conf, "GET", path, NULL, range, sink, ctx, resp);
+	return perform(conf, "GET", path, NULL, header, sink, ctx, resp);
 }
 
 void rest_resp_free(struct rest_resp *resp)

@@ -36,9 +36,9 @@ void rest_fini(void);
 /* 0 with an answer in *resp, or -1 with resp->failure. resp must be freed with rest_resp_free. */
 int rest_call(const struct rest_conf *conf, const char *method, const char *path, const char *body,
 	      rest_sink sink, void *ctx, struct rest_resp *resp);
-/* The same for a GET that asks for a Range ("bytes=N-"; NULL for none). */
-int rest_get_range(const struct rest_conf *conf, const char *path, const char *range,
-		   rest_sink sink, void *ctx, struct rest_resp *resp);
+/* A GET with one more request header ("Range: bytes=N-", "Last-Event-ID: 7"; NULL: none). */
+int rest_get(const struct rest_conf *conf, const char *path, const char *header, rest_sink sink,
+	     void *ctx, struct rest_resp *resp);
 void rest_resp_free(struct rest_resp *resp);
 
 /* The message of an API error body, or a description of an unexpected answer, into dst. */

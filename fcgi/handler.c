@@ -94,6 +94,19 @@ static int read_body(FCGX_Request *r, char **body, size_t *len, struct apierr *e
 	return 0;
 }
 
+/* The Last-Event-ID of a client resuming an event stream (0: none). */
+static int last_event_id(FCGX_Request *r, uint64_t *id, struct apierr *err)
+{
+	const char *v = param(r, "HTTP_LAST_EVENT_ID");
+	*id = 0;
+	if (*v && proto_event_id(v, id) < 0) {
+		apierr_set(err, 400, "invalid_request",
+			   "Last-Event-ID: %.32s: an event id is a number this service gave", v);
+		return -1;
+	}
+	return 0;
+}
+
 /* Long-lived requests (follows, waits) take a slot, so that they cannot take every thread. */
 static bool take_long_slot(struct api *api)
 {
@@ -170,6 +183,8 @@ static int relay(struct api *api, FCGX_Request *r, struct supclient *sc, struct 
 		http_error(r->out, &err, NULL);
 		return err.status;
 	}
+	if (reply.body == PROTO_BODY_EVENTS)
+		return output_events(r, sc);
 	if (reply.body == PROTO_BODY_STREAM || reply.body == PROTO_BODY_SPOOL)
 		return output_relay(r, sc, rt, &reply, param(r, "HTTP_RANGE"));
 	if (reply.body == PROTO_BODY_TEXT)
@@ -229,6 +244,8 @@ void handle_request(struct api *api, FCGX_Request *r)
 	req.wait_s = rt.wait_s;
 	req.follow = rt.follow;
 	req.signal = rt.signal;
+	if (rt.op == PROTO_EVENTS && last_event_id(r, &req.last_event_id, &err) < 0)
+		goto fail;
 
 	if (rt.op == PROTO_START) {
 		size_t len;
@@ -241,7 +258,8 @@ void handle_request(struct api *api, FCGX_Request *r)
 			goto fail;
 	}
 	/* Following, waiting and stopping (which answers once the job has ended) last. */
-	if (req.follow || req.wait_s > 0 || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL) {
+	if (req.follow || req.wait_s > 0 || rt.op == PROTO_STOP || rt.op == PROTO_STOPALL ||
+	    rt.op == PROTO_EVENTS) {
 		if (!take_long_slot(api)) {
 			apierr_set(
 			    &err, 503, "unavailable",

@@ -205,6 +205,26 @@ static int relay_spool(FCGX_Request *r, struct supclient *sc, const struct route
 	return p.status;
 }
 
+int output_events(FCGX_Request *r, struct supclient *sc)
+{
+	struct supframe f;
+	struct apierr err;
+	FCGX_PutS("Status: 200 OK\r\nContent-Type: text/event-stream\r\n"
+		  "Cache-Control: no-store\r\nX-Accel-Buffering: no\r\n\r\n",
+		  r->out);
+	if (FCGX_FFlush(r->out) < 0) {
+		supc_close(sc);
+		return 200;
+	}
+	while (supc_next(sc, r->ipcFd, &f, &err) == 0 && f.type == PROTO_DATA) {
+		if (FCGX_PutStr(f.data, (int)f.len, r->out) < 0 || FCGX_FFlush(r->out) < 0) {
+			supc_close(sc); /* the client has gone: jobsupd forgets the watcher */
+			break;
+		}
+	}
+	return 200;
+}
+
 int output_relay(FCGX_Request *r, struct supclient *sc, const struct route *rt,
 		 const struct proto_reply *reply, const char *range)
 {

@@ -16,4 +16,8 @@
 int output_relay(FCGX_Request *r, struct supclient *sc, const struct route *rt,
 		 const struct proto_reply *reply, const char *range);
 
+/* Pass a stream of job events through, as Server-Sent Events, until jobsupd ends it or the
+ * client leaves. Returns the status answered. */
+int output_events(FCGX_Request *r, struct supclient *sc);
+
 #endif

@@ -5,11 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum resource { RES_JOBS, RES_LOGS, RES_JOB, RES_OUTPUT, RES_RESTART, RES_HEALTH, RES_METRICS };
+enum resource {
+	RES_JOBS,
+	RES_LOGS,
+	RES_EVENTS,
+	RES_JOB,
+	RES_OUTPUT,
+	RES_RESTART,
+	RES_HEALTH,
+	RES_METRICS
+};
 
 static const char *const allow_of[] = {
     [RES_JOBS] = "GET, POST, DELETE",
     [RES_LOGS] = "GET",
+    [RES_EVENTS] = "GET",
     [RES_JOB] = "GET, DELETE",
     [RES_OUTPUT] = "GET",
     [RES_RESTART] = "POST",
@@ -20,7 +30,7 @@ static const char *const allow_of[] = {
 static int not_found(struct apierr *err, const char *path)
 {
 	apierr_set(err, 404, "not_found",
-		   "no such path: %.100s (the API has /jobs, /jobs/logs, /jobs/{id}, "
+		   "no such path: %.100s (the API has /jobs, /jobs/logs, /jobs/events, /jobs/{id}, "
 		   "/jobs/{id}/output, /jobs/{id}/restart, /healthz and /metrics)",
 		   path);
 	return -1;
@@ -43,8 +53,8 @@ static int match_path(const char *path, struct route *rt, enum resource *res, st
 	if (*p != '/' || p[1] == '\0')
 		return not_found(err, path);
 	p++;
-	if (strcmp(p, "logs") == 0) {
-		*res = RES_LOGS;
+	if (strcmp(p, "logs") == 0 || strcmp(p, "events") == 0) {
+		*res = p[0] == 'l' ? RES_LOGS : RES_EVENTS;
 		return 0;
 	}
 	const char *slash = strchr(p, '/');
@@ -81,6 +91,7 @@ static int match_method(const char *method, enum resource res, struct route *rt,
 	} table[] = {
 	    {RES_JOBS, "GET", PROTO_LIST},	 {RES_JOBS, "POST", PROTO_START},
 	    {RES_JOBS, "DELETE", PROTO_STOPALL}, {RES_LOGS, "GET", PROTO_LOGS},
+	    {RES_EVENTS, "GET", PROTO_EVENTS},
 	    {RES_JOB, "GET", PROTO_GET},	 {RES_JOB, "DELETE", PROTO_STOP},
 	    {RES_OUTPUT, "GET", PROTO_OUTPUT},	 {RES_RESTART, "POST", PROTO_RESTART},
 	    {RES_HEALTH, "GET", PROTO_HELLO},	 {RES_METRICS, "GET", PROTO_METRICS},

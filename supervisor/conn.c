@@ -17,6 +17,8 @@
 #include "sup.h"
 
 #define READ_CHUNK (64 * 1024)
+/* How often an idle event stream gets a comment. */
+#define KEEPALIVE_MS 20000
 /* A buffer grown past this (a large reply, a large request) is given back once empty. */
 #define KEEP_BUFFER (256 * 1024)
 
@@ -26,6 +28,7 @@ enum pending {
 	PEND_WAIT,   /* a job's end, or a deadline: then wait_done */
 	PEND_ALL,    /* every job of a waitset: then all_done */
 	PEND_FOLLOW, /* a job's output, until its end */
+	PEND_EVENTS, /* job events, until the client leaves or jobsupd shuts down */
 };
 
 struct conn {
@@ -39,7 +42,9 @@ struct conn {
 	void (*wait_done)(struct request *r);			 /* PEND_WAIT */
 	struct waitset *waitset;				 /* PEND_ALL */
 	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
-	struct follow follow;					 /* PEND_FOLLOW */
+	struct follow follow;				 /* PEND_FOLLOW */
+	struct eventwatch evwatch;			 /* PEND_EVENTS */
+	uint64_t ev_next;				 /* PEND_EVENTS: the next to send */
 	int pass[2];	  /* descriptors to pass with a reply (a spool's files), or -1 */
 	uint64_t pass_at; /* where that reply starts, counting every byte sent */
 	uint64_t sent;	  /* bytes sent so far */
@@ -83,6 +88,11 @@ static void unpark(struct conn *c)
 		follow_end(&c->follow);
 		c->cs->nfollowers--;
 	}
+	if (c->pending == PEND_EVENTS) {
+		events_unwatch(&c->evwatch);
+		c->cs->nfollowers--;
+		c->cs->nwatchers--;
+	}
 	c->pending = PEND_NONE;
 }
 
@@ -112,11 +122,43 @@ static void update_interest(struct conn *c)
 		conn_close(c);
 }
 
-/* Queue more of a followed job's output; the stream may end here. */
+static void sse(struct conn *c, const char *text)
+{
+	proto_frame(&c->out, PROTO_DATA, 0, text, strlen(text));
+}
+
+/* Queue the events the watcher may see, while its queue is short. One that fell so far
+ * behind that the events it has not had are gone is told to list again. */
+static void pump_events(struct conn *c)
+{
+	struct events *ev = c->cs->events;
+	while (buf_used(&c->out) < FOLLOW_HIGH_WATER && c->ev_next < events_next(ev)) {
+		const struct event *e = events_get(ev, c->ev_next);
+		if (!e) {
+			sse(c, "event: reset\ndata: {}\n\n");
+			c->ev_next = events_next(ev);
+			break;
+		}
+		size_t at = buf_used(&c->out);
+		if (viewer_sees(&c->req.viewer, e->owner)) {
+			uint8_t hdr[PROTO_HDR_LEN] = {0};
+			buf_append(&c->out, hdr, sizeof hdr);
+			events_format(&c->out, e);
+			if (buf_ok(&c->out))
+				proto_hdr_put((uint8_t *)buf_head(&c->out) + at, PROTO_DATA, 0,
+					      (uint32_t)(buf_used(&c->out) - at - PROTO_HDR_LEN));
+		}
+		c->ev_next++;
+	}
+}
+
+/* Queue more of what a parked request streams; a followed job's stream may end here. */
 static void pump(struct conn *c)
 {
 	if (c->pending == PEND_FOLLOW && follow_fill(&c->follow, &c->out, FOLLOW_HIGH_WATER))
 		unpark(c);
+	else if (c->pending == PEND_EVENTS)
+		pump_events(c);
 }
 
 /* Send from the head of out: up to where descriptors are to go, or those bytes with them. */
@@ -355,6 +397,82 @@ int conn_follow(struct request *r, struct job *j, const int fds[2], struct apier
 	pump(c);
 	flush(c);
 	return 0;
+}
+
+static void on_event(struct eventwatch *w)
+{
+	struct conn *c = container_of(w, struct conn, evwatch);
+	if (buf_used(&c->out) < FOLLOW_HIGH_WATER) {
+		pump_events(c);
+		flush(c);
+	}
+}
+
+/* Every KEEPALIVE_MS, a comment on every idle event stream, so that proxies and clients see
+ * the connection is alive while nothing happens. */
+static void on_keepalive(struct timer *t)
+{
+	struct conns *cs = container_of(t, struct conns, keepalive);
+	struct conn *c, *next;
+	for (c = LIST_FIRST(&cs->all); c; c = next) {
+		next = LIST_NEXT(c, link);
+		if (c->pending == PEND_EVENTS && buf_used(&c->out) == 0) {
+			sse(c, ": keep-alive\n\n");
+			flush(c);
+		}
+	}
+	if (cs->nwatchers > 0 &&
+	    loop_timer_at(cs->loop, t, loop_now() + KEEPALIVE_MS, on_keepalive) < 0)
+		log_warn("cannot arm the event streams' keep-alive: %s", strerror(errno));
+}
+
+int conn_watch_events(struct request *r, uint64_t after, struct apierr *e)
+{
+	struct conn *c = conn_of(r);
+	struct conns *cs = c->cs;
+	struct events *ev = cs->events;
+	char hello[64];
+	if (cs->nfollowers >= cs->max_followers) {
+		apierr_set(e, 503, "unavailable",
+			   "too many clients are following output or events (%ld, "
+			   "--max-followers); try again later",
+			   cs->max_followers);
+		return -1;
+	}
+	c->pending = PEND_EVENTS;
+	cs->nfollowers++;
+	cs->nwatchers++;
+	c->evwatch.fn = on_event;
+	events_watch(ev, &c->evwatch);
+	proto_reply(&c->out, 200, PROTO_BODY_EVENTS, NULL, NULL, 0);
+	/* Said at once, so that a client knows it watches before anything happens. */
+	snprintf(hello, sizeof hello, ": events from %llu on\n\n",
+		 (unsigned long long)events_next(ev));
+	sse(c, hello);
+	c->ev_next = events_next(ev);
+	if (after && after + 1 >= events_oldest(ev) && after < events_next(ev))
+		c->ev_next = after + 1;
+	else if (after)
+		sse(c, "event: reset\ndata: {}\n\n"); /* what it missed is gone: list again */
+	if (!loop_timer_armed(&cs->keepalive) &&
+	    loop_timer_at(cs->loop, &cs->keepalive, loop_now() + KEEPALIVE_MS, on_keepalive) < 0)
+		log_warn("cannot arm the event streams' keep-alive: %s", strerror(errno));
+	pump(c);
+	flush(c);
+	return 0;
+}
+
+void conns_end_events(struct conns *cs)
+{
+	struct conn *c, *next;
+	for (c = LIST_FIRST(&cs->all); c; c = next) {
+		next = LIST_NEXT(c, link);
+		if (c->pending != PEND_EVENTS)
+			continue;
+		proto_frame(&c->out, PROTO_END, 0, NULL, 0);
+		unpark(c);
+		flush(c);
+	}
 }
 
 /* Reading requests */

@@ -44,11 +44,16 @@ struct conns {
 	struct timer accept_retry;
 	struct conn_list all;
 	long n, max;
-	long nfollowers, max_followers;
+	long nfollowers, max_followers; /* following output or events */
+	long nwatchers;			/* streaming events */
+	struct events *events;
+	struct timer keepalive;
 };
 
-void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
-		long max_followers);
+void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, struct events *events,
+		long max_clients, long max_followers);
+/* End every event stream (at shutdown). */
+void conns_end_events(struct conns *cs);
 /* Listen on path (its directory made 0700 when created here, and refused when not private).
  * 0, or -1 after logging why. */
 int conns_listen(struct conns *cs, const char *path);
@@ -92,5 +97,9 @@ void conn_send_spool(struct request *r, const int fds[2], const struct proto_spo
  * from its ring as DATA frames. -1 with *e (503) when --max-followers clients follow already
  * (fds are not taken then). */
 int conn_follow(struct request *r, struct job *j, const int fds[2], struct apierr *e);
+/* Stream job events the caller may see, from now on, or after event after (0: none) when that
+ * is still held (else an event "reset" first: list again). Counts as a follower. -1 with *e
+ * (503) past --max-followers. */
+int conn_watch_events(struct request *r, uint64_t after, struct apierr *e);
 
 #endif

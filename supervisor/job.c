@@ -105,6 +105,7 @@ static void act_running(struct job *j, enum job_event ev, const struct ev_arg *a
 	(void)a;
 	js->spawned++;
 	save(j);
+	events_emit(js->events, EVENT_STARTED, &j->rec);
 	log_info("job %llu started, pid %d", (unsigned long long)j->rec.id, (int)j->rec.pid);
 	if (loop_timer_at(js->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000, on_timeout) <
 	    0) {
@@ -277,6 +278,7 @@ static void finish(struct job *j, enum job_state state)
 	output_counts(j);
 	keep_output(j);
 	save(j);
+	events_emit(js->events, EVENT_ENDED, &j->rec);
 	js->nfinished++;
 	loop_defer(js->loop, &js->evict, jobs_evict);
 	log_info("job %llu %s%s%s", (unsigned long long)j->rec.id, job_state_name(state),

@@ -43,6 +43,7 @@
 #include <sys/types.h>
 
 #include "cgroup.h"
+#include "events.h"
 #include "jobspec.h"
 #include "loop.h"
 #include "ring.h"
@@ -115,6 +116,7 @@ struct jobs {
 	struct store *store;
 	struct cgroups *cg;
 	struct spool *spool;
+	struct events *events; /* told when a job is created, starts, ends, leaves the log */
 	struct job_queue queue;	  /* QUEUED, oldest first */
 	struct job_queue running; /* STARTING to SETTLING, in order of start */
 	struct job **table;	  /* active jobs by id: open hashing, chained */
@@ -157,7 +159,7 @@ struct job {
 
 /* 0, or -1 (errno). */
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg, struct spool *spool);
+	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events);
 void jobs_fini(struct jobs *js);
 
 /* Make a job from spec (which it takes over; spec is left empty) and start or queue it.

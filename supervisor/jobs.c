@@ -99,12 +99,20 @@ void jobs_evict(struct deferred *d)
 {
 	struct jobs *js = container_of(d, struct jobs, evict);
 	uint64_t id, bytes;
+	struct buf owner = BUF_INIT, json = BUF_INIT;
 	while (js->nfinished > js->cfg.max_log) {
-		if (store_evict_oldest(js->store, &id, &bytes) < 0 || id == 0)
+		buf_reset(&owner);
+		buf_reset(&json);
+		if (store_evict_oldest(js->store, &id, &bytes, &owner, &json) < 0 || id == 0)
 			break;
 		spool_remove(js->spool, id, bytes); /* a job leaving the log takes its output */
 		js->nfinished--;
+		if (buf_ok(&owner) && buf_ok(&json))
+			events_emit_json(js->events, EVENT_REMOVED, buf_head(&owner), buf_head(&json),
+					 buf_used(&json));
 	}
+	buf_free(&owner);
+	buf_free(&json);
 }
 
 /* The spool is over --output-total: the outputs of the jobs that ended first go, their records
@@ -162,6 +170,7 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	spool_open(js->spool, j->rec.id, &j->sp);
 	if (store_put(js->store, &j->rec) < 0)
 		goto oom;
+	events_emit(js->events, EVENT_CREATED, &j->rec);
 	memset(spec, 0, sizeof *spec); /* the job owns it now */
 	js->next_id++;
 	j->hnext = *table_slot(js, j->rec.id);
@@ -187,7 +196,7 @@ oom:
 }
 
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg, struct spool *spool)
+	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events)
 {
 	size_t n = 64, expected = (size_t)(cfg->max_running + cfg->max_queued);
 	memset(js, 0, sizeof *js);
@@ -196,6 +205,7 @@ int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	js->store = store;
 	js->cg = cg;
 	js->spool = spool;
+	js->events = events;
 	js->next_id = 1;
 	TAILQ_INIT(&js->queue);
 	TAILQ_INIT(&js->running);

@@ -75,11 +75,14 @@ static void on_listener(struct watch *w, uint32_t events)
 	}
 }
 
-void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, long max_clients,
-		long max_followers)
+void conns_init(struct conns *cs, struct sup *sup, struct loop *loop, struct events *events,
+		long max_clients, long max_followers)
 {
-	*cs = (struct conns){
-	    .sup = sup, .loop = loop, .max = max_clients, .max_followers = max_followers};
+	*cs = (struct conns){.sup = sup,
+			     .loop = loop,
+			     .events = events,
+			     .max = max_clients,
+			     .max_followers = max_followers};
 	cs->listener.fd = -1;
 	LIST_INIT(&cs->all);
 }
@@ -107,6 +110,7 @@ int conns_listen(struct conns *cs, const char *path)
 
 void conns_unlisten(struct conns *cs)
 {
+	loop_timer_cancel(cs->loop, &cs->keepalive);
 	if (cs->listener.fd < 0)
 		return;
 	int fd = cs->listener.fd;

@@ -51,6 +51,7 @@ static const char usage[] =
     "                           first are deleted (default: a quarter of its filesystem)\n"
     "  --max-followers N        clients following output at once (default 256)\n"
     "  --max-clients N          connections from jobapi at once (default 1024)\n"
+    "  --max-events N           job events held for event streams that resume (default 2048)\n"
     "  --syslog                 log to syslog (facility daemon) instead of stderr\n"
     "  --ready-fd N             once listening, write a newline to descriptor N (3 or\n"
     "                           above, inherited open for writing) and close it\n"
@@ -112,6 +113,7 @@ static const struct flag fixed_flags[] = {
     {"output-total", F_SIZE, CFG(output_total), 1L << 20, 1L << 60, 0},
     {"max-followers", F_NUM, CFG(max_followers), 0, 100000, 0},
     {"max-clients", F_NUM, CFG(max_clients), 1, 100000, 0},
+    {"max-events", F_NUM, CFG(max_events), 1, 1000000, 0},
     {"syslog", F_SYSLOG, 0, 0, 0, 0},
     {"cgroup", F_CGROUP, 0, 0, 0, 0},
     {"cgroup-root", F_CGROUP_ROOT, 0, 0, 0, 0},
@@ -143,6 +145,7 @@ static void config_defaults(struct sup_config *cfg)
 	    .output_max = 1L << 30,
 	    .max_clients = 1024,
 	    .max_followers = 256,
+	    .max_events = EVENTS_KEEP,
 	    .limits = {.max_command_bytes = 4096,
 		       .max_args = 256,
 		       .default_timeout_s = 3600,

@@ -366,6 +366,13 @@ static void do_metrics(struct request *r)
 	conn_reply_close(r, 200);
 }
 
+static void do_events(struct request *r)
+{
+	struct apierr e;
+	if (conn_watch_events(r, r->req.last_event_id, &e) < 0)
+		conn_reply_error(r, &e);
+}
+
 void service_request(struct request *r)
 {
 	switch (r->req.type) {
@@ -398,6 +405,9 @@ void service_request(struct request *r)
 		break;
 	case PROTO_METRICS:
 		do_metrics(r);
+		break;
+	case PROTO_EVENTS:
+		do_events(r);
 		break;
 	default: {
 		struct apierr e;

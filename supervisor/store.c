@@ -101,7 +101,7 @@ static int prepare_all(struct store *s)
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
 	    prepare(s, &s->oldest_ended,
-		    "SELECT id, spool_bytes FROM jobs WHERE finished_seq IS NOT NULL"
+		    "SELECT id, spool_bytes, owner, json FROM jobs WHERE finished_seq IS NOT NULL"
 		    " ORDER BY finished_seq LIMIT 1") < 0 ||
 	    prepare(s, &s->oldest_spooled,
 		    "SELECT id, spool_bytes FROM jobs WHERE finished_seq IS NOT NULL"
@@ -329,12 +329,18 @@ int store_get_output(struct store *s, uint64_t id, struct buf *out)
 	return 0;
 }
 
-int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes)
+int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes, struct buf *owner,
+		       struct buf *json)
 {
 	sqlite3_stmt *st = s->oldest_ended;
 	int rc = sqlite3_step(st);
 	*id = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
 	*spool_bytes = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
+	if (rc == SQLITE_ROW) {
+		buf_append(owner, sqlite3_column_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+		buf_putc(owner, '\0');
+		buf_append(json, sqlite3_column_text(st, 3), (size_t)sqlite3_column_bytes(st, 3));
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : sql_failed(s, "oldest");

@@ -57,8 +57,10 @@ int store_put_output(struct store *s, uint64_t id, const struct iovec *parts, in
 /* Append an ended job's kept output to out (nothing when it kept none). */
 int store_get_output(struct store *s, uint64_t id, struct buf *out);
 /* Remove the job that ended first, with its output; *id is 0 when none has ended, and
- * *spool_bytes what its spool holds on disk. */
-int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes);
+ * *spool_bytes what its spool holds on disk; its owner (NUL-terminated) and job object are
+ * appended to owner and json. */
+int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes, struct buf *owner,
+		       struct buf *json);
 /* The ended job that ended first and still has a spool: *id (0: none) and its *spool_bytes. */
 int store_oldest_spooled(struct store *s, uint64_t *id, uint64_t *spool_bytes);
 /* Record that job id's spool was deleted (to keep --output-total). */

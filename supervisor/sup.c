@@ -65,6 +65,7 @@ void sup_shutdown(struct sup *s, int sig)
 		 s->jobs.nrunning, s->jobs.nqueued);
 	s->shutting_down = true;
 	conns_unlisten(&s->conns);
+	conns_end_events(&s->conns);
 	jobs_shutdown(&s->jobs, false);
 	if (loop_timer_at(&s->loop, &s->shutdown_deadline,
 			  loop_now() + (s->cfg.grace_s + 5) * 1000 + SHUTDOWN_FLUSH_MS,
@@ -140,7 +141,7 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	s->cfg = *cfg;
 	s->signals.fd = -1;
 	s->loop.epfd = -1;
-	conns_init(&s->conns, s, &s->loop, cfg->max_clients, cfg->max_followers);
+	conns_init(&s->conns, s, &s->loop, &s->events, cfg->max_clients, cfg->max_followers);
 	if (loop_init(&s->loop) < 0 || spawn_init() < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
@@ -161,7 +162,11 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_info("output: in memory only (--output-dir none): the most recent %ld bytes a "
 			 "job",
 			 cfg->output_cap);
-	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool) < 0) {
+	if (events_init(&s->events, (size_t)cfg->max_events) < 0) {
+		log_error("cannot start: %s", strerror(errno));
+		return -1;
+	}
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -187,6 +192,7 @@ void sup_fini(struct sup *s)
 		s->signals.fd = -1;
 	}
 	jobs_fini(&s->jobs);
+	events_fini(&s->events);
 	cg_fini(&s->cg);
 	spool_fini(&s->spool);
 	store_close(&s->store);

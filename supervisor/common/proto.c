@@ -2,6 +2,7 @@
 #include "proto.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,21 @@ int proto_spool_get(const char *p, size_t n, struct proto_spool *s)
 	return s->idx_len % 4 || s->idx_len / 4 > s->len ? -1 : 0;
 }
 
+int proto_event_id(const char *s, uint64_t *id)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+	if (n == 0 || n > 19)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*id = v;
+	return 0;
+}
+
 bool proto_id_valid(const char *s)
 {
 	size_t n = 0;
@@ -217,6 +233,13 @@ static int decode_fields(uint8_t type, const cJSON *obj, const struct spec_limit
 				return bad(err, "signal");
 		}
 	}
+	if (type == PROTO_EVENTS) {
+		char digits[24] = "";
+		if (get_string(obj, "last_event_id", digits, sizeof digits, false, err) < 0)
+			return -1;
+		if (digits[0] && proto_event_id(digits, &req->last_event_id) < 0)
+			return bad(err, "last_event_id");
+	}
 	if (type == PROTO_OUTPUT) {
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, "follow");
 		if (f && !cJSON_IsBool(f))
@@ -301,6 +324,12 @@ void proto_req_encode(struct buf *b, const struct proto_req *req)
 	if (req->type == PROTO_OUTPUT) {
 		jw_key(&w, "follow");
 		jw_bool(&w, req->follow);
+	}
+	if (req->type == PROTO_EVENTS && req->last_event_id) {
+		char digits[24];
+		snprintf(digits, sizeof digits, "%llu", (unsigned long long)req->last_event_id);
+		jw_key(&w, "last_event_id");
+		jw_str(&w, digits);
 	}
 	if (req->type == PROTO_STOP && req->signal) {
 		jw_key(&w, "signal");

@@ -39,7 +39,8 @@ enum proto_type {
 	PROTO_STOPALL,	 /* {user, admin} -> REPLY 200 {"jobs": [...]}, once all have ended */
 	PROTO_RESTART,	 /* {user, admin, id} -> REPLY 201 the new job */
 	PROTO_METRICS,	 /* {user, admin} -> REPLY 200 text in Prometheus' format (admins) */
-	PROTO_REQ_LAST = PROTO_METRICS,
+	PROTO_EVENTS,	 /* {user, admin, last_event_id} -> REPLY 200 EVENTS, DATA... (until END) */
+	PROTO_REQ_LAST = PROTO_EVENTS,
 	PROTO_REPLY = 64, /* status in the header; payload is the HTTP body */
 	PROTO_DATA,	  /* raw output bytes */
 	PROTO_END,	  /* the end of an output stream */
@@ -73,6 +74,7 @@ struct proto_req {
 	int wait_s;	     /* GET: seconds to wait for the end, 0 for none */
 	bool follow;	     /* OUTPUT: stream until the job ends */
 	int signal;	     /* STOP: the first signal (0: SIGTERM) */
+	uint64_t last_event_id; /* EVENTS: resume after this event (0: from now on) */
 	struct jobspec spec; /* START: owned by the request */
 };
 
@@ -89,6 +91,7 @@ enum proto_body {
 	PROTO_BODY_JSON,   /* application/json */
 	PROTO_BODY_TEXT,   /* text/plain (metrics) */
 	PROTO_BODY_STREAM, /* empty: the output follows in DATA frames, then END */
+	PROTO_BODY_EVENTS, /* empty: Server-Sent Events text follows in DATA frames */
 	PROTO_BODY_SPOOL,  /* struct proto_spool; the spool's two files come with the frame as
 			    * descriptors (SCM_RIGHTS: ID.out, then ID.idx), then PROGRESS
 			    * frames as it grows, then END */
@@ -126,6 +129,9 @@ struct proto_spool {
 void proto_spool_put(uint8_t out[PROTO_SPOOL_LEN], const struct proto_spool *s);
 /* 0, or -1 when p is not PROTO_SPOOL_LEN bytes or says an impossible thing. */
 int proto_spool_get(const char *p, size_t n, struct proto_spool *s);
+
+/* An event id (Last-Event-ID): 1 to 19 decimal digits. 0, or -1 when s is not one. */
+int proto_event_id(const char *s, uint64_t *id);
 
 /* True when s is a job id as the API defines them: 1..64 of [A-Za-z0-9_-]. */
 bool proto_id_valid(const char *s);

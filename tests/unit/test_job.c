@@ -35,6 +35,7 @@ static struct sup_config config(void)
 	    .output_cap = 1 << 20,
 	    .max_clients = 8,
 	    .max_followers = 8,
+	    .max_events = 64,
 	    .limits = {.max_command_bytes = 4096,
 		       .max_args = 64,
 		       .default_timeout_s = 60,

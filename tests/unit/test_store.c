@@ -104,7 +104,13 @@ static void rows_render_and_evict(void **state)
 
 	/* The job that finished first goes first, with its output. */
 	uint64_t evicted, bytes;
-	assert_int_equal(store_evict_oldest(&st, &evicted, &bytes), 0);
+	struct buf who = BUF_INIT, json = BUF_INIT;
+	assert_int_equal(store_evict_oldest(&st, &evicted, &bytes, &who, &json), 0);
+	assert_string_equal(buf_head(&who), "u1");
+	buf_putc(&json, '\0');
+	assert_non_null(strstr(buf_head(&json), "\"id\":\"1\""));
+	buf_free(&who);
+	buf_free(&json);
 	assert_int_equal(evicted, 1);
 	assert_int_equal(bytes, 0);
 	assert_int_equal(store_lookup(&st, 1, &admin, NULL), -1);
