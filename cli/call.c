@@ -173,7 +173,8 @@ int call_stream_output(struct jobctl *x, const char *id, const struct output_opt
 			call_error("%s", r.failure);
 			status = EXIT_NO_ANSWER;
 		} else if (r.status == 416 && !first) {
-			status = 0; /* resumed at the very end of an ended job: nothing is missing */
+			status =
+			    0; /* resumed at the very end of an ended job: nothing is missing */
 		} else if (!answered) {
 			char msg[512];
 			rest_error_message(&r, msg, sizeof msg);

@@ -68,8 +68,7 @@ static void take_line(struct watch *w, const char *p, size_t n)
 		if (!strcmp(w->event, "reset")) {
 			w->status = list_print(w->x, w->l);
 			fflush(stdout);
-		}
-		else if (w->event[0] && buf_used(&w->data) > 0)
+		} else if (w->event[0] && buf_used(&w->data) > 0)
 			print_event(w);
 		w->event[0] = '\0';
 		buf_reset(&w->data);

@@ -150,7 +150,6 @@ static void serve(FCGX_Request *r, struct supclient *sc, struct spoolread *rd, c
 			continue;
 		}
 		if (f.type == PROTO_END) {
-			live = false;
 			pass(r, rd, p->end, true, buf);
 			free(buf);
 			return;

@@ -89,12 +89,12 @@ static int match_method(const char *method, enum resource res, struct route *rt,
 		const char *method;
 		enum proto_type op;
 	} table[] = {
-	    {RES_JOBS, "GET", PROTO_LIST},	 {RES_JOBS, "POST", PROTO_START},
-	    {RES_JOBS, "DELETE", PROTO_STOPALL}, {RES_LOGS, "GET", PROTO_LOGS},
-	    {RES_EVENTS, "GET", PROTO_EVENTS},
-	    {RES_JOB, "GET", PROTO_GET},	 {RES_JOB, "DELETE", PROTO_STOP},
-	    {RES_OUTPUT, "GET", PROTO_OUTPUT},	 {RES_RESTART, "POST", PROTO_RESTART},
-	    {RES_HEALTH, "GET", PROTO_HELLO},	 {RES_METRICS, "GET", PROTO_METRICS},
+	    {RES_JOBS, "GET", PROTO_LIST},	  {RES_JOBS, "POST", PROTO_START},
+	    {RES_JOBS, "DELETE", PROTO_STOPALL},  {RES_LOGS, "GET", PROTO_LOGS},
+	    {RES_EVENTS, "GET", PROTO_EVENTS},	  {RES_JOB, "GET", PROTO_GET},
+	    {RES_JOB, "DELETE", PROTO_STOP},	  {RES_OUTPUT, "GET", PROTO_OUTPUT},
+	    {RES_RESTART, "POST", PROTO_RESTART}, {RES_HEALTH, "GET", PROTO_HELLO},
+	    {RES_METRICS, "GET", PROTO_METRICS},
 	};
 	for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
 		if (table[i].res == res && strcmp(table[i].method, method) == 0) {

@@ -42,9 +42,9 @@ struct conn {
 	void (*wait_done)(struct request *r);			 /* PEND_WAIT */
 	struct waitset *waitset;				 /* PEND_ALL */
 	void (*all_done)(struct request *r, struct waitset *ws); /* PEND_ALL */
-	struct follow follow;				 /* PEND_FOLLOW */
-	struct eventwatch evwatch;			 /* PEND_EVENTS */
-	uint64_t ev_next;				 /* PEND_EVENTS: the next to send */
+	struct follow follow;					 /* PEND_FOLLOW */
+	struct eventwatch evwatch;				 /* PEND_EVENTS */
+	uint64_t ev_next;					 /* PEND_EVENTS: the next to send */
 	int pass[2];	  /* descriptors to pass with a reply (a spool's files), or -1 */
 	uint64_t pass_at; /* where that reply starts, counting every byte sent */
 	uint64_t sent;	  /* bytes sent so far */

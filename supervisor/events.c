@@ -45,8 +45,8 @@ void events_fini(struct events *ev)
 	ev->held = 0;
 }
 
-void events_emit_json(struct events *ev, enum event_type type, const char *owner,
-		      const char *json, size_t len)
+void events_emit_json(struct events *ev, enum event_type type, const char *owner, const char *json,
+		      size_t len)
 {
 	char *o = strdup(owner), *j = malloc(len + 1);
 	if (!o || !j) {
@@ -59,7 +59,8 @@ void events_emit_json(struct events *ev, enum event_type type, const char *owner
 	j[len] = '\0';
 	struct event *e = &ev->ring[ev->next % ev->cap];
 	drop(e); /* the oldest, once the ring is full */
-	*e = (struct event){.seq = ev->next++, .type = type, .owner = o, .json = j, .json_len = len};
+	*e =
+	    (struct event){.seq = ev->next++, .type = type, .owner = o, .json = j, .json_len = len};
 	if (ev->held < ev->cap)
 		ev->held++;
 	struct eventwatch *w, *next;

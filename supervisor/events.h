@@ -58,8 +58,8 @@ void events_fini(struct events *ev);
  * that cannot be kept (out of memory) is logged and skipped: its number is not used. */
 void events_emit(struct events *ev, enum event_type type, const struct job_record *r);
 /* The same, with the job object already rendered. */
-void events_emit_json(struct events *ev, enum event_type type, const char *owner,
-		      const char *json, size_t len);
+void events_emit_json(struct events *ev, enum event_type type, const char *owner, const char *json,
+		      size_t len);
 
 /* The event numbered seq, if it is still held. */
 const struct event *events_get(const struct events *ev, uint64_t seq);

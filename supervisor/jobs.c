@@ -108,8 +108,8 @@ void jobs_evict(struct deferred *d)
 		spool_remove(js->spool, id, bytes); /* a job leaving the log takes its output */
 		js->nfinished--;
 		if (buf_ok(&owner) && buf_ok(&json))
-			events_emit_json(js->events, EVENT_REMOVED, buf_head(&owner), buf_head(&json),
-					 buf_used(&json));
+			events_emit_json(js->events, EVENT_REMOVED, buf_head(&owner),
+					 buf_head(&json), buf_used(&json));
 	}
 	buf_free(&owner);
 	buf_free(&json);

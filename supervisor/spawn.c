@@ -108,8 +108,8 @@ pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int out_fds[2]
 	/* vfork on purpose (see spawn.h): clang-tidy's advice against it is for other programs. */
 	pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
 	if (pid == 0)
-		child(argv, entry, ends[1], errp[1],
-		      parent); /* NOLINT(clang-analyzer-unix.Vfork) */
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Vfork) */
+		child(argv, entry, ends[1], errp[1], parent);
 	int saved = errno;
 	close_pair(ends[1]);
 	close(errp[1]);

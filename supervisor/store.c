@@ -86,10 +86,11 @@ static int prepare_all(struct store *s)
 	    [STORE_LOG] = {"SELECT id, json FROM jobs WHERE owner = ?1 ORDER BY id DESC",
 			   "SELECT id, json FROM jobs ORDER BY id DESC"},
 	};
-	char put[1024] = "INSERT OR REPLACE INTO jobs (" COLUMNS ") VALUES (?";
+	char put[1024];
+	int n = snprintf(put, sizeof put, "INSERT OR REPLACE INTO jobs (" COLUMNS ") VALUES (?");
 	for (int i = 1; i < NCOLUMNS; i++)
-		strcat(put, ",?");
-	strcat(put, ")");
+		n += snprintf(put + n, sizeof put - (size_t)n, ",?");
+	snprintf(put + n, sizeof put - (size_t)n, ")");
 	for (int w = 0; w < 2; w++)
 		for (int a = 0; a < 2; a++)
 			if (prepare(s, &s->list[w][a], list_sql[w][a]) < 0)

@@ -24,7 +24,7 @@ struct sup_config {
 	long output_cap;
 	long max_clients;
 	long max_followers;
-	long max_events; /* job events held for clients that resume */
+	long max_events;	/* job events held for clients that resume */
 	const char *output_dir; /* the spool; NULL: output in memory only */
 	long output_max;	/* per job */
 	long output_total;	/* the spool in all; 0: a quarter of its filesystem */

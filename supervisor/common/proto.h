@@ -71,11 +71,11 @@ struct proto_req {
 	char user[PROTO_MAX_USER + 1];
 	bool admin;
 	char id[PROTO_MAX_ID + 1];
-	int wait_s;	     /* GET: seconds to wait for the end, 0 for none */
-	bool follow;	     /* OUTPUT: stream until the job ends */
-	int signal;	     /* STOP: the first signal (0: SIGTERM) */
+	int wait_s;		/* GET: seconds to wait for the end, 0 for none */
+	bool follow;		/* OUTPUT: stream until the job ends */
+	int signal;		/* STOP: the first signal (0: SIGTERM) */
 	uint64_t last_event_id; /* EVENTS: resume after this event (0: from now on) */
-	struct jobspec spec; /* START: owned by the request */
+	struct jobspec spec;	/* START: owned by the request */
 };
 
 /* Decode and validate a request payload of the given type. 0, or -1 with *err set; on success

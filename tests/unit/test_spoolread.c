@@ -45,7 +45,7 @@ static int teardown(void **state)
 	spool_close(&f);
 	spool_fini(&sp); /* removes the files */
 	rmdir(dir);
-	strcpy(dir + strlen(dir) - 6, "XXXXXX");
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
 	return 0;
 }
 
