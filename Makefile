@@ -53,9 +53,10 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, limits
 # and states, the wire protocol, logging, flag parsing, listening sockets.
-COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c jobspec_run.c joblimits.c states.c size.c \
 	proto.c log.c opts.c usock.c)
-SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c store.c record.c job.c jobs.c \
+SUPD := $(addprefix supervisor/,sup.c cgroup.c loop.c ring.c spawn.c account.c sandbox.c store.c \
+	record.c job.c jobs.c \
 	jobproc.c jobout.c follow.c waitset.c conn.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c
@@ -73,6 +74,10 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/jobsupd: $(call obj,$(SUPD_MAIN) $(SUPD) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcjson sqlite3)
 
+# jobinit, a sandboxed job's PID 1: small and on its own (no library), beside jobsupd.
+$(BUILD)/jobinit: $(call obj,supervisor/init.c)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
 
@@ -85,7 +90,7 @@ $(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
 
 .PHONY: all
-all: $(BUILD)/jobsupd $(BUILD)/jobapi $(BUILD)/jobctl
+all: $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(BUILD)/jobctl
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with every module.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -14,7 +14,7 @@ many=${MANY:-100000}
 out=$build/bench.txt
 load=$build/bench/load
 
-T=$(mktemp -d /tmp/jobworker-bench.XXXXXX)
+T=$(mktemp -d /var/tmp/jobworker-bench.XXXXXX) # not /tmp: jobs have their own
 chmod 755 "$T"
 mkdir -p "$T/run"
 source tests/stack.bash

@@ -38,6 +38,8 @@ say() { printf 'stack: %s\n' "$*" >&2; }
 
 cd "$dir" || exit 1
 mkdir -p run/nginx run/private || exit 1
+# The checkout's private keys are for the service alone: no job (another uid) may read them.
+chmod 600 "$repo"/certs/*.key 2>/dev/null
 chmod 700 run/private
 # One stack per directory: a live one keeps its sockets; a dead one's pid files are stale.
 for name in jobsupd jobapi nginx; do

@@ -30,6 +30,13 @@ enum column {
 	COL_CONTAINMENT,
 	COL_CPU_MS,
 	COL_MAX_MEMORY,
+	COL_RUN_USER,
+	COL_RUN_UID,
+	COL_RUN_GID,
+	COL_ISOLATION,
+	COL_CWD,
+	COL_ENV,
+	COL_NETWORK,
 	COL_LIMITS,
 	COL_JSON = COL_LIMITS + NLIMITS,
 	NCOLUMNS,
@@ -40,7 +47,8 @@ enum column {
 #define COLUMNS                                                                                    \
 	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
 	" exit_code, signal, error, output_bytes, output_truncated, finished_seq, containment,"    \
-	" cpu_ms, max_memory_bytes" JOB_LIMITS(LIMIT_COLUMN) ", json"
+	" cpu_ms, max_memory_bytes, run_user, run_uid, run_gid, isolation, cwd, env, "             \
+	"network" JOB_LIMITS(LIMIT_COLUMN) ", json"
 
 static const char schema[] =
     "CREATE TABLE jobs ("
@@ -49,7 +57,9 @@ static const char schema[] =
     " started_ms INTEGER, finished_ms INTEGER, pid INTEGER, exit_code INTEGER, signal INTEGER,"
     " error TEXT, output_bytes INTEGER NOT NULL, output_truncated INTEGER NOT NULL,"
     " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
-    " max_memory_bytes INTEGER" JOB_LIMITS(
+    " max_memory_bytes INTEGER, run_user TEXT, run_uid INTEGER NOT NULL,"
+    " run_gid INTEGER NOT NULL, isolation INTEGER NOT NULL, cwd TEXT, env BLOB,"
+    " network INTEGER NOT NULL" JOB_LIMITS(
 	LIMIT_COLUMN_DEF) ", json TEXT);"
 			  "CREATE INDEX jobs_owner ON jobs(owner, id);"
 			  "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS "
@@ -190,6 +200,16 @@ static void bind_record(sqlite3_stmt *st, const struct job_record *r)
 	bind_opt(st, COL_CPU_MS, (long long)r->usage.cpu_ms, r->usage.valid);
 	bind_opt(st, COL_MAX_MEMORY, (long long)r->usage.max_memory_bytes,
 		 r->usage.valid && r->usage.memory_known);
+	if (r->run_user)
+		sqlite3_bind_text(st, COL_RUN_USER + 1, r->run_user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, COL_RUN_UID + 1, r->run_uid);
+	sqlite3_bind_int64(st, COL_RUN_GID + 1, r->run_gid);
+	sqlite3_bind_int(st, COL_ISOLATION + 1, (int)r->isolation);
+	if (r->cwd)
+		sqlite3_bind_text(st, COL_CWD + 1, r->cwd, -1, SQLITE_STATIC);
+	if (r->env_len)
+		sqlite3_bind_blob(st, COL_ENV + 1, r->env, (int)r->env_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, COL_NETWORK + 1, r->network);
 	for (int i = 0; i < NLIMITS; i++)
 		sqlite3_bind_int64(st, COL_LIMITS + i + 1, (sqlite3_int64)limit_get(&r->limits, i));
 }
@@ -220,6 +240,14 @@ static void row_record(sqlite3_stmt *st, struct job_record *r)
 	r->usage.cpu_ms = (uint64_t)sqlite3_column_int64(st, COL_CPU_MS);
 	r->usage.memory_known = sqlite3_column_type(st, COL_MAX_MEMORY) != SQLITE_NULL;
 	r->usage.max_memory_bytes = (uint64_t)sqlite3_column_int64(st, COL_MAX_MEMORY);
+	r->run_user = (const char *)sqlite3_column_text(st, COL_RUN_USER);
+	r->run_uid = (uid_t)sqlite3_column_int64(st, COL_RUN_UID);
+	r->run_gid = (gid_t)sqlite3_column_int64(st, COL_RUN_GID);
+	r->isolation = (unsigned)sqlite3_column_int(st, COL_ISOLATION);
+	r->cwd = (const char *)sqlite3_column_text(st, COL_CWD);
+	r->env = sqlite3_column_blob(st, COL_ENV);
+	r->env_len = (size_t)sqlite3_column_bytes(st, COL_ENV);
+	r->network = sqlite3_column_int(st, COL_NETWORK);
 	for (int i = 0; i < NLIMITS; i++)
 		limit_set(&r->limits, i, (uint64_t)sqlite3_column_int64(st, COL_LIMITS + i));
 }
@@ -439,6 +467,11 @@ int store_get_spec(struct store *s, uint64_t id, const struct viewer *v, struct 
 		return -1;
 	row_record(st, &r);
 	int rc = jobspec_from_args(r.args, r.args_len, r.timeout_s, &r.limits, spec);
+	if (rc == 0 &&
+	    jobspec_set_run(spec, r.cwd, r.env, r.env_len, (enum job_network)r.network) < 0) {
+		jobspec_free(spec);
+		rc = -1;
+	}
 	sqlite3_reset(st);
 	return rc;
 }

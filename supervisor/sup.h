@@ -13,6 +13,7 @@
 #include "job.h"
 #include "jobspec.h"
 #include "loop.h"
+#include "sandbox.h"
 #include "store.h"
 
 struct sup_config {
@@ -27,6 +28,7 @@ struct sup_config {
 	struct spec_limits limits;
 	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
+	struct sandbox_config sandbox;
 };
 
 struct sup {
@@ -34,6 +36,7 @@ struct sup {
 	struct loop loop;
 	struct store store;
 	struct cgroups cg;
+	struct sandbox sb;
 	struct jobs jobs;
 	struct conns conns;
 	struct watch signals;
