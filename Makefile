@@ -184,7 +184,7 @@ SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 COMPLETIONDIR = $(DATADIR)/bash-completion/completions
 FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DATADIR@|$(DATADIR)|g'
-INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
+INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobinit $(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
@@ -211,7 +211,8 @@ install: all $(BUILD)/install/jobctl
 		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
 	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
-	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
+	@# jobinit beside jobsupd: that is where jobsupd looks for it.
+	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
 	install -m 0644 docs/man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/jobsupd.8 docs/man/jobapi.8 $(DESTDIR)$(MANDIR)/man8/
 	$(FILL) supervisor/jobsupd.service.in >$(DESTDIR)$(UNITDIR)/jobsupd.service

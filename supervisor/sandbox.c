@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <linux/capability.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,28 @@ static int find_init(struct sandbox *sb, const char *given, char *desc, size_t c
 	return 0;
 }
 
+/* The capabilities a sandbox needs, and why: namespaces and their mounts (SYS_ADMIN), loopback
+ * up in a new network namespace (NET_ADMIN), another uid and groups for the job (SETUID,
+ * SETGID), dropping the bounding set (SETPCAP), work directories owned by each uid (CHOWN,
+ * FOWNER), and signals to jobs of other uids (KILL). Root has them; so has the installed service,
+ * which runs as its own user with exactly these (jobsupd.service). */
+static const int needed_caps[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID,
+				  CAP_SETPCAP,	 CAP_CHOWN,	CAP_FOWNER, CAP_KILL};
+
+static bool privileged(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof needed_caps / sizeof *needed_caps; i++) {
+		int c = needed_caps[i];
+		if (!(d[c / 32].effective & (1u << (c % 32))))
+			return false;
+	}
+	return true;
+}
+
 /* What this host allows: everything as root; a user namespace without root, where allowed. */
 static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
 {
@@ -49,7 +73,7 @@ static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *d
 		snprintf(desc, cap,
 			 "isolation: none (--isolation none): jobs run as jobsupd's user, "
 			 "without namespaces");
-	} else if (geteuid() == 0) {
+	} else if (privileged()) {
 		sb->base = ISO_USER | ns_bits;
 		sb->clone_flags = ns;
 		sb->net_ns = true;
@@ -57,7 +81,7 @@ static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *d
 			 "isolation: a uid per identity (work root %s), PID, mount and "
 			 "/tmp namespaces, no privileges; network namespaces on request",
 			 sb->accounts.work_root);
-	} else if (spawn_probe(CLONE_NEWUSER | ns)) {
+	} else if (geteuid() != 0 && spawn_probe(CLONE_NEWUSER | ns)) {
 		sb->base = ns_bits;
 		sb->clone_flags = CLONE_NEWUSER | ns;
 		sb->net_ns = spawn_probe(CLONE_NEWUSER | ns | CLONE_NEWNET);
@@ -74,11 +98,13 @@ static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *d
 
 int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
 {
-	bool root = geteuid() == 0 && cfg->want != ISOLATION_NONE;
+	bool root = privileged() && cfg->want != ISOLATION_NONE;
 	memset(sb, 0, sizeof *sb);
 	sb->default_network = cfg->default_network;
 	if (cfg->users_file && !root) {
-		snprintf(desc, cap, "--users needs jobsupd to run as root%s",
+		snprintf(desc, cap,
+			 "--users needs jobsupd to run as root (or with the capabilities "
+			 "of jobsupd.service)%s",
 			 cfg->want == ISOLATION_NONE ? " and isolation (not --isolation none)"
 						     : "");
 		return -1;
