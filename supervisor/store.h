@@ -67,8 +67,8 @@ int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with
 /* Append a list for v. */
 int store_render_list(struct store *s, enum store_list which, const struct viewer *v,
 		      struct buf *out);
-/* What job id was asked to run (command, timeout, limits), for a restart; the caller frees spec
- * with jobspec_free. */
+/* What job id was asked to run (command, timeout, limits, cwd, env, network), for a restart;
+ * the caller frees spec with jobspec_free. */
 int store_get_spec(struct store *s, uint64_t id, const struct viewer *v, struct jobspec *spec);
 
 #endif
