@@ -55,10 +55,11 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 
 # Code all three programs share (supervisor/common/): buffers, JSON, errors, job specs, limits
 # and states, the wire protocol, logging, flag parsing, listening sockets, readiness.
-COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c joblimits.c states.c size.c \
-	proto.c log.c opts.c usock.c ready.c)
-SUPD := $(addprefix supervisor/,sup.c cgroup.c cgsetup.c cgfile.c loop.c ring.c spawn.c spool.c store.c record.c \
-	job.c jobs.c jobproc.c jobout.c follow.c waitset.c events.c conn.c listener.c service.c)
+COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c jobspec_run.c joblimits.c \
+	states.c size.c proto.c log.c opts.c usock.c ready.c)
+SUPD := $(addprefix supervisor/,sup.c cgroup.c cgsetup.c cgfile.c loop.c ring.c spawn.c account.c \
+	sandbox.c spool.c store.c record.c job.c jobs.c jobproc.c jobout.c follow.c waitset.c \
+	events.c conn.c listener.c service.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c \
 	fcgi/output.c fcgi/spoolread.c
@@ -76,6 +77,10 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/jobsupd: $(call obj,$(SUPD_MAIN) $(SUPD) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcjson sqlite3)
 
+# jobinit, a sandboxed job's PID 1: small and on its own (no library), beside jobsupd.
+$(BUILD)/jobinit: $(call obj,supervisor/init.c)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
 
@@ -88,7 +93,7 @@ $(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
 
 .PHONY: all
-all: $(BUILD)/jobsupd $(BUILD)/jobapi $(BUILD)/jobctl
+all: $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(BUILD)/jobctl
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with every module.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -184,7 +189,7 @@ FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DATADIR@|$(DATADIR)|g'
 # The web dashboard: static files, served by nginx under /ui/ (nginx/web.conf).
 WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.png))
-INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobapi \
+INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobinit $(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
@@ -213,7 +218,8 @@ install: all $(BUILD)/install/jobctl
 		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(DATADIR)/jobworker/web \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
 	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
-	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
+	@# jobinit beside jobsupd: that is where jobsupd looks for it.
+	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
 	install -m 0644 docs/man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/jobsupd.8 docs/man/jobapi.8 $(DESTDIR)$(MANDIR)/man8/
 	$(FILL) supervisor/jobsupd.service.in >$(DESTDIR)$(UNITDIR)/jobsupd.service

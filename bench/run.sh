@@ -14,7 +14,7 @@ many=${MANY:-100000}
 out=$build/bench.txt
 load=$build/bench/load
 
-T=$(mktemp -d /tmp/jobworker-bench.XXXXXX)
+T=$(mktemp -d /var/tmp/jobworker-bench.XXXXXX) # not /tmp: jobs have their own
 chmod 755 "$T"
 mkdir -p "$T/run"
 source tests/stack.bash
@@ -139,6 +139,22 @@ if [ "$containment" != process-group ]; then
 	measure starts_nocg "$load" jobs "https://localhost:$port2" --threads 4 --count 1000
 	nocg_rate=$(med starts_nocg jobs_per_s)
 	against "  the same with --cgroup none" "$nocg_rate" "$spawn_rate" '>=' 0.5
+	kill -TERM "${pids[-1]}"
+	wait "${pids[-1]}"
+fi
+
+# The same from a stack with --isolation none (jobs as jobsupd's user, no namespaces), in the
+# same run: what the sandbox costs. It may cost at most half the start rate.
+isolation=$(sed -n 's/.*isolation: \([a-z]*\).*/\1/p' "$T/stack.log" | head -1)
+if [ "$isolation" != none ]; then
+	T3=$T/noiso
+	mkdir -p "$T3"
+	stack_up "$T3" "$build" -- --isolation none --cgroup-root "jobworker-bench-noiso.${T##*.}" ||
+		{ cat "$T3/stack.log"; exit 1; }
+	pids+=("$STACK_PID")
+	measure starts_noiso "$load" jobs "https://localhost:$PORT" --threads 4 --count 1000
+	noiso_rate=$(med starts_noiso jobs_per_s)
+	against "  sandboxed (above) vs --isolation none" "$start_rate" "$noiso_rate" '>=' 0.5
 	kill -TERM "${pids[-1]}"
 	wait "${pids[-1]}"
 fi

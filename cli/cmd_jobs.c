@@ -29,6 +29,9 @@ void help_start(FILE *f)
 		fprintf(f, "  %-15s %s\n", opt, limit_info[i].help);
 	}
 	fputs("                (limits the server cannot enforce are refused)\n"
+	      "  --cwd DIR     run in DIR (absolute; default: your work directory on the server)\n"
+	      "  --env NAME=VALUE  add a variable to the job's environment (repeatable)\n"
+	      "  --no-network  no network but loopback (a network namespace of its own)\n"
 	      "  -f, --follow  print the job's output as it is written, then exit with the job's\n"
 	      "                status, as systemd-run --wait --pipe does. Ctrl-C stops following,\n"
 	      "                not the job.\n",
@@ -63,11 +66,40 @@ static int take_limit(int i, const char *v, struct job_limits *l)
 			  v);
 }
 
+/* --cwd (0), --env (1), --no-network (2): checked here as the server would, so that a
+ * mistake is a usage error. */
+static int take_run_option(int which, const char *v, struct start_args *out)
+{
+	if (which == 2) {
+		out->no_network = true;
+		return 0;
+	}
+	if (which == 0) {
+		if (v[0] != '/')
+			return args_usage("start", "--cwd wants an absolute path, not \"%s\"", v);
+		out->cwd = v;
+		return 0;
+	}
+	const char *eq = strchr(v, '=');
+	if (!eq || !jobspec_env_name_ok(v, (size_t)(eq - v)))
+		return args_usage("start",
+				  "--env wants NAME=VALUE, NAME of A-Z, a-z, 0-9 and _ (not "
+				  "first a digit), not \"%s\"",
+				  v);
+	if (out->nenv == JOBSPEC_MAX_ENV)
+		return args_usage("start", "at most %d --env", JOBSPEC_MAX_ENV);
+	out->env[out->nenv++] = v;
+	return 0;
+}
+
 int start_parse(struct jobctl *x, int argc, char **argv, struct start_args *out)
 {
-	enum { O_FOLLOW, O_TIMEOUT, O_LIMIT };
+	enum { O_FOLLOW, O_TIMEOUT, O_CWD, O_ENV, O_NO_NETWORK, O_LIMIT };
 	struct opt opts[O_LIMIT + NLIMITS + 1] = {{"--follow", "-f", false},
-						  {"--timeout", NULL, true}};
+						  {"--timeout", NULL, true},
+						  {"--cwd", NULL, true},
+						  {"--env", NULL, true},
+						  {"--no-network", NULL, false}};
 	for (int i = 0; i < NLIMITS; i++)
 		opts[O_LIMIT + i] = (struct opt){limit_info[i].start_flag, NULL, true};
 	opts[O_LIMIT + NLIMITS] = (struct opt){NULL, NULL, false};
@@ -85,6 +117,9 @@ int start_parse(struct jobctl *x, int argc, char **argv, struct start_args *out)
 			return -1;
 		if (o == O_FOLLOW) {
 			out->follow = true;
+		} else if (o == O_CWD || o == O_ENV || o == O_NO_NETWORK) {
+			if (take_run_option(o - O_CWD, a.value, out) < 0)
+				return -1;
 		} else if (o == O_TIMEOUT) {
 			out->timeout = args_seconds(a.value, MAX_TIMEOUT_S);
 			if (out->timeout < 1)
@@ -99,6 +134,31 @@ int start_parse(struct jobctl *x, int argc, char **argv, struct start_args *out)
 	out->argc = argc - a.i;
 	out->argv = argv + a.i;
 	return 0;
+}
+
+/* "cwd", "env" and "network", when asked for. */
+static void start_body_run(const struct start_args *s, struct jw *w)
+{
+	if (s->cwd) {
+		jw_key(w, "cwd");
+		jw_str(w, s->cwd);
+	}
+	if (s->nenv) {
+		jw_key(w, "env");
+		jw_obj(w);
+		for (int i = 0; i < s->nenv; i++) {
+			const char *eq = strchr(s->env[i], '=');
+			char name[160];
+			snprintf(name, sizeof name, "%.*s", (int)(eq - s->env[i]), s->env[i]);
+			jw_key(w, name);
+			jw_str(w, eq + 1);
+		}
+		jw_obj_end(w);
+	}
+	if (s->no_network) {
+		jw_key(w, "network");
+		jw_str(w, "none");
+	}
 }
 
 /* The body of POST /jobs: {"command": [...], "timeout_s": S, "limits": {...}}. */
@@ -117,6 +177,7 @@ static void start_body(const struct start_args *s, struct buf *body)
 		jw_key(&w, "timeout_s");
 		jw_int(&w, s->timeout);
 	}
+	start_body_run(s, &w);
 	for (int i = 0; i < NLIMITS; i++) {
 		if (!limit_get(&s->limits, i))
 			continue;

@@ -17,7 +17,8 @@ _jobctl() {
 	done
 	case $prev in
 	--cert | --key | --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--url | --timeout | --memory | --cpu | --pids | --io | --owner) return ;;
+	--cwd) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+	--url | --timeout | --env | --memory | --cpu | --pids | --io | --owner) return ;;
 	--state) COMPREPLY=($(compgen -W "queued running succeeded failed stopped timed_out" -- "$cur")); return ;;
 	--signal | -s) COMPREPLY=($(compgen -W "TERM INT HUP QUIT USR1 USR2 KILL" -- "$cur")); return ;;
 	esac
@@ -28,7 +29,7 @@ _jobctl() {
 	case $cmd in
 	start)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--timeout --memory --cpu --pids --io --follow -f -- $globals" -- "$cur"))
+			COMPREPLY=($(compgen -W "--timeout --memory --cpu --pids --io --cwd --env --no-network --follow -f -- $globals" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -c -- "$cur"))
 		fi ;;

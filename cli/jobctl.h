@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "joblimits.h"
+#include "jobspec.h"
 #include "jobview.h"
 #include "rest.h"
 
@@ -38,9 +39,13 @@ struct cmd_struct {
 struct start_args {
 	bool help;
 	bool follow;
-	long timeout;		  /* seconds; -1: the server's default */
-	struct job_limits limits; /* 0: not asked for */
-	int argc;		  /* the command to run */
+	long timeout;			  /* seconds; -1: the server's default */
+	struct job_limits limits;	  /* 0: not asked for */
+	const char *cwd;		  /* NULL: the server's default (the work directory) */
+	const char *env[JOBSPEC_MAX_ENV]; /* "NAME=VALUE", from argv */
+	int nenv;
+	bool no_network;
+	int argc; /* the command to run */
 	char **argv;
 };
 int start_parse(struct jobctl *x, int argc, char **argv, struct start_args *out);

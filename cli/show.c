@@ -360,6 +360,27 @@ static void limits_text(struct buf *b, const cJSON *lim)
 	}
 }
 
+/* "run as: alice (uid 1000, gid 1000)" and "isolation: user, pid, ..." (or "none"). */
+static void show_run_as(FILE *f, const cJSON *job, struct buf *b)
+{
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(job, "run_as"), *item;
+	double uid, gid;
+	buf_reset(b);
+	if (jnum(run, "uid", &uid) && jnum(run, "gid", &gid))
+		buf_printf(b, "%s%s(uid %.0f, gid %.0f)",
+			   jstr(run, "user") ? jstr(run, "user") : "", jstr(run, "user") ? " " : "",
+			   uid, gid);
+	buf_putc(b, '\0');
+	if (buf_used(b) > 1)
+		field(f, "run as:", buf_head(b));
+	buf_reset(b);
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(job, "isolation"))
+		if (cJSON_IsString(item))
+			buf_printf(b, "%s%s", buf_used(b) ? ", " : "", item->valuestring);
+	buf_putc(b, '\0');
+	field(f, "isolation:", buf_used(b) > 1 ? buf_head(b) : "none");
+}
+
 static void show_limits_and_usage(FILE *f, const cJSON *job)
 {
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(job, "limits");
@@ -371,6 +392,7 @@ static void show_limits_and_usage(FILE *f, const cJSON *job)
 	buf_putc(&b, '\0');
 	field(f, "limits:", buf_used(&b) > 1 ? buf_head(&b) : "none");
 	field(f, "contained:", jstr(job, "containment"));
+	show_run_as(f, job, &b);
 	buf_reset(&b);
 	if (jnum(use, "cpu_ms", &v))
 		buf_printf(&b, "cpu %.3f s", v / 1000);

@@ -45,6 +45,8 @@ say() { printf 'stack: %s\n' "$*" >&2; }
 
 cd "$dir" || exit 1
 mkdir -p run/nginx run/private || exit 1
+# The checkout's private keys are for the service alone: no job (another uid) may read them.
+chmod 600 "$repo"/certs/*.key 2>/dev/null
 chmod 700 run/private
 
 boot=$(cat /proc/sys/kernel/random/boot_id)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "jobpriv.h"
 #include "log.h"
@@ -250,6 +251,8 @@ static void job_free(struct deferred *d)
 	free(j->owner);
 	free(j->error);
 	free(j->stopped_by);
+	if (j->status_fd >= 0)
+		close(j->status_fd);
 	jobspec_free(&j->spec);
 	free(j);
 }

@@ -48,6 +48,7 @@
 #include "loop.h"
 #include "ring.h"
 #include "spool.h"
+#include "sandbox.h"
 #include "store.h"
 
 enum job_phase {
@@ -117,6 +118,7 @@ struct jobs {
 	struct cgroups *cg;
 	struct spool *spool;
 	struct events *events;	  /* told when a job is created, starts, ends, leaves the log */
+	struct sandbox *sb;
 	struct job_queue queue;	  /* QUEUED, oldest first */
 	struct job_queue running; /* STARTING to SETTLING, in order of start */
 	struct job **table;	  /* active jobs by id: open hashing, chained */
@@ -137,6 +139,8 @@ struct job {
 	char *error;
 	char *stopped_by;
 	struct jobspec spec;
+	const struct account *acc; /* whom it runs as: the sandbox's */
+	int status_fd;		   /* jobinit's report of the command's wait status, or -1 */
 
 	enum job_ending ending;
 	int stop_signal;		       /* the first signal of a stop */
@@ -159,7 +163,8 @@ struct job {
 
 /* 0, or -1 (errno). */
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events);
+	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events,
+	      struct sandbox *sb);
 void jobs_fini(struct jobs *js);
 
 /* Make a job from spec (which it takes over; spec is left empty) and start or queue it.

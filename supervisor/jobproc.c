@@ -30,12 +30,38 @@ static bool grouped(const struct job *j)
 	return j->jobs->cg->mode == CONTAIN_PROCESS_GROUP;
 }
 
+/* The error of a spawn that failed before or at exec, and the exit code a shell would give. */
+static void spawn_failed(struct job *j, const struct spawn_failure *fail)
+{
+	const char *cwd = j->spec.cwd ? j->spec.cwd : j->acc->workdir;
+	switch (fail->stage) {
+	case SPAWN_EXEC:
+		j->rec.has_exit = true;
+		j->rec.exit_code = spawn_exec_status(fail->err);
+		job_set_error(j, "cannot execute \"%s\": %s", j->spec.argv[0], strerror(fail->err));
+		break;
+	case SPAWN_CWD:
+		job_set_error(j, "cannot enter the working directory \"%s\" as uid %u: %s",
+			      cwd ? cwd : "", (unsigned)j->rec.run_uid, strerror(fail->err));
+		break;
+	case SPAWN_USER:
+		job_set_error(j, "cannot become uid %u without privileges: %s",
+			      (unsigned)j->rec.run_uid, strerror(fail->err));
+		break;
+	case SPAWN_SETUP:
+		job_set_error(j, "cannot set up the job's process (cgroup, limits, namespaces): %s",
+			      strerror(fail->err));
+		break;
+	}
+}
+
 void proc_spawn(struct job *j)
 {
 	struct jobs *js = j->jobs;
 	struct cg_entry entry;
 	struct spawn_failure fail;
-	int fds[2] = {-1, -1};
+	struct sandbox_job sj;
+	int fds[2] = {-1, -1}, status_fd = -1;
 
 	if (cg_job_create(js->cg, j->rec.id, &j->spec.limits, &entry) < 0) {
 		job_set_error(j, "cannot start the job: its cgroup could not be set up: %s",
@@ -43,26 +69,24 @@ void proc_spawn(struct job *j)
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}
-	pid_t pid = spawn_job(j->spec.argv, &entry, fds, &fail);
+	pid_t pid = -1;
+	if (sandbox_prepare(js->sb, j->acc, j->owner, j->rec.id, &j->spec, &entry, &sj) == 0)
+		pid = spawn_job(&sj.req, fds, &status_fd, &fail);
 	int spawn_errno = errno;
+	sandbox_job_free(&sj);
 	cg_entry_close(&entry);
 	if (pid <= 0) {
 		cg_job_remove(js->cg, j->rec.id);
-		if (pid < 0) {
+		if (pid < 0)
 			job_set_error(j, "cannot start the job: %s", strerror(spawn_errno));
-		} else if (fail.stage == SPAWN_EXEC) {
-			j->rec.has_exit = true;
-			j->rec.exit_code = spawn_exec_status(fail.err);
-			job_set_error(j, "cannot execute \"%s\": %s", j->spec.argv[0],
-				      strerror(fail.err));
-		} else {
-			job_set_error(j, "cannot set up the job's process (cgroup, limits): %s",
-				      strerror(fail.err));
-		}
+		else
+			spawn_failed(j, &fail);
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}
 	j->rec.pid = pid;
+	j->rec.isolation = sj.isolation;
+	j->status_fd = status_fd;
 	/* Nothing used yet: the first reading of its cgroup comes USAGE_REFRESH_MS on, which
 	 * most short jobs do not live to see (their final one is read once they end). */
 	if (!grouped(j))
@@ -84,11 +108,14 @@ void proc_signal(struct job *j, int sig)
 		proc_kill(j);
 		return;
 	}
-	/* Each process once: a signal the job handles (INT, say) must not reach it twice. So
-	 * every process of its cgroup, or without cgroups (or should its cgroup not be read)
-	 * every process of its group, which the main process leads for good: it is a session
-	 * leader, which cannot leave its group. */
-	if (grouped(j) || cg_job_signal(j->jobs->cg, j->rec.id, sig) < 0)
+	/* Each process once: a signal the job handles (INT, say) must not reach it twice. A
+	 * sandboxed job's init passes it on to each of the others; else every process of its
+	 * cgroup, or without cgroups (or should its cgroup not be read) every process of its group,
+	 * which the main process leads for good: it is a session leader, which cannot leave its
+	 * group. */
+	if (j->rec.isolation & ISO_PID)
+		kill(j->rec.pid, sig);
+	else if (grouped(j) || cg_job_signal(j->jobs->cg, j->rec.id, sig) < 0)
 		kill(-j->rec.pid, sig);
 }
 
@@ -193,6 +220,19 @@ static struct job *main_of(struct jobs *js, pid_t pid)
 	return NULL;
 }
 
+/* A sandboxed job's init reports how the command ended: that, not the init's own status, is
+ * the job's (an init killed by SIGKILL reports nothing, and its own status says it). */
+static void read_init_status(struct job *j)
+{
+	int st;
+	if (j->status_fd < 0)
+		return;
+	if (read(j->status_fd, &st, sizeof st) == sizeof st)
+		j->main_status = st;
+	close(j->status_fd);
+	j->status_fd = -1;
+}
+
 void jobs_reap(struct jobs *js)
 {
 	struct job *j, *next;
@@ -213,6 +253,7 @@ void jobs_reap(struct jobs *js)
 			continue; /* a process a job left behind, or a command that failed to exec
 				   */
 		j->main_status = status;
+		read_init_status(j);
 		j->rusage_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
 				   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 		j->rusage_maxrss = (uint64_t)ru.ru_maxrss * 1024;

@@ -147,12 +147,17 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 			   js->nqueued, js->cfg.max_queued);
 		return 0;
 	}
+	const struct account *acc = sandbox_admit(js->sb, owner, spec, err);
+	if (!acc)
+		return 0;
 	struct job *j = calloc(1, sizeof *j);
 	if (!j || !(j->owner = strdup(owner)) || !(j->ring = ring_new((size_t)js->cfg.output_cap)))
 		goto oom;
 	j->jobs = js;
 	j->out[0].fd = j->out[1].fd = -1;
 	j->sp = (struct spool_file){.data_fd = -1, .idx_fd = -1};
+	j->status_fd = -1;
+	j->acc = acc;
 	LIST_INIT(&j->waiters);
 	LIST_INIT(&j->followers);
 	j->spec = *spec;
@@ -164,6 +169,13 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .created_ms = wall_now(),
 	    .limits = spec->limits,
 	    .containment = js->cg->mode,
+	    .run_user = acc->user,
+	    .run_uid = acc->uid,
+	    .run_gid = acc->gid,
+	    .cwd = spec->cwd,
+	    .env = spec->env,
+	    .env_len = spec->env_len,
+	    .network = spec->network,
 	};
 	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
 	/* Its spool exists from the start, so that a follower of a queued job reads it whole. */
@@ -196,7 +208,8 @@ oom:
 }
 
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
-	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events)
+	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events,
+	      struct sandbox *sb)
 {
 	size_t n = 64, expected = (size_t)(cfg->max_running + cfg->max_queued);
 	memset(js, 0, sizeof *js);
@@ -206,6 +219,7 @@ int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	js->cg = cg;
 	js->spool = spool;
 	js->events = events;
+	js->sb = sb;
 	js->next_id = 1;
 	TAILQ_INIT(&js->queue);
 	TAILQ_INIT(&js->running);

@@ -23,6 +23,7 @@
 
 #define DEFAULT_SOCKET "run/private/jobsupd.sock"
 #define DEFAULT_OUTPUT_DIR "run/output"
+#define DEFAULT_WORK_ROOT "run/work"
 
 static const char usage[] =
     "usage: jobsupd [options]\n"
@@ -68,6 +69,17 @@ static const char usage[] =
     "  --max-cpu PERCENT        100 per CPU, 65536 processes, 10G per second)\n"
     "  --max-pids N\n"
     "  --max-io BYTES\n"
+    "\n"
+    "Isolation: each job as a user of its owner's own, in namespaces (see SECURITY.md):\n"
+    "  --isolation MODE         auto (default: all the host allows) or none (jobs run as\n"
+    "                           jobsupd's user, with its environment, as before)\n"
+    "  --users FILE             identities mapped to accounts, lines \"identity = user\" or\n"
+    "                           \"identity = uid:gid\"; others get a dynamic uid (61184-65519)\n"
+    "  --allow-root             let --users map an identity to uid or gid 0\n"
+    "  --work-root DIR          a work directory per identity, its jobs' cwd and HOME\n"
+    "                           (default " DEFAULT_WORK_ROOT "; not under /tmp)\n"
+    "  --default-network NET    host (default) or none: a job's network when it names none\n"
+    "  --init PATH              the jobs' PID 1 (default: jobinit beside jobsupd)\n"
     "  -h, --help               this help\n";
 
 /* What a flag sets, and how its value is read. */
@@ -78,6 +90,10 @@ enum flag_kind {
 	F_CGROUP,      /* cfg->cgroup_want */
 	F_CGROUP_ROOT, /* cfg->cgroup_root */
 	F_OUTPUT_DIR,  /* cfg->output_dir ("none": NULL) */
+	F_PATH,	       /* a const char * in struct sup_config */
+	F_TRUE,	       /* a bool in struct sup_config, set */
+	F_NETWORK,     /* cfg->sandbox.default_network */
+	F_ISOLATION,   /* cfg->sandbox.want */
 	F_SYSLOG,
 	F_READY_FD, /* cfg->ready_fd */
 	F_HELP,
@@ -118,6 +134,12 @@ static const struct flag fixed_flags[] = {
     {"cgroup", F_CGROUP, 0, 0, 0, 0},
     {"cgroup-root", F_CGROUP_ROOT, 0, 0, 0, 0},
     {"ready-fd", F_READY_FD, 0, 0, 0, 0},
+    {"isolation", F_ISOLATION, 0, 0, 0, 0},
+    {"users", F_PATH, CFG(sandbox.users_file), 0, 0, 0},
+    {"allow-root", F_TRUE, CFG(sandbox.allow_root), 0, 0, 0},
+    {"work-root", F_PATH, CFG(sandbox.work_root), 0, 0, 0},
+    {"default-network", F_NETWORK, 0, 0, 0, 0},
+    {"init", F_PATH, CFG(sandbox.init), 0, 0, 0},
     {"help", F_HELP, 0, 0, 0, 0},
 };
 #define NFIXED (sizeof fixed_flags / sizeof *fixed_flags)
@@ -158,6 +180,9 @@ static void config_defaults(struct sup_config *cfg)
 	    .cgroup_root = "jobworker",
 	    .cgroup_want = CG_WANT_AUTO,
 	    .ready_fd = -1,
+	    .sandbox = {.want = ISOLATION_AUTO,
+			.work_root = DEFAULT_WORK_ROOT,
+			.default_network = JOB_NET_HOST},
 	};
 }
 
@@ -221,6 +246,23 @@ static void take_flag(const struct flag *f, const char *arg, struct sup_config *
 			opts_die("--ready-fd %s: \"%s\"", why, arg);
 		break;
 	}
+	case F_PATH:
+		if (!*arg)
+			opts_die("%s wants a path", flag);
+		*(const char **)((char *)cfg + f->offset) = arg;
+		break;
+	case F_TRUE:
+		*(bool *)((char *)cfg + f->offset) = true;
+		break;
+	case F_NETWORK:
+		if (jobspec_network_parse(arg, &cfg->sandbox.default_network) < 0)
+			opts_die("--default-network is host or none, not \"%s\"", arg);
+		break;
+	case F_ISOLATION:
+		if (strcmp(arg, "auto") != 0 && strcmp(arg, "none") != 0)
+			opts_die("--isolation is auto or none, not \"%s\"", arg);
+		cfg->sandbox.want = strcmp(arg, "none") == 0 ? ISOLATION_NONE : ISOLATION_AUTO;
+		break;
 	case F_HELP:
 		fputs(usage, stdout);
 		exit(0);
@@ -244,7 +286,8 @@ static void flag_table(struct flag flags[NFLAGS], struct option opts[NFLAGS + 1]
 		    .name = limit_info[i].max_flag + 2, .kind = F_LIMIT_MAX, .limit = i};
 	}
 	for (n = 0; n < NFLAGS; n++) {
-		bool arg = flags[n].kind != F_SYSLOG && flags[n].kind != F_HELP;
+		bool arg =
+		    flags[n].kind != F_SYSLOG && flags[n].kind != F_HELP && flags[n].kind != F_TRUE;
 		opts[n] =
 		    (struct option){flags[n].name, arg ? required_argument : no_argument, NULL, 0};
 	}

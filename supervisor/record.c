@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *const isolation_names[ISOLATIONS] = {"user", "pid",	    "mount",
+						 "tmp",	 "network", "no_new_privileges"};
+
 /* Digits of v into p, right-aligned in width (zero-padded). */
 static void put_digits(char *p, int width, long v)
 {
@@ -94,6 +97,28 @@ static void put_limits_and_usage(struct jw *w, const struct job_record *r)
 	jw_obj_end(w);
 }
 
+static void put_run_as(struct jw *w, const struct job_record *r)
+{
+	jw_key(w, "run_as");
+	jw_obj(w);
+	jw_key(w, "user");
+	if (r->run_user)
+		jw_str(w, r->run_user);
+	else
+		jw_null(w);
+	jw_key(w, "uid");
+	jw_int(w, (long long)r->run_uid);
+	jw_key(w, "gid");
+	jw_int(w, (long long)r->run_gid);
+	jw_obj_end(w);
+	jw_key(w, "isolation");
+	jw_arr(w);
+	for (int i = 0; i < ISOLATIONS; i++)
+		if (r->isolation & (1u << i))
+			jw_str(w, isolation_names[i]);
+	jw_arr_end(w);
+}
+
 void record_render(struct jw *w, const struct job_record *r, const char *output, size_t output_len)
 {
 	char id[24], sig[16];
@@ -143,6 +168,7 @@ void record_render(struct jw *w, const struct job_record *r, const char *output,
 	jw_key(w, "output_deleted");
 	jw_bool(w, r->output_deleted);
 	put_limits_and_usage(w, r);
+	put_run_as(w, r);
 	if (output) {
 		jw_key(w, "output");
 		jw_bytes(w, output, output_len);

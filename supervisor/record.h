@@ -15,6 +15,19 @@
 #include "json.h"
 #include "states.h"
 
+/* What isolated a job, as the API's "isolation" lists it: one bit each, named in
+ * isolation_names[] in this order. Only what applied is set. */
+enum isolation {
+	ISO_USER = 1 << 0,		/* a uid of the owner's own, never 0 */
+	ISO_PID = 1 << 1,		/* a PID namespace, our init as its PID 1 */
+	ISO_MOUNT = 1 << 2,		/* a mount namespace with a fresh /proc */
+	ISO_TMP = 1 << 3,		/* a private /tmp */
+	ISO_NETWORK = 1 << 4,		/* a network namespace with only loopback */
+	ISO_NO_NEW_PRIVILEGES = 1 << 5, /* no_new_privs, no capabilities */
+};
+#define ISOLATIONS 6
+extern const char *const isolation_names[ISOLATIONS];
+
 /* One job's record. Strings are borrowed from whoever filled the record. */
 struct job_record {
 	uint64_t id;
@@ -41,6 +54,16 @@ struct job_record {
 	struct job_limits limits;
 	enum containment containment;
 	struct cg_usage usage; /* valid once known */
+	/* Whom it runs as: run_user is the account's name, NULL for a dynamic uid. */
+	const char *run_user;
+	uid_t run_uid;
+	gid_t run_gid;
+	unsigned isolation; /* enum isolation bits: what applied; 0 until it starts */
+	/* How it was asked to run (kept for a restart, not shown): the spec's, borrowed. */
+	const char *cwd; /* NULL: the work directory */
+	const char *env; /* as struct jobspec keeps it */
+	size_t env_len;
+	int network; /* enum job_network, as decided at submission */
 };
 
 /* Whose view a read is: a user sees its own jobs, an admin every job. */

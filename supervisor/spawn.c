@@ -3,19 +3,40 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Pipes this large let a fast writer run without a context switch per 64 KiB. */
 #define SPAWN_PIPE_SIZE (1 << 20)
+/* The clone child's stack: it makes system calls only (sanitizers make those deeper). */
+#define CLONE_STACK (256 * 1024)
 
 static int devnull = -1;
+static void *clone_stack;
 
 int spawn_init(void)
 {
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	return devnull < 0 ? -1 : 0;
+	if (devnull < 0)
+		return -1;
+	clone_stack = mmap(NULL, CLONE_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (clone_stack == MAP_FAILED) {
+		clone_stack = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 void spawn_fini(void)
@@ -23,6 +44,9 @@ void spawn_fini(void)
 	if (devnull >= 0)
 		close(devnull);
 	devnull = -1;
+	if (clone_stack)
+		munmap(clone_stack, CLONE_STACK);
+	clone_stack = NULL;
 }
 
 int spawn_exec_status(int exec_errno)
@@ -30,110 +54,292 @@ int spawn_exec_status(int exec_errno)
 	return exec_errno == ENOENT || exec_errno == ENOTDIR ? 127 : 126;
 }
 
-/* In the vforked child: only system calls, then exec or _exit. */
-static void __attribute__((noreturn))
-child(char *const argv[], const struct cg_entry *entry, const int out[2], int errpipe, pid_t parent)
+/* What the child needs, all of it prepared by the parent: the child (sharing its memory, as
+ * vfork's does) only makes system calls. */
+struct child {
+	const struct spawn_req *req;
+	int out[2], errpipe, status; /* out: stdout's and stderr's write ends */
+	pid_t parent;
+	char *const *init_argv;
+	char uid_map[32], gid_map[32];
+	bool probe; /* spawn_probe: set up, then exit 0 */
+};
+
+static void __attribute__((noreturn)) child_fail(const struct child *c, enum spawn_stage stage)
+{
+	struct spawn_failure f = {stage, errno};
+	(void)!write(c->errpipe, &f, sizeof f);
+	_exit(127);
+}
+
+/* What both ways do first: own session, clean signals, death with jobsupd, the cgroup. */
+static int child_common(const struct child *c)
 {
 	sigset_t none;
-	struct spawn_failure f = {SPAWN_SETUP, 0};
-
 	sigemptyset(&none);
 	/* A session of its own: the job leads its process group and cannot move into another
 	 * (a session leader cannot change groups; nobody can join a group of another session). */
 	if (setsid() < 0)
-		goto fail;
+		return -1;
 	/* jobsupd ignores SIGPIPE; everything else has its default disposition already. */
 	signal(SIGPIPE, SIG_DFL);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		goto fail;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		goto fail;
-	if (cg_child_enter(entry) < 0)
-		goto fail;
-	if (dup2(devnull, 0) < 0 || dup2(out[0], 1) < 0 || dup2(out[1], 2) < 0)
-		goto fail;
-	f.stage = SPAWN_EXEC;
-	execvp(argv[0], argv);
-fail:
-	f.err = errno;
-	(void)!write(errpipe, &f, sizeof f);
-	_exit(127);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -1;
+	return cg_child_enter(c->req->entry);
 }
 
-/* Two pipes, stdout's and stderr's: ends[0] the read ends, ends[1] the write ends. */
-static int make_pipes(int ends[2][2])
+static int stdio(const struct child *c)
 {
-	int out[2], err[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
+	return dup2(devnull, 0) < 0 || dup2(c->out[0], 1) < 0 || dup2(c->out[1], 2) < 0 ? -1 : 0;
+}
+
+/* In the vforked child: only system calls, then exec or _exit. */
+static void __attribute__((noreturn)) plain_child(const struct child *c)
+{
+	/* (getppid: jobsupd may have died before PR_SET_PDEATHSIG took; then nobody would.) */
+	if (child_common(c) < 0 || getppid() != c->parent || stdio(c) < 0)
+		child_fail(c, SPAWN_SETUP);
+	if (c->req->cwd && chdir(c->req->cwd) < 0)
+		child_fail(c, SPAWN_CWD);
+	if (c->req->envp)
+		execvpe(c->req->argv[0], c->req->argv, c->req->envp);
+	else
+		execvp(c->req->argv[0], c->req->argv);
+	child_fail(c, SPAWN_EXEC);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		int e = errno;
-		close(out[0]);
-		close(out[1]);
-		errno = e;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* In a new user namespace: jobsupd's uid and gid are the only ones, mapped to themselves. */
+static int map_user(const struct child *c)
+{
+	if (write_file("/proc/self/uid_map", c->uid_map) < 0 ||
+	    write_file("/proc/self/setgroups", "deny") < 0 ||
+	    write_file("/proc/self/gid_map", c->gid_map) < 0)
 		return -1;
-	}
-	/* Best effort: the per-user pipe budget may refuse; the default size still works. */
-	(void)fcntl(out[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
-	(void)fcntl(err[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
-	ends[0][0] = out[0];
-	ends[0][1] = err[0];
-	ends[1][0] = out[1];
-	ends[1][1] = err[1];
 	return 0;
 }
 
-static void close_pair(const int fds[2])
+static int loopback_up(void)
 {
-	close(fds[0]);
-	close(fds[1]);
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	int rc = ioctl(s, SIOCGIFFLAGS, &ifr);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (rc == 0)
+		rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	return rc;
 }
 
-pid_t spawn_job(char *const argv[], const struct cg_entry *entry, int out_fds[2],
-		struct spawn_failure *fail)
+/* The new mount namespace: nothing mounted here reaches the host (private propagation), a /proc
+ * of the new PID namespace, a /tmp and /dev/shm of the job's own. */
+static int mounts(const struct child *c)
 {
-	int ends[2][2], errp[2];
-	pid_t parent = getpid();
+	const unsigned long nodev = MS_NOSUID | MS_NODEV;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", nodev | MS_NOEXEC, NULL) < 0)
+		return -1;
+	if (c->req->private_tmp &&
+	    (mount("tmpfs", "/tmp", "tmpfs", nodev, SPAWN_TMP_SIZE) < 0 ||
+	     (access("/dev/shm", F_OK) == 0 &&
+	      mount("tmpfs", "/dev/shm", "tmpfs", nodev, SPAWN_TMP_SIZE) < 0)))
+		return -1;
+	return 0;
+}
 
-	if (make_pipes(ends) < 0)
-		return -1;
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		int e = errno;
-		close_pair(ends[0]);
-		close_pair(ends[1]);
-		errno = e;
-		return -1;
+/* The clone child: PID 1 of the job's namespaces until it execs jobinit. */
+static int sandbox_child(void *arg)
+{
+	const struct child *c = arg;
+	const struct spawn_req *r = c->req;
+	if (child_common(c) < 0)
+		child_fail(c, SPAWN_SETUP);
+	if ((r->clone_flags & CLONE_NEWUSER) && map_user(c) < 0)
+		child_fail(c, SPAWN_SETUP);
+	if (mounts(c) < 0 || ((r->clone_flags & CLONE_NEWNET) && loopback_up() < 0))
+		child_fail(c, SPAWN_SETUP);
+	if (c->probe)
+		_exit(0);
+	if (stdio(c) < 0 || fcntl(c->errpipe, F_SETFD, 0) < 0 || fcntl(c->status, F_SETFD, 0) < 0)
+		child_fail(c, SPAWN_SETUP);
+	execve(r->init, c->init_argv, r->envp);
+	child_fail(c, SPAWN_SETUP);
+}
+
+/* jobinit's arguments (initproto.h) in one allocation: pointers, then the strings. */
+static char **init_argv(const struct spawn_req *r, int status, int errpipe)
+{
+	size_t argc = 0, text = 64 + strlen(r->init) + strlen(r->cwd) + 12 * (size_t)r->ngroups;
+	while (r->argv[argc])
+		argc++;
+	char **v = malloc((10 + argc) * sizeof *v + text);
+	if (!v)
+		return NULL;
+	char *p = (char *)(v + 10 + argc), *end = p + text;
+	int n = 0;
+	v[n++] = (char *)r->init;
+	v[n++] = p;
+	p += snprintf(p, (size_t)(end - p), "%d", status) + 1;
+	v[n++] = p;
+	p += snprintf(p, (size_t)(end - p), "%d", errpipe) + 1;
+	v[n++] = p;
+	p += (r->set_user ? snprintf(p, (size_t)(end - p), "%u", (unsigned)r->uid)
+			  : snprintf(p, (size_t)(end - p), "-")) +
+	     1;
+	v[n++] = p;
+	p += snprintf(p, (size_t)(end - p), "%u", (unsigned)r->gid) + 1;
+	v[n++] = p;
+	*p = '\0';
+	for (int i = 0; i < r->ngroups; i++)
+		p += snprintf(p, (size_t)(end - p), "%s%u", i ? "," : "", (unsigned)r->groups[i]);
+	if (r->ngroups == 0)
+		p += snprintf(p, (size_t)(end - p), "-");
+	p++;
+	v[n++] = (char *)r->cwd;
+	v[n++] = r->set_user ? "1" : "0"; /* with a uid of its own it had root's capabilities */
+	v[n++] = "--";
+	for (size_t i = 0; i <= argc; i++)
+		v[n++] = r->argv[i];
+	return v;
+}
+
+/* Make the child, the plain way or the sandboxed one; its pid, or -1. */
+static pid_t start_child(struct child *c)
+{
+	const struct spawn_req *r = c->req;
+	if (!r->init) {
+		/* vfork on purpose (see spawn.h): clang-tidy's advice is for other programs. */
+		pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
+		if (pid == 0)
+			plain_child(c); /* NOLINT(clang-analyzer-unix.Vfork) */
+		return pid;
 	}
+	snprintf(c->uid_map, sizeof c->uid_map, "%u %u 1", (unsigned)geteuid(),
+		 (unsigned)geteuid());
+	snprintf(c->gid_map, sizeof c->gid_map, "%u %u 1", (unsigned)getegid(),
+		 (unsigned)getegid());
+	return clone(sandbox_child, (char *)clone_stack + CLONE_STACK,
+		     CLONE_VM | CLONE_VFORK | SIGCHLD | r->clone_flags, c);
+}
 
-	/* vfork on purpose (see spawn.h): clang-tidy's advice against it is for other programs. */
-	pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
-	if (pid == 0)
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Vfork) */
-		child(argv, entry, ends[1], errp[1], parent);
-	int saved = errno;
-	close_pair(ends[1]);
-	close(errp[1]);
-	if (pid < 0) {
-		close_pair(ends[0]);
-		close(errp[0]);
-		errno = saved;
-		return -1;
-	}
+static void close_pair(int p[2])
+{
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	p[0] = p[1] = -1;
+}
 
-	/* vfork returns once the child has exec'd or exited: the pipe holds the answer now. */
+/* The child's answer: a failure, or nothing once every copy of the pipe's write end is gone (it
+ * exec'd the command). A sandbox's jobinit that reported a failure is killed, and waited for
+ * without being reaped, so that its cgroup is empty when spawn_job returns. */
+static bool failed(int errpipe, pid_t pid, bool sandbox, struct spawn_failure *fail)
+{
 	ssize_t n;
 	do {
-		n = read(errp[0], fail, sizeof *fail);
+		n = read(errpipe, fail, sizeof *fail);
 	} while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	if (n == sizeof *fail) {
-		/* The child has exited; jobsupd's reaper collects it with every other. */
-		close_pair(ends[0]);
-		return 0;
+	if (n != sizeof *fail)
+		return false;
+	if (sandbox) {
+		siginfo_t si;
+		kill(pid, SIGKILL);
+		while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+			;
 	}
-	for (int i = 0; i < 2; i++) {
-		fcntl(ends[0][i], F_SETFL, O_NONBLOCK);
-		out_fds[i] = ends[0][i];
+	return true;
+}
+
+pid_t spawn_job(const struct spawn_req *req, int out_fds[2], int *status_fd,
+		struct spawn_failure *fail)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1};
+	struct child c = {.req = req, .parent = getpid()};
+	char **argv = NULL;
+	pid_t pid = -1;
+	int saved;
+
+	*status_fd = -1;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (req->init && pipe2(st, O_CLOEXEC) < 0))
+		goto out;
+	if (req->init && !(argv = init_argv(req, st[1], errp[1])))
+		goto out;
+	/* Best effort: the per-user pipe budget may refuse; the default size still works. */
+	(void)fcntl(out[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
+	(void)fcntl(err[0], F_SETPIPE_SZ, SPAWN_PIPE_SIZE);
+	c.out[0] = out[1];
+	c.out[1] = err[1];
+	c.errpipe = errp[1];
+	c.status = st[1];
+	c.init_argv = argv;
+	pid = start_child(&c);
+	saved = errno;
+	close(out[1]);
+	close(err[1]);
+	close(errp[1]);
+	out[1] = err[1] = errp[1] = -1;
+	if (st[1] >= 0)
+		close(st[1]);
+	st[1] = -1;
+	errno = saved;
+	if (pid < 0)
+		goto out;
+	/* The child has exec'd or exited by now (vfork's promise): a sandbox's failure comes a
+	 * little later, from jobinit or the command, and the read waits for it. */
+	if (failed(errp[0], pid, req->init != NULL, fail)) {
+		pid = 0;
+		goto out;
 	}
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	out_fds[0] = out[0];
+	out_fds[1] = err[0];
+	out[0] = err[0] = -1;
+	if (st[0] >= 0) {
+		fcntl(st[0], F_SETFL, O_NONBLOCK);
+		*status_fd = st[0];
+		st[0] = -1;
+	}
+out:
+	saved = errno;
+	close_pair(out);
+	close_pair(err);
+	close_pair(errp);
+	close_pair(st);
+	free(argv);
+	errno = saved;
 	return pid;
+}
+
+bool spawn_probe(int clone_flags)
+{
+	int errp[2];
+	struct spawn_failure fail;
+	struct spawn_req req = {.init = "", .clone_flags = clone_flags, .private_tmp = true};
+	struct cg_entry none = {.nfds = 0};
+	struct child c = {.req = &req, .parent = getpid(), .probe = true};
+	req.entry = &none;
+	if (pipe2(errp, O_CLOEXEC) < 0)
+		return false;
+	c.errpipe = errp[1];
+	pid_t pid = start_child(&c);
+	close(errp[1]);
+	bool ok = pid > 0 && !failed(errp[0], pid, false, &fail);
+	close(errp[0]);
+	return ok;
 }

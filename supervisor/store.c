@@ -35,6 +35,13 @@ enum column {
 	COL_CONTAINMENT,
 	COL_CPU_MS,
 	COL_MAX_MEMORY,
+	COL_RUN_USER,
+	COL_RUN_UID,
+	COL_RUN_GID,
+	COL_ISOLATION,
+	COL_CWD,
+	COL_ENV,
+	COL_NETWORK,
 	COL_LIMITS,
 	COL_JSON = COL_LIMITS + NLIMITS,
 	NCOLUMNS,
@@ -45,8 +52,8 @@ enum column {
 #define COLUMNS                                                                                    \
 	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
 	" exit_code, signal, error, output_bytes, output_truncated, output_dropped, output_lost,"  \
-	" output_deleted, spool_bytes, finished_seq, containment,"                                 \
-	" cpu_ms, max_memory_bytes" JOB_LIMITS(LIMIT_COLUMN) ", json"
+	" output_deleted, spool_bytes, finished_seq, containment, cpu_ms, max_memory_bytes,"       \
+	" run_user, run_uid, run_gid, isolation, cwd, env, network" JOB_LIMITS(LIMIT_COLUMN) ", json"
 
 static const char schema[] =
     "CREATE TABLE jobs ("
@@ -57,7 +64,9 @@ static const char schema[] =
     " output_dropped INTEGER NOT NULL, output_lost INTEGER NOT NULL,"
     " output_deleted INTEGER NOT NULL, spool_bytes INTEGER NOT NULL,"
     " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
-    " max_memory_bytes INTEGER" JOB_LIMITS(
+    " max_memory_bytes INTEGER, run_user TEXT, run_uid INTEGER NOT NULL,"
+    " run_gid INTEGER NOT NULL, isolation INTEGER NOT NULL, cwd TEXT, env BLOB,"
+    " network INTEGER NOT NULL" JOB_LIMITS(
 	LIMIT_COLUMN_DEF) ", json TEXT);"
 			  "CREATE INDEX jobs_owner ON jobs(owner, id);"
 			  "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS "
@@ -108,6 +117,9 @@ static int prepare_all(struct store *s)
 		    "SELECT id, spool_bytes FROM jobs WHERE finished_seq IS NOT NULL"
 		    " AND spool_bytes > 0 ORDER BY finished_seq LIMIT 1") < 0 ||
 	    prepare(s, &s->delete_job, "DELETE FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->mark_deleted,
+		    "UPDATE jobs SET output_deleted = 1, output_truncated = 1, spool_bytes = 0,"
+		    " json = ?2 WHERE id = ?1") < 0 ||
 	    prepare(s, &s->delete_output, "DELETE FROM output WHERE job_id = ?1") < 0)
 		return -1;
 	return 0;
@@ -146,7 +158,7 @@ void store_close(struct store *s)
 	sqlite3_stmt **all[] = {
 	    &s->put,	    &s->get,	      &s->owner,      &s->counts,	 &s->put_output,
 	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output, &s->list[0][0],
-	    &s->list[0][1], &s->list[1][0],   &s->list[1][1], &s->oldest_spooled};
+	    &s->list[0][1], &s->list[1][0],   &s->list[1][1], &s->oldest_spooled, &s->mark_deleted};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -208,6 +220,16 @@ static void bind_record(sqlite3_stmt *st, const struct job_record *r)
 	bind_opt(st, COL_CPU_MS, (long long)r->usage.cpu_ms, r->usage.valid);
 	bind_opt(st, COL_MAX_MEMORY, (long long)r->usage.max_memory_bytes,
 		 r->usage.valid && r->usage.memory_known);
+	if (r->run_user)
+		sqlite3_bind_text(st, COL_RUN_USER + 1, r->run_user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, COL_RUN_UID + 1, r->run_uid);
+	sqlite3_bind_int64(st, COL_RUN_GID + 1, r->run_gid);
+	sqlite3_bind_int(st, COL_ISOLATION + 1, (int)r->isolation);
+	if (r->cwd)
+		sqlite3_bind_text(st, COL_CWD + 1, r->cwd, -1, SQLITE_STATIC);
+	if (r->env_len)
+		sqlite3_bind_blob(st, COL_ENV + 1, r->env, (int)r->env_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, COL_NETWORK + 1, r->network);
 	for (int i = 0; i < NLIMITS; i++)
 		sqlite3_bind_int64(st, COL_LIMITS + i + 1, (sqlite3_int64)limit_get(&r->limits, i));
 }
@@ -242,6 +264,14 @@ static void row_record(sqlite3_stmt *st, struct job_record *r)
 	r->usage.cpu_ms = (uint64_t)sqlite3_column_int64(st, COL_CPU_MS);
 	r->usage.memory_known = sqlite3_column_type(st, COL_MAX_MEMORY) != SQLITE_NULL;
 	r->usage.max_memory_bytes = (uint64_t)sqlite3_column_int64(st, COL_MAX_MEMORY);
+	r->run_user = (const char *)sqlite3_column_text(st, COL_RUN_USER);
+	r->run_uid = (uid_t)sqlite3_column_int64(st, COL_RUN_UID);
+	r->run_gid = (gid_t)sqlite3_column_int64(st, COL_RUN_GID);
+	r->isolation = (unsigned)sqlite3_column_int(st, COL_ISOLATION);
+	r->cwd = (const char *)sqlite3_column_text(st, COL_CWD);
+	r->env = sqlite3_column_blob(st, COL_ENV);
+	r->env_len = (size_t)sqlite3_column_bytes(st, COL_ENV);
+	r->network = sqlite3_column_int(st, COL_NETWORK);
 	for (int i = 0; i < NLIMITS; i++)
 		limit_set(&r->limits, i, (uint64_t)sqlite3_column_int64(st, COL_LIMITS + i));
 }
@@ -365,31 +395,26 @@ int store_spool_deleted(struct store *s, uint64_t id)
 {
 	static const struct viewer any = {.admin = true};
 	struct job_record r;
+	struct jw w;
 	if (get_row(s, id, &any) < 0)
 		return -1;
+	/* The job object anew, rendered while the row's strings are still the statement's. */
 	row_record(s->get, &r);
-	/* The record is written back from its own row: its strings are copied first. */
-	char *owner = strdup(r.owner ? r.owner : ""), *error = r.error ? strdup(r.error) : NULL;
-	void *args = malloc(r.args_len ? r.args_len : 1);
-	int rc = -1;
-	if (owner && args && (!r.error || error)) {
-		memcpy(args, r.args, r.args_len);
-		r.owner = owner;
-		r.error = error;
-		r.args = args;
-		r.output_deleted = true;
-		r.output_truncated = true;
-		r.spool_bytes = 0;
-		sqlite3_reset(s->get);
-		rc = store_put(s, &r);
-	} else {
-		sqlite3_reset(s->get);
+	r.output_deleted = true;
+	r.output_truncated = true;
+	r.spool_bytes = 0;
+	buf_reset(&s->json);
+	jw_init(&w, &s->json);
+	record_render(&w, &r, NULL, 0);
+	sqlite3_reset(s->get);
+	if (!buf_ok(&s->json)) {
 		errno = ENOMEM;
+		return -1;
 	}
-	free(owner);
-	free(error);
-	free(args);
-	return rc;
+	sqlite3_stmt *st = s->mark_deleted;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, buf_head(&s->json), (int)buf_used(&s->json), SQLITE_STATIC);
+	return step_done(s, st);
 }
 
 int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active)
@@ -509,6 +534,11 @@ int store_get_spec(struct store *s, uint64_t id, const struct viewer *v, struct 
 		return -1;
 	row_record(st, &r);
 	int rc = jobspec_from_args(r.args, r.args_len, r.timeout_s, &r.limits, spec);
+	if (rc == 0 &&
+	    jobspec_set_run(spec, r.cwd, r.env, r.env_len, (enum job_network)r.network) < 0) {
+		jobspec_free(spec);
+		rc = -1;
+	}
 	sqlite3_reset(st);
 	return rc;
 }

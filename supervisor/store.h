@@ -37,7 +37,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *put, *get, *owner, *counts, *put_output, *get_output;
 	sqlite3_stmt *list[2][2]; /* [enum store_list][admin] */
-	sqlite3_stmt *oldest_ended, *oldest_spooled, *delete_job, *delete_output;
+	sqlite3_stmt *oldest_ended, *oldest_spooled, *delete_job, *delete_output, *mark_deleted;
 	struct buf json; /* where records are rendered */
 	store_live_fn live;
 	void *live_ctx;
@@ -74,8 +74,8 @@ int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with
 /* Append a list for v. */
 int store_render_list(struct store *s, enum store_list which, const struct viewer *v,
 		      struct buf *out);
-/* What job id was asked to run (command, timeout, limits), for a restart; the caller frees spec
- * with jobspec_free. */
+/* What job id was asked to run (command, timeout, limits, cwd, env, network), for a restart;
+ * the caller frees spec with jobspec_free. */
 int store_get_spec(struct store *s, uint64_t id, const struct viewer *v, struct jobspec *spec);
 
 #endif

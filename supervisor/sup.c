@@ -166,7 +166,8 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
-	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events) < 0) {
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events,
+		      &s->sb) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -176,6 +177,13 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_error("cannot set up signals and timers: %s", strerror(errno));
 		return -1;
 	}
+	/* After the signals: a probe's child (spawn_probe) is reaped like any other. */
+	char desc[512];
+	if (sandbox_init(&s->sb, &cfg->sandbox, desc, sizeof desc) < 0) {
+		log_error("%s", desc);
+		return -1;
+	}
+	log_info("%s", desc);
 	/* What a job leaves behind when its parent dies comes to jobsupd, which reaps it and so
 	 * knows when a job's process group is empty. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
@@ -195,6 +203,7 @@ void sup_fini(struct sup *s)
 	events_fini(&s->events);
 	cg_fini(&s->cg);
 	spool_fini(&s->spool);
+	sandbox_fini(&s->sb);
 	store_close(&s->store);
 	spawn_fini();
 	loop_fini(&s->loop);

@@ -13,6 +13,7 @@
 #include "job.h"
 #include "jobspec.h"
 #include "loop.h"
+#include "sandbox.h"
 #include "store.h"
 
 struct sup_config {
@@ -32,6 +33,7 @@ struct sup_config {
 	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
 	int ready_fd; /* told once jobsupd listens (--ready-fd), or -1 */
+	struct sandbox_config sandbox;
 };
 
 struct sup {
@@ -41,6 +43,7 @@ struct sup {
 	struct cgroups cg;
 	struct spool spool;
 	struct events events;
+	struct sandbox sb;
 	struct jobs jobs;
 	struct conns conns;
 	struct watch signals;

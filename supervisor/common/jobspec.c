@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const allowed_fields[] = {"command", "timeout_s", "limits"};
+static const char *const allowed_fields[] = {"command", "timeout_s", "limits",
+					     "cwd",	"env",	     "network"};
 
 /* The bounds every spec is held to, whether it came as JSON or from a job to restart. */
 static int check_size(size_t argc, size_t bytes, const struct spec_limits *lim, struct apierr *err)
@@ -66,7 +67,8 @@ static int check_fields(const cJSON *obj, struct apierr *err)
 				known = true;
 		if (!known) {
 			apierr_set(err, 400, "invalid_request",
-				   "unknown field \"%.64s\" (allowed: command, timeout_s, limits)",
+				   "unknown field \"%.64s\" (allowed: command, timeout_s, limits, "
+				   "cwd, env, network)",
 				   item->string ? item->string : "");
 			return -1;
 		}
@@ -202,6 +204,10 @@ int jobspec_from_json(const cJSON *obj, const struct spec_limits *lim, struct jo
 		return -1;
 	if (parse_command(cJSON_GetObjectItemCaseSensitive(obj, "command"), lim, out, err) < 0)
 		return -1;
+	if (jobspec_parse_run(obj, out, err) < 0) {
+		jobspec_free(out);
+		return -1;
+	}
 	out->timeout_s = timeout;
 	out->limits = limits;
 	return 0;
@@ -279,8 +285,11 @@ int jobspec_check(const struct jobspec *s, const struct spec_limits *lim, struct
 void jobspec_free(struct jobspec *s)
 {
 	free(s->argv);
+	free(s->cwd);
+	free(s->env);
 	s->argv = NULL;
-	s->argc = 0;
+	s->cwd = s->env = NULL;
+	s->argc = s->env_len = 0;
 }
 
 void jobspec_write_command(struct jw *w, const struct jobspec *s)
@@ -321,5 +330,6 @@ void jobspec_write(struct jw *w, const struct jobspec *s)
 		}
 	}
 	jw_obj_end(w);
+	jobspec_write_run(w, s);
 	jw_obj_end(w);
 }

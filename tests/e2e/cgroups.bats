@@ -115,12 +115,13 @@ cgroup_dirs() {
 	id=$ID
 	main=$(field pid)
 	until_n 2 "$marker"
-	# The job's main process dies with its supervisor (PR_SET_PDEATHSIG); what it started
-	# lives on in the job's cgroup.
+	# The job's main process, its init, dies with its supervisor (PR_SET_PDEATHSIG), and with it
+	# its PID namespace: what it started, even in another session, dies too. The job's cgroup
+	# stays behind.
 	sup=$(pid_of jobsupd)
 	kill -KILL "$sup"
 	gone "$main"
-	[ "$(pids_with "$marker" | wc -l)" -ge 2 ]
+	until_true "[ -z \"\$(pids_with $marker)\" ]"
 	[ -n "$(cgroup_dirs "$id")" ]
 
 	# The next jobsupd (on the same socket and cgroup root) cleans up first.

@@ -20,8 +20,11 @@ start_stack() {
 		[ "$1" = -c ] && copy=1
 		shift
 	done
-	STACK_DIR=$(mktemp -d /tmp/jobworker-e2e.XXXXXX)
-	chmod 755 "$STACK_DIR" # nginx workers (nobody, under a root master) pass through it
+	# Not under /tmp: jobs get a /tmp of their own, and their work directories live in it.
+	STACK_DIR=$(mktemp -d /var/tmp/jobworker-e2e.XXXXXX)
+	# nginx workers (nobody, under a root master) pass through it; jobs, each under a uid of
+	# its owner's own, write there the files tests look for (sticky, as /tmp).
+	chmod 1777 "$STACK_DIR"
 	if [ -n "$copy" ]; then
 		cp -r "$CERTS" "$STACK_DIR/certs"
 	fi

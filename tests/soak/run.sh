@@ -13,7 +13,7 @@ seconds=${SOAK_SECONDS:-60}
 clients=${SOAK_CLIENTS:-50}
 limits=(--max-running 4 --max-queued 200 --max-log 500 --output-cap 65536)
 
-T=$(mktemp -d /tmp/jobworker-soak.XXXXXX)
+T=$(mktemp -d /var/tmp/jobworker-soak.XXXXXX) # not /tmp: jobs have their own
 chmod 755 "$T"
 mkdir -p "$T/slots"
 root=jobworker-soak.${T##*.}

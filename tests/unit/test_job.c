@@ -43,6 +43,8 @@ static struct sup_config config(void)
 	    /* The state machine without cgroups; containment is tested end to end. */
 	    .cgroup_root = "unused",
 	    .cgroup_want = CG_WANT_NONE,
+	    /* ... and without isolation (tested end to end too): jobs as the test's user. */
+	    .sandbox = {.want = ISOLATION_NONE, .default_network = JOB_NET_HOST},
 	};
 }
 

@@ -1,0 +1,261 @@
+/* sandbox: isolation decided once, and each job's spawn prepared; see sandbox.h. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* systemd's default PATH for services: a job finds what the host's users find. */
+#define JOB_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define JOB_LANG "C.UTF-8"
+
+extern char **environ;
+
+static const unsigned ns_bits = ISO_PID | ISO_MOUNT | ISO_TMP | ISO_NO_NEW_PRIVILEGES;
+
+/* jobinit beside jobsupd's own executable, or where --init says. */
+static int find_init(struct sandbox *sb, const char *given, char *desc, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (given) {
+		snprintf(sb->init, sizeof sb->init, "%s", given);
+	} else if (n > 0) {
+		self[n] = '\0';
+		snprintf(sb->init, sizeof sb->init, "%s/jobinit", dirname(self));
+	}
+	if (!sb->init[0] || access(sb->init, X_OK) < 0) {
+		snprintf(desc, cap,
+			 "cannot run jobinit (%s): %s; it is installed beside jobsupd (or give "
+			 "--init PATH, or --isolation none)",
+			 sb->init[0] ? sb->init : "beside jobsupd", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The capabilities a sandbox needs, and why: namespaces and their mounts (SYS_ADMIN), loopback
+ * up in a new network namespace (NET_ADMIN), another uid and groups for the job (SETUID,
+ * SETGID), dropping the bounding set (SETPCAP), work directories owned by each uid (CHOWN,
+ * FOWNER), and signals to jobs of other uids (KILL). Root has them; so has the installed service,
+ * which runs as its own user with exactly these (jobsupd.service). */
+static const int needed_caps[] = {CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID,
+				  CAP_SETPCAP,	 CAP_CHOWN,	CAP_FOWNER, CAP_KILL};
+
+static bool privileged(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof needed_caps / sizeof *needed_caps; i++) {
+		int c = needed_caps[i];
+		if (!(d[c / 32].effective & (1u << (c % 32))))
+			return false;
+	}
+	return true;
+}
+
+/* What this host allows: everything as root; a user namespace without root, where allowed. */
+static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
+{
+	const int ns = CLONE_NEWPID | CLONE_NEWNS;
+	if (cfg->want == ISOLATION_NONE) {
+		snprintf(desc, cap,
+			 "isolation: none (--isolation none): jobs run as jobsupd's user, "
+			 "without namespaces");
+	} else if (privileged()) {
+		sb->base = ISO_USER | ns_bits;
+		sb->clone_flags = ns;
+		sb->net_ns = true;
+		snprintf(desc, cap,
+			 "isolation: a uid per identity (work root %s), PID, mount and "
+			 "/tmp namespaces, no privileges; network namespaces on request",
+			 sb->accounts.work_root);
+	} else if (geteuid() != 0 && spawn_probe(CLONE_NEWUSER | ns)) {
+		sb->base = ns_bits;
+		sb->clone_flags = CLONE_NEWUSER | ns;
+		sb->net_ns = spawn_probe(CLONE_NEWUSER | ns | CLONE_NEWNET);
+		snprintf(desc, cap,
+			 "isolation: not root, so jobs run as jobsupd's uid, in a user "
+			 "namespace with PID, mount and /tmp namespaces%s",
+			 sb->net_ns ? "; network namespaces on request" : "");
+	} else {
+		snprintf(desc, cap,
+			 "isolation: none: not root, and this kernel allows no "
+			 "unprivileged user namespace; jobs run as jobsupd's user");
+	}
+}
+
+int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
+{
+	bool root = privileged() && cfg->want != ISOLATION_NONE;
+	memset(sb, 0, sizeof *sb);
+	sb->default_network = cfg->default_network;
+	if (cfg->users_file && !root) {
+		snprintf(desc, cap,
+			 "--users needs jobsupd to run as root (or with the capabilities "
+			 "of jobsupd.service)%s",
+			 cfg->want == ISOLATION_NONE ? " and isolation (not --isolation none)"
+						     : "");
+		return -1;
+	}
+	if (cfg->users_file &&
+	    accounts_load_users(&sb->accounts, cfg->users_file, cfg->allow_root, desc, cap) < 0)
+		return -1;
+	if (cfg->want != ISOLATION_NONE) {
+		if (accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
+			return -1;
+		if (find_init(sb, cfg->init, desc, cap) < 0)
+			return -1;
+	}
+	struct passwd *pw = getpwuid(geteuid());
+	sb->self.uid = geteuid();
+	sb->self.gid = getegid();
+	if (pw && !(sb->self.user = strdup(pw->pw_name))) {
+		snprintf(desc, cap, "out of memory");
+		return -1;
+	}
+	decide(sb, cfg, desc, cap);
+	if (sb->default_network == JOB_NET_NONE && !sb->net_ns) {
+		snprintf(desc, cap,
+			 "--default-network none needs network namespaces, which this "
+			 "jobsupd cannot make");
+		return -1;
+	}
+	return 0;
+}
+
+void sandbox_fini(struct sandbox *sb)
+{
+	accounts_fini(&sb->accounts);
+	free(sb->self.user);
+	sb->self.user = NULL;
+}
+
+const struct account *sandbox_admit(struct sandbox *sb, const char *owner, struct jobspec *spec,
+				    struct apierr *err)
+{
+	char why[256];
+	if (spec->network == JOB_NET_DEFAULT)
+		spec->network = sb->default_network;
+	if (spec->network == JOB_NET_NONE && !sb->net_ns) {
+		apierr_set(err, 400, "invalid_request",
+			   "\"network\": \"none\" cannot be enforced by this job worker (it cannot "
+			   "make network namespaces)");
+		return NULL;
+	}
+	if (!sb->clone_flags)
+		return &sb->self;
+	const struct account *acc = account_get(&sb->accounts, owner, why, sizeof why);
+	if (!acc) {
+		log_error("%s", why);
+		apierr_set(err, 500, "internal", "%s", why);
+	}
+	return acc;
+}
+
+/* name=value into *p (moved past it and its NUL), as the next of envp. */
+static void put_env(char ***envp, char **p, const char *name, const char *value)
+{
+	*(*envp)++ = *p;
+	*p += sprintf(*p, "%s=%s", name, value) + 1;
+}
+
+/* Does the spec's env set name? */
+static bool spec_sets(const struct jobspec *s, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = s->env; p && p < s->env + s->env_len; p += strlen(p) + 1)
+		if (strncmp(p, name, n) == 0 && p[n] == '=')
+			return true;
+	return false;
+}
+
+/* The job's environment: in a sandbox only ours (PATH, HOME, USER, LOGNAME, LANG, JOB_ID), else
+ * jobsupd's; then the request's, which replaces any of the same name. */
+static int build_env(const struct sandbox *sb, const struct account *acc, const char *owner,
+		     uint64_t id, const struct jobspec *spec, struct sandbox_job *sj)
+{
+	size_t n = 8, text = 128 + strlen(JOB_PATH) + 2 * strlen(owner) +
+			     (acc->workdir ? strlen(acc->workdir) : 0) +
+			     2 * (acc->user ? strlen(acc->user) : 0);
+	for (const char *p = spec->env; p && p < spec->env + spec->env_len; p += strlen(p) + 1)
+		n++;
+	for (char **e = environ; !sb->clone_flags && *e; e++)
+		n++;
+	char **v = sj->envp = calloc(n, sizeof *v);
+	char *t = sj->text = malloc(text);
+	if (!v || !t)
+		return -1;
+	const char *user = acc->user ? acc->user : owner;
+	char num[24];
+	snprintf(num, sizeof num, "%llu", (unsigned long long)id);
+	const char *ours[][2] = {{"PATH", JOB_PATH}, {"HOME", acc->workdir}, {"LANG", JOB_LANG},
+				 {"USER", user},     {"LOGNAME", user},	     {"JOB_ID", num}};
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+		if ((sb->clone_flags || strcmp(ours[i][0], "JOB_ID") == 0) && ours[i][1] &&
+		    !spec_sets(spec, ours[i][0]))
+			put_env(&v, &t, ours[i][0], ours[i][1]);
+	for (char **e = environ; !sb->clone_flags && *e; e++) {
+		char name[256];
+		size_t len = strcspn(*e, "=");
+		snprintf(name, sizeof name, "%.*s", (int)len, *e);
+		if (!spec_sets(spec, name) && strcmp(name, "JOB_ID") != 0)
+			*v++ = *e;
+	}
+	for (const char *p = spec->env; p && p < spec->env + spec->env_len; p += strlen(p) + 1)
+		*v++ = (char *)p;
+	*v = NULL;
+	return 0;
+}
+
+int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const char *owner,
+		    uint64_t id, const struct jobspec *spec, const struct cg_entry *entry,
+		    struct sandbox_job *out)
+{
+	memset(out, 0, sizeof *out);
+	if (build_env(sb, acc, owner, id, spec, out) < 0)
+		return -1;
+	struct spawn_req *r = &out->req;
+	r->argv = spec->argv;
+	r->envp = out->envp;
+	r->entry = entry;
+	r->cwd = spec->cwd;
+	if (!sb->clone_flags)
+		return 0;
+	r->init = sb->init;
+	r->cwd = spec->cwd ? spec->cwd : acc->workdir;
+	r->clone_flags = sb->clone_flags;
+	r->private_tmp = true;
+	r->set_user = !(sb->clone_flags & CLONE_NEWUSER);
+	r->uid = acc->uid;
+	r->gid = acc->gid;
+	r->groups = acc->groups;
+	r->ngroups = acc->ngroups;
+	out->isolation = sb->base;
+	if (acc->uid == 0)
+		out->isolation &= ~(unsigned)ISO_USER;
+	if (spec->network == JOB_NET_NONE) {
+		r->clone_flags |= CLONE_NEWNET;
+		out->isolation |= ISO_NETWORK;
+	}
+	return 0;
+}
+
+void sandbox_job_free(struct sandbox_job *sj)
+{
+	free(sj->envp);
+	free(sj->text);
+	sj->envp = NULL;
+	sj->text = NULL;
+}
