@@ -12,7 +12,7 @@ source tests/stack.bash
 
 node --test tests/browser/unit.test.mjs || exit 1
 
-dir=$(mktemp -d /tmp/jobworker-browser.XXXXXX)
+dir=$(mktemp -d /var/tmp/jobworker-browser.XXXXXX) # not /tmp: jobs have their own
 chmod 755 "$dir" # nginx workers (nobody, under a root master) pass through it
 root=jobworker-browser.${dir##*.}
 if ! stack_up "$dir" "$build" -- --cgroup-root "$root" --grace 2 --max-running 8; then

@@ -6,7 +6,7 @@
 load helpers
 
 setup() {
-	STACK_DIR=$(mktemp -d /tmp/jobworker-e2e.XXXXXX)
+	STACK_DIR=$(mktemp -d /var/tmp/jobworker-e2e.XXXXXX) # not /tmp: jobs have their own
 	chmod 755 "$STACK_DIR" # nginx workers (nobody, under a root master) pass through it
 	STACK_PID=
 }
