@@ -39,7 +39,7 @@ teardown_file() {
 	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
 		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
 		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
-		while [ ! -e "$d/release" ]; do sleep 0.05; done
+		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
 		cat >"$d/slow.out") 3>&- &
 	slow=$!
 	attached started "$d/slow"
