@@ -117,7 +117,7 @@ struct jobs {
 	struct store *store;
 	struct cgroups *cg;
 	struct spool *spool;
-	struct events *events;	  /* told when a job is created, starts, ends, leaves the log */
+	struct events *events; /* told when a job is created, starts, ends, leaves the log */
 	struct sandbox *sb;
 	struct job_queue queue;	  /* QUEUED, oldest first */
 	struct job_queue running; /* STARTING to SETTLING, in order of start */

@@ -52,11 +52,11 @@ struct spawn_req {
 
 /*
  * Start req. Returns the child's pid, which is also its session and process group id, and sets
- * out_fds to the read ends of its stdout and stderr pipes (non-blocking, close-on-exec), and for a sandbox
- * *status_fd to where jobinit writes the command's wait status (non-blocking, close-on-exec;
- * -1 otherwise); the caller closes both. When the command failed before or at exec, returns 0
- * with *fail set: the child has exited (it is reaped with every other child, by jobs_reap).
- * Returns -1 (errno) when no child could be made.
+ * out_fds to the read ends of its stdout and stderr pipes (non-blocking, close-on-exec), and for a
+ * sandbox *status_fd to where jobinit writes the command's wait status (non-blocking,
+ * close-on-exec; -1 otherwise); the caller closes both. When the command failed before or at exec,
+ * returns 0 with *fail set: the child has exited (it is reaped with every other child, by
+ * jobs_reap). Returns -1 (errno) when no child could be made.
  */
 pid_t spawn_job(const struct spawn_req *req, int out_fds[2], int *status_fd,
 		struct spawn_failure *fail);

@@ -53,7 +53,8 @@ enum column {
 	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
 	" exit_code, signal, error, output_bytes, output_truncated, output_dropped, output_lost,"  \
 	" output_deleted, spool_bytes, finished_seq, containment, cpu_ms, max_memory_bytes,"       \
-	" run_user, run_uid, run_gid, isolation, cwd, env, network" JOB_LIMITS(LIMIT_COLUMN) ", json"
+	" run_user, run_uid, run_gid, isolation, cwd, env, network" JOB_LIMITS(                    \
+	    LIMIT_COLUMN) ", json"
 
 static const char schema[] =
     "CREATE TABLE jobs ("
@@ -156,8 +157,8 @@ int store_open(struct store *s)
 void store_close(struct store *s)
 {
 	sqlite3_stmt **all[] = {
-	    &s->put,	    &s->get,	      &s->owner,      &s->counts,	 &s->put_output,
-	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output, &s->list[0][0],
+	    &s->put,	    &s->get,	      &s->owner,      &s->counts,	  &s->put_output,
+	    &s->get_output, &s->oldest_ended, &s->delete_job, &s->delete_output,  &s->list[0][0],
 	    &s->list[0][1], &s->list[1][0],   &s->list[1][1], &s->oldest_spooled, &s->mark_deleted};
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		sqlite3_finalize(*all[i]);

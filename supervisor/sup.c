@@ -166,8 +166,8 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
-	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events,
-		      &s->sb) < 0) {
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events, &s->sb) <
+	    0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
