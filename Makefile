@@ -77,9 +77,12 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/jobsupd: $(call obj,$(SUPD_MAIN) $(SUPD) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcjson sqlite3)
 
-# jobinit, a sandboxed job's PID 1: small and on its own (no library), beside jobsupd.
+# jobinit, a sandboxed job's PID 1: small and on its own (no library), beside jobsupd. Linked
+# statically (not under the sanitizers, which cannot be): no dynamic loading in every job's
+# start, measured about a sixth of a sandboxed start.
+JOBINIT_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/jobinit: $(call obj,supervisor/init.c)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
+	$(CC) $(ALL_LDFLAGS) $(JOBINIT_STATIC) -o $@ $^
 
 $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread

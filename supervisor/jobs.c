@@ -178,8 +178,6 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .network = spec->network,
 	};
 	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
-	/* Its spool exists from the start, so that a follower of a queued job reads it whole. */
-	spool_open(js->spool, j->rec.id, &j->sp);
 	if (store_put(js->store, &j->rec) < 0)
 		goto oom;
 	events_emit(js->events, EVENT_CREATED, &j->rec);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -143,8 +144,25 @@ static bool answer_from_spool(struct request *r, struct job *j)
 	int fds[2];
 	struct apierr e;
 	struct stat data, idx;
-	if (spool_open_readers(&r->sup->spool, r->job_id, &fds[0], &fds[1]) < 0)
+	struct spool *sp = &r->sup->spool;
+	if (!sp->enabled)
 		return false;
+	/* A job's files are made at its first output; a follower's need them now. */
+	if (j && !j->sp.opened)
+		spool_open(sp, r->job_id, &j->sp);
+	if (spool_open_readers(sp, r->job_id, &fds[0], &fds[1]) < 0) {
+		/* An ended job that never wrote a byte never had files: its output is empty,
+		 * which /dev/null reads as. One that wrote, without files, lost them. */
+		uint64_t bytes;
+		if (j || errno != ENOENT ||
+		    store_output_bytes(&r->sup->store, r->job_id, &bytes) < 0 || bytes > 0 ||
+		    (fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+			return false;
+		if ((fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+			close(fds[0]);
+			return false;
+		}
+	}
 	if (j && r->req.follow) {
 		if (conn_follow(r, j, fds, &e) < 0) {
 			close(fds[0]);

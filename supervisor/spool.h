@@ -50,6 +50,7 @@ struct spool_file {
 	uint64_t dropped;    /* bytes not kept: over --output-max, or no room in --output-total */
 	uint64_t lost;	     /* bytes a write error lost */
 	bool warned;	     /* the loss was logged */
+	bool opened;	     /* its files were made (or that was tried) */
 };
 
 /* Open (creating it, 0700) and clean the directory: files a previous jobsupd left are removed.
@@ -63,7 +64,8 @@ void spool_set_reclaim(struct spool *sp, spool_reclaim_fn *fn, void *ctx);
 /* A sensible --output-total for the filesystem of dir: a quarter of its size, at least 1 GiB. */
 uint64_t spool_default_total(const char *dir);
 
-/* Begin job id's files. A failure is logged and counted as the job's loss: the job runs. */
+/* Begin job id's files: at its first output (a job that writes nothing costs no file), or when
+ * a follower asks for them. A failure is logged and counted as the job's loss: the job runs. */
 void spool_open(struct spool *sp, uint64_t id, struct spool_file *f);
 /* Append n bytes the job wrote on stream (SPOOL_STDOUT or SPOOL_STDERR). */
 void spool_write(struct spool *sp, uint64_t id, struct spool_file *f, int stream, const void *p,

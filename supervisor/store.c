@@ -418,6 +418,16 @@ int store_spool_deleted(struct store *s, uint64_t id)
 	return step_done(s, st);
 }
 
+int store_output_bytes(struct store *s, uint64_t id, uint64_t *bytes)
+{
+	static const struct viewer any = {.admin = true};
+	if (get_row(s, id, &any) < 0)
+		return -1;
+	*bytes = (uint64_t)sqlite3_column_int64(s->get, COL_OUTPUT_BYTES);
+	sqlite3_reset(s->get);
+	return 0;
+}
+
 int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active)
 {
 	sqlite3_stmt *st = s->owner;

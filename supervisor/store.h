@@ -66,6 +66,8 @@ int store_oldest_spooled(struct store *s, uint64_t *id, uint64_t *spool_bytes);
 /* Record that job id's spool was deleted (to keep --output-total). */
 int store_spool_deleted(struct store *s, uint64_t id);
 
+/* How many bytes job id wrote (its record's output_bytes). */
+int store_output_bytes(struct store *s, uint64_t id, uint64_t *bytes);
 /* Is job id there for v, and is it active? */
 int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active);
 /* Append job id as the API shows it; with "output" when asked and the job has ended. */
