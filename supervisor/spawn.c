@@ -157,6 +157,11 @@ static int mounts(const struct child *c)
 	     (access("/dev/shm", F_OK) == 0 &&
 	      mount("tmpfs", "/dev/shm", "tmpfs", nodev, SPAWN_TMP_SIZE) < 0)))
 		return -1;
+	/* sysfs shows the network devices of the namespace it was mounted in: a job without the
+	 * host's network gets one of its own, or it would still see the host's interfaces. */
+	if ((c->req->clone_flags & CLONE_NEWNET) &&
+	    mount("sysfs", "/sys", "sysfs", nodev | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+		return -1;
 	return 0;
 }
 

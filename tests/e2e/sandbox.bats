@@ -95,6 +95,9 @@ until_output() {
 	[ "$(field output)" = $'lo\n lo' ]
 	[ "$(tail -n +3 /proc/net/dev | wc -l)" -ge 1 ]
 	[ "$(jq -c .isolation <<<"$BODY")" = '["user","pid","mount","tmp","network","no_new_privileges"]' ]
+	# Nor does /sys show it the host's interfaces.
+	run_job user1 '{"command":["ls","/sys/class/net"],"network":"none"}'
+	[ "$(field output)" = lo ]
 	run_job user1 '{"command":["sh","-c","tail -n +3 /proc/net/dev | wc -l"],"network":"host"}'
 	[ "$(field output)" = "$(tail -n +3 /proc/net/dev | wc -l)" ]
 	[ "$(jq -c '.isolation | index("network")' <<<"$BODY")" = null ]
