@@ -26,7 +26,8 @@ struct watch {
 	struct buf line;    /* the line being read */
 	char event[32];	    /* the event's type */
 	struct buf data;    /* its data */
-	char last_id[24];   /* the last event's id, to resume after */
+	char id[24];	    /* the event's id, once it has ended */
+	char last_id[24];   /* the last whole event's id, to resume after */
 	bool table_printed; /* once the stream was open */
 	int status;	    /* of printing the table */
 };
@@ -70,12 +71,14 @@ static void take_line(struct watch *w, const char *p, size_t n)
 			fflush(stdout);
 		} else if (w->event[0] && buf_used(&w->data) > 0)
 			print_event(w);
-		w->event[0] = '\0';
+		if (w->id[0]) /* a whole event: resumed after */
+			memcpy(w->last_id, w->id, sizeof w->id);
+		w->id[0] = w->event[0] = '\0';
 		buf_reset(&w->data);
 		return;
 	}
-	if (n > 4 && !strncmp(p, "id: ", 4) && n - 4 < sizeof w->last_id)
-		snprintf(w->last_id, sizeof w->last_id, "%.*s", (int)(n - 4), p + 4);
+	if (n > 4 && !strncmp(p, "id: ", 4) && n - 4 < sizeof w->id)
+		snprintf(w->id, sizeof w->id, "%.*s", (int)(n - 4), p + 4);
 	else if (n > 7 && !strncmp(p, "event: ", 7) && n - 7 < sizeof w->event)
 		snprintf(w->event, sizeof w->event, "%.*s", (int)(n - 7), p + 7);
 	else if (n > 6 && !strncmp(p, "data: ", 6))
@@ -119,7 +122,10 @@ int watch_jobs(struct jobctl *x, const struct list_args *l)
 			if (answered)
 				tries = 0;
 			rest_resp_free(&r);
+			/* A half-read event is read again, whole, from where it began. */
 			buf_reset(&w.line);
+			buf_reset(&w.data);
+			w.id[0] = w.event[0] = '\0';
 			sleep(1);
 			continue;
 		}

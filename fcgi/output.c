@@ -157,8 +157,10 @@ static void serve(FCGX_Request *r, struct supclient *sc, struct spoolread *rd, c
 		gone = true; /* anything else is a broken stream */
 	}
 	free(buf);
-	if (gone)
-		supc_close(sc); /* jobsupd forgets the follower */
+	/* A follower that leaves before the job's end (a closed range served, or a broken
+	 * stream) drops the connection: jobsupd forgets it, and nothing waits for the end. */
+	if (gone || live)
+		supc_close(sc);
 	else
 		drain(sc);
 }
@@ -181,7 +183,10 @@ static int relay_spool(FCGX_Request *r, struct supclient *sc, const struct route
 	bool live = rt->follow && !at.ended;
 	if (plan(&rd, rt, range, live, &p) < 0) {
 		spoolread_close(&rd);
-		drain(sc);
+		if (live)
+			supc_close(sc); /* not to wait for the job's end */
+		else
+			drain(sc);
 		http_error(r->out, &p.error, NULL);
 		return p.error.status;
 	}

@@ -159,18 +159,15 @@ static int scan_back(struct spoolread *r, uint64_t start, uint64_t end, uint64_t
 			return -1;
 		for (size_t i = n; i-- > 0;) {
 			uint64_t vpos = vend - (n - i);
-			if (buf[i] != '\n')
+			bool last = t->skip_last; /* the view's last byte: whatever it is */
+			t->skip_last = false;
+			if (buf[i] != '\n' || last)
 				continue;
-			if (t->skip_last) {
-				t->skip_last = false;
-				continue;
-			}
 			if (++t->seen == t->want) {
 				t->found = (int64_t)(vpos + 1);
 				break;
 			}
 		}
-		t->skip_last = false;
 		end -= n;
 		vend -= n;
 	}

@@ -216,9 +216,22 @@ wait_ready() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 nginx_ready() { [ "$(cat run/nginx.pid 2>/dev/null)" = "$1" ] && kill -0 "$1" && port_open; }
 
+# Jobs get a /tmp of their own, so work directories under the host's /tmp (a checkout there)
+# would be out of their sight: those go to /var/tmp then, one work root per run directory.
+work=()
+given_root() { local a; for a; do case $a in --work-root | --work-root=*) return 0 ;; esac; done; return 1; }
+case "$(pwd -P)/" in
+/tmp/*)
+	if ! given_root "$@"; then
+		work=(--work-root "/var/tmp/jobworker-work.$(pwd -P | cksum | cut -d' ' -f1)")
+		say "run directory under /tmp: jobs' work directories are in ${work[1]}"
+	fi
+	;;
+esac
+
 ready_pipe || not_started jobsupd
 read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
-"${wrapper[@]}" "$build/jobsupd" --socket run/private/jobsupd.sock --ready-fd 3 "$@" \
+"${wrapper[@]}" "$build/jobsupd" --socket run/private/jobsupd.sock --ready-fd 3 "${work[@]}" "$@" \
 	3>&"$READY_W" {READY_W}>&- {READY_R}<&- &
 pids+=($!)
 echo $! >run/jobsupd.pid

@@ -122,9 +122,11 @@ static uint64_t reclaim(void *ctx, uint64_t need)
 	struct jobs *js = ctx;
 	uint64_t freed = 0, id, bytes;
 	while (freed < need && store_oldest_spooled(js->store, &id, &bytes) == 0 && id != 0) {
-		spool_remove(js->spool, id, bytes);
+		/* Its record first: a job whose record still said "spooled" would be chosen, and
+		 * its bytes counted off the total, again. */
 		if (store_spool_deleted(js->store, id) < 0)
 			break;
+		spool_remove(js->spool, id, bytes);
 		log_info("job %llu: its output was deleted to keep the spool under --output-total",
 			 (unsigned long long)id);
 		freed += bytes;

@@ -2,6 +2,7 @@
 #include "sandbox.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <linux/capability.h>
@@ -33,7 +34,10 @@ static int find_init(struct sandbox *sb, const char *given, char *desc, size_t c
 		self[n] = '\0';
 		snprintf(sb->init, sizeof sb->init, "%s/jobinit", dirname(self));
 	}
-	if (!sb->init[0] || access(sb->init, X_OK) < 0) {
+	/* Held open: each job execs it through this fd, from inside its private /tmp, where a
+	 * jobinit under the host's /tmp (a checkout there) could not be seen by its path. */
+	if (!sb->init[0] || access(sb->init, X_OK) < 0 ||
+	    (sb->init_fd = open(sb->init, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(desc, cap,
 			 "cannot run jobinit (%s): %s; it is installed beside jobsupd (or give "
 			 "--init PATH, or --isolation none)",
@@ -100,6 +104,7 @@ int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *des
 {
 	bool root = privileged() && cfg->want != ISOLATION_NONE;
 	memset(sb, 0, sizeof *sb);
+	sb->init_fd = -1;
 	sb->default_network = cfg->default_network;
 	if (cfg->users_file && !root) {
 		snprintf(desc, cap,
@@ -138,6 +143,9 @@ int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *des
 void sandbox_fini(struct sandbox *sb)
 {
 	accounts_fini(&sb->accounts);
+	if (sb->init_fd >= 0)
+		close(sb->init_fd);
+	sb->init_fd = -1;
 	free(sb->self.user);
 	sb->self.user = NULL;
 }
@@ -234,6 +242,7 @@ int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const c
 	if (!sb->clone_flags)
 		return 0;
 	r->init = sb->init;
+	r->init_fd = sb->init_fd;
 	r->cwd = spec->cwd ? spec->cwd : acc->workdir;
 	r->clone_flags = sb->clone_flags;
 	r->private_tmp = true;

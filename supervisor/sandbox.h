@@ -45,6 +45,7 @@ struct sandbox {
 	bool net_ns;	 /* "network": "none" can be had */
 	enum job_network default_network;
 	char init[PATH_MAX];
+	int init_fd; /* jobinit, open: jobs exec it by this */
 	struct accounts accounts;
 	struct account self; /* jobsupd's own user: every job's, without a sandbox */
 };

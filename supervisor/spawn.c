@@ -180,7 +180,7 @@ static int sandbox_child(void *arg)
 		_exit(0);
 	if (stdio(c) < 0 || fcntl(c->errpipe, F_SETFD, 0) < 0 || fcntl(c->status, F_SETFD, 0) < 0)
 		child_fail(c, SPAWN_SETUP);
-	execve(r->init, c->init_argv, r->envp);
+	execveat(r->init_fd, "", c->init_argv, r->envp, AT_EMPTY_PATH);
 	child_fail(c, SPAWN_SETUP);
 }
 

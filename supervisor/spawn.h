@@ -40,7 +40,8 @@ struct spawn_req {
 	const char *cwd;	      /* NULL: jobsupd's own */
 	const struct cg_entry *entry; /* the cgroup it enters before exec */
 	/* Sandboxed when init is set: */
-	const char *init; /* jobinit's path */
+	const char *init; /* jobinit's path, for its argv[0] */
+	int init_fd;	  /* jobinit, open: exec'd by this, as its path may be under /tmp */
 	int clone_flags;  /* CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER */
 	bool private_tmp; /* tmpfs on /tmp and /dev/shm */
 	bool set_user;	  /* become uid:gid with groups (else keep jobsupd's, as mapped) */

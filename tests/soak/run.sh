@@ -16,6 +16,9 @@ limits=(--max-running 4 --max-queued 200 --max-log 500 --output-cap 65536)
 T=$(mktemp -d /var/tmp/jobworker-soak.XXXXXX) # not /tmp: jobs have their own
 chmod 755 "$T"
 mkdir -p "$T/slots"
+# The job program runs in the job's sandbox, whose /tmp is its own: a checkout under /tmp
+# would hide it, so it runs from here.
+cp "$build/soak/soak_job" "$T/soak_job" || exit 1
 root=jobworker-soak.${T##*.}
 stack=
 cleanup() {
@@ -44,7 +47,7 @@ case $build in */san) rss=--no-rss ;; esac
 
 status=0
 "$build/soak/soak" "https://localhost:$port" --certs "$repo/certs" \
-	--job "$build/soak/soak_job" --slots "$T/slots" \
+	--job "$T/soak_job" --slots "$T/slots" \
 	--supervisor "$(cat "$T/run/jobsupd.pid")" --api "$(cat "$T/run/jobapi.pid")" \
 	--clients "$clients" --seconds "$seconds" "${limits[@]}" $rss || status=1
 

@@ -139,6 +139,25 @@ static void the_last_lines(void **state)
 	spoolread_close(&r);
 }
 
+/* Output that does not end in a newline: its unfinished line is the last one. */
+static void the_last_lines_unfinished(void **state)
+{
+	static const char *const chunks[] = {"o:a\nb\nc", NULL};
+	struct spoolread r;
+	(void)state;
+	job_writes(chunks);
+	reader(&r, SPOOLREAD_BOTH);
+	int64_t at = spoolread_tail(&r, 2);
+	char *s = rest(&r, (uint64_t)at);
+	assert_string_equal(s, "b\nc");
+	free(s);
+	at = spoolread_tail(&r, 1);
+	s = rest(&r, (uint64_t)at);
+	assert_string_equal(s, "c");
+	free(s);
+	spoolread_close(&r);
+}
+
 /* A follower reads what is there, then more once it is told the files reach further. */
 static void reading_on_as_it_grows(void **state)
 {
@@ -199,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(views_of_both_and_of_each, setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_last_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_last_lines_unfinished, setup, teardown),
 	    cmocka_unit_test_setup_teardown(reading_on_as_it_grows, setup, teardown),
 	    cmocka_unit_test(range_headers),
 	    cmocka_unit_test_setup_teardown(the_cap_drops_and_counts, setup, teardown),
