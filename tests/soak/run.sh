@@ -19,6 +19,11 @@ mkdir -p "$T/slots"
 # The job program runs in the job's sandbox, whose /tmp is its own: a checkout under /tmp
 # would hide it, so it runs from here.
 cp "$build/soak/soak_job" "$T/soak_job" || exit 1
+# Jobs run as their owners' uids, which share the slot files: made here, each writable by all
+# (the directory is not, so no job can replace another's file).
+for f in violations slot.{0..63}; do
+	install -m 666 /dev/null "$T/slots/$f" || exit 1
+done
 root=jobworker-soak.${T##*.}
 stack=
 cleanup() {
