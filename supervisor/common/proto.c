@@ -86,7 +86,8 @@ int proto_reply_decode(uint16_t status, const char *payload, size_t len, struct 
 	out->body = (enum proto_body)(uint8_t)payload[0];
 	memcpy(out->id, payload + 2, idlen);
 	out->id[idlen] = '\0';
-	if (idlen && !proto_id_valid(out->id))
+	/* The whole id, not a shorter one ended by a NUL inside it. */
+	if (idlen && (strlen(out->id) != idlen || !proto_id_valid(out->id)))
 		return -1;
 	out->data = payload + 2 + idlen;
 	out->len = len - 2 - idlen;

@@ -174,6 +174,12 @@ static void reply_round_trip(void **state)
 					    "a/",
 					    4, &r),
 			 -1);
+	/* An id with a NUL inside: "7" is not the 3 bytes it claims (found by fuzz_proto). */
+	assert_int_equal(proto_reply_decode(201,
+					    "\0\3"
+					    "7\0\0",
+					    5, &r),
+			 -1);
 }
 
 int main(void)
