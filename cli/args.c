@@ -131,6 +131,14 @@ long args_seconds(const char *s, long max)
 	return v;
 }
 
+int args_halt(int o, bool *help)
+{
+	if (o != ARG_HELP)
+		return -1;
+	*help = true;
+	return 0;
+}
+
 int args_one_id(struct jobctl *x, const char *cmd, int argc, char **argv, const char **id,
 		bool *help)
 {
@@ -139,12 +147,8 @@ int args_one_id(struct jobctl *x, const char *cmd, int argc, char **argv, const 
 	*id = NULL;
 	*help = false;
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			*help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, help);
 		if (*id)
 			return args_usage(cmd, "%s takes one job id", cmd);
 		*id = a.value;

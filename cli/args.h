@@ -38,6 +38,10 @@ void args_init(struct args *a, struct jobctl *x, const char *cmd, const struct o
  * ARG_ERROR after a usage message. */
 int args_next(struct args *a);
 
+/* Where a command's walk ends early: for ARG_HELP 0 with *help set, for ARG_ERROR -1 (its usage
+ * message was given). */
+int args_halt(int o, bool *help);
+
 /* A global option at argv[*i]: 1 taken (*i moved past its value), 0 not one, -1 after a usage
  * message. */
 int args_global(struct jobctl *x, int argc, char **argv, int *i);

@@ -18,12 +18,8 @@ int config_parse(struct jobctl *x, int argc, char **argv, bool *help)
 	args_init(&a, x, "config", NULL, argc, argv);
 	*help = false;
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			*help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, help);
 		return args_usage("config", "config takes no arguments");
 	}
 	return 0;

@@ -109,12 +109,8 @@ int start_parse(struct jobctl *x, int argc, char **argv, struct start_args *out)
 	a.words_end = true;
 	*out = (struct start_args){.timeout = -1};
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			out->help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, &out->help);
 		if (o == O_FOLLOW) {
 			out->follow = true;
 		} else if (o == O_CWD || o == O_ENV || o == O_NO_NETWORK) {

@@ -100,12 +100,8 @@ int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out)
 	args_init(&a, x, "list", opts, argc, argv);
 	*out = (struct list_args){0};
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			out->help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, &out->help);
 		if (o == ARG_WORD)
 			return args_usage("list", "unexpected argument for list: %s", a.value);
 		if (o == O_ALL)
@@ -177,12 +173,8 @@ int logs_parse(struct jobctl *x, int argc, char **argv, struct logs_args *out)
 	args_init(&a, x, "logs", opts, argc, argv);
 	*out = (struct logs_args){0};
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			out->help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, &out->help);
 		if (o == O_FOLLOW) {
 			out->follow = true;
 		} else if (o == O_TAIL) {

@@ -44,12 +44,8 @@ int stop_parse(struct jobctl *x, int argc, char **argv, struct stop_args *out)
 	args_init(&a, x, "stop", opts, argc, argv);
 	*out = (struct stop_args){0};
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			out->help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, &out->help);
 		if (o == O_ALL)
 			out->all = true;
 		else if (o == O_SIGNAL)

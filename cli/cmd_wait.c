@@ -25,12 +25,8 @@ int wait_parse(struct jobctl *x, int argc, char **argv, struct wait_args *out)
 	args_init(&a, x, "wait", opts, argc, argv);
 	*out = (struct wait_args){.timeout = -1};
 	for (int o; (o = args_next(&a)) != ARG_END;) {
-		if (o == ARG_HELP) {
-			out->help = true;
-			return 0;
-		}
-		if (o == ARG_ERROR)
-			return -1;
+		if (o == ARG_HELP || o == ARG_ERROR)
+			return args_halt(o, &out->help);
 		if (o == O_TIMEOUT) {
 			out->timeout = args_seconds(a.value, MAX_WAIT_S);
 			if (out->timeout < 0)
