@@ -59,7 +59,7 @@ COMMON := $(addprefix supervisor/common/,buf.c json.c apierr.c jobspec.c jobspec
 	states.c size.c proto.c log.c opts.c usock.c ready.c)
 SUPD := $(addprefix supervisor/,sup.c cgroup.c cgsetup.c cgfile.c loop.c ring.c spawn.c account.c \
 	sandbox.c spool.c store.c record.c job.c jobs.c jobproc.c jobout.c follow.c waitset.c \
-	events.c conn.c listener.c service.c)
+	events.c conn.c listener.c service.c slurm.c slurmexec.c)
 SUPD_MAIN := supervisor/main.c
 API := fcgi/dn.c fcgi/route.c fcgi/csrf.c fcgi/http.c fcgi/handler.c fcgi/pool.c fcgi/client.c \
 	fcgi/output.c fcgi/spoolread.c
@@ -84,6 +84,11 @@ JOBINIT_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/jobinit: $(call obj,supervisor/init.c)
 	$(CC) $(ALL_LDFLAGS) $(JOBINIT_STATIC) -o $@ $^
 
+# jobprolog, srun's prolog for a job run on Slurm (--executor slurm): tells jobsupd the
+# allocation. Beside jobsupd, like jobinit.
+$(BUILD)/jobprolog: $(call obj,supervisor/prolog.c)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 $(BUILD)/jobapi: $(call obj,$(API_MAIN) $(API) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,fcgi libcjson) -lpthread
 
@@ -96,7 +101,7 @@ $(BUILD)/jobctl: $(call obj,$(CLI_MAIN) $(CLI) $(COMMON))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(call pc_libs,libcurl libcjson)
 
 .PHONY: all
-all: $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(BUILD)/jobctl
+all: $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobprolog $(BUILD)/jobapi $(BUILD)/jobctl
 
 # Unit tests: one cmocka program per tests/unit/test_*.c, linked with every module.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -119,11 +124,13 @@ faults: deps all
 	tests/run.sh $(BUILD) faults
 
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
-# to test, PyYAML and jsonschema (draft 2020-12) to check answers against docs/openapi.yaml.
-# Only what is missing is installed (as root, or through sudo).
+# to test, PyYAML and jsonschema (draft 2020-12) to check answers against docs/openapi.yaml,
+# and Slurm with munge for the tests of --executor slurm (a cluster of their own, started by the
+# tests: the packages' own services are not used). Only what is missing is installed (as root,
+# or through sudo).
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
 	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin \
-	mandoc python3-yaml python3-jsonschema
+	mandoc python3-yaml python3-jsonschema slurmctld slurmd slurm-client munge
 .PHONY: deps
 deps:
 	@missing=; \
@@ -192,7 +199,8 @@ FILL = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e 's|@DATADIR@|$(DATADIR)|g'
 # The web dashboard: static files, served by nginx under /ui/ (nginx/web.conf).
 WEB_FILES := $(sort $(wildcard web/*.html web/*.css web/*.js web/*.svg web/*.png))
-INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobinit $(SBINDIR)/jobapi \
+INSTALLED := $(BINDIR)/jobctl $(SBINDIR)/jobsupd $(SBINDIR)/jobinit $(SBINDIR)/jobprolog \
+	$(SBINDIR)/jobapi \
 	$(MANDIR)/man1/jobctl.1 $(MANDIR)/man8/jobsupd.8 $(MANDIR)/man8/jobapi.8 \
 	$(UNITDIR)/jobsupd.service $(UNITDIR)/jobapi.service $(SYSUSERSDIR)/jobworker.conf \
 	$(COMPLETIONDIR)/jobctl $(DATADIR)/jobworker/nginx-site.conf \
@@ -221,8 +229,9 @@ install: all $(BUILD)/install/jobctl
 		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DATADIR)/jobworker $(DESTDIR)$(DATADIR)/jobworker/web \
 		$(DESTDIR)$(SYSCONFDIR)/jobworker/certs
 	install -m 0755 $(BUILD)/install/jobctl $(DESTDIR)$(BINDIR)/jobctl
-	@# jobinit beside jobsupd: that is where jobsupd looks for it.
-	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobapi $(DESTDIR)$(SBINDIR)/
+	@# jobinit and jobprolog beside jobsupd: that is where jobsupd looks for them.
+	install -m 0755 $(BUILD)/jobsupd $(BUILD)/jobinit $(BUILD)/jobprolog $(BUILD)/jobapi \
+		$(DESTDIR)$(SBINDIR)/
 	install -m 0644 docs/man/jobctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 docs/man/jobsupd.8 docs/man/jobapi.8 $(DESTDIR)$(MANDIR)/man8/
 	$(FILL) supervisor/jobsupd.service.in >$(DESTDIR)$(UNITDIR)/jobsupd.service

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark: the real stack with its default configuration, and in the same run the ceilings
 # it is measured against (the same nginx and TLS answering by itself, or in front of a minimal
-# libfcgi responder; posix_spawn; task-spooler; a plain pipe; curl). Each figure is the median
+# libfcgi responder; posix_spawn; task-spooler; a plain pipe; curl; bare srun on a Slurm
+# cluster of its own). Each figure is the median
 # of ROUNDS rounds. Prints one table and writes it to BUILD/bench.txt.
 #
 #   bench/run.sh BUILD          ROUNDS=5, MANY=100000 (jobs for the memory figure) to change
@@ -24,6 +25,7 @@ cleanup() {
 	[ -n "${TS_SOCKET:-}" ] && tsp -K >/dev/null 2>&1
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -e "$T/slurm/pids" ] && tests/slurm/cluster.sh stop "$T/slurm"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -266,6 +268,46 @@ after_1k=$(rss VmRSS)
 after_many=$(rss VmRSS)
 r=$(ratio "$after_many" "$after_1k")
 row "jobsupd RSS after 1k / ${many} jobs, MiB" "$(mib "$after_1k") / $(mib "$after_many")" "" "$r" "flat" "$(meets "$r" 1.1 '<=')"
+
+# --- Slurm ---
+# Jobs through Slurm (--executor slurm) against bare srun from a shell, on a single-node cluster
+# of the benchmark's own (tests/slurm/cluster.sh), the same number at once on both sides (as
+# many as the node has CPUs). As root with Slurm installed; else the row says why not.
+slurm_jobs=${SLURM_JOBS:-200}
+if [ "$(id -u)" != 0 ] || ! PATH=$PATH:/usr/sbin command -v slurmd >/dev/null; then
+	row "jobs through Slurm vs bare srun" "skipped: needs root and slurmd" "" "" "" ""
+elif ! tests/slurm/cluster.sh start "$T/slurm" >"$T/slurm.log" 2>&1; then
+	cat "$T/slurm.log" >&2
+	row "jobs through Slurm vs bare srun" "skipped: the cluster did not start" "" "" "" ""
+else
+	say "Slurm: $slurm_jobs jobs of true through the job worker; as many bare sruns"
+	export SLURM_CONF=$T/slurm/slurm.conf
+	cpus=$(sinfo --noheader --format=%c)
+	printf 'user1 = nobody\n' >"$T/slurm/users"
+	T4=$T/slurmstack
+	mkdir -p "$T4"
+	port_main=$PORT
+	if stack_up "$T4" "$build" -- --executor slurm --users "$T/slurm/users" \
+		--work-root "$T/slurm/work" --max-running "$cpus"; then
+		pids+=("$STACK_PID")
+		measure slurm "$load" jobs "https://localhost:$PORT" --threads 4 --count "$slurm_jobs"
+		bare_srun() {
+			local t0=$(now)
+			seq "$slurm_jobs" | xargs -P "$cpus" -I{} srun --quiet --input=none true
+			awk -v a="$t0" -v b="$(now)" -v n="$slurm_jobs" 'BEGIN {printf "jobs_per_s=%.1f\n", n / (b - a)}'
+		}
+		measure srun bare_srun
+		against "jobs through Slurm /s vs bare srun ($cpus at once)" "$(med slurm jobs_per_s)" \
+			"$(med srun jobs_per_s)" '>=' 0.8
+		kill -TERM "$STACK_PID" 2>/dev/null
+		wait "$STACK_PID" 2>/dev/null
+	else
+		cat "$T4/stack.log" >&2
+	fi
+	PORT=$port_main
+	tests/slurm/cluster.sh stop "$T/slurm"
+	unset SLURM_CONF
+fi
 
 # --- jobctl ---
 say "jobctl list against one curl call"

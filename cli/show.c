@@ -381,6 +381,26 @@ static void show_run_as(FILE *f, const cJSON *job, struct buf *b)
 	field(f, "isolation:", buf_used(b) > 1 ? buf_head(b) : "none");
 }
 
+/* On Slurm: "executor: slurm, job 12 on node1 (partition debug), 2 CPUs per task". */
+static void show_executor(FILE *f, const cJSON *job, struct buf *b)
+{
+	const cJSON *sl = cJSON_GetObjectItemCaseSensitive(job, "slurm");
+	double id, cpus;
+	if (!cJSON_IsObject(sl))
+		return;
+	buf_reset(b);
+	if (jnum(sl, "job_id", &id))
+		buf_printf(b, "slurm, job %.0f on %s (partition %s)", id,
+			   jstr(sl, "node") ? jstr(sl, "node") : "?",
+			   jstr(sl, "partition") ? jstr(sl, "partition") : "?");
+	else
+		buf_printf(b, "slurm, not allocated");
+	if (jnum(sl, "cpus_per_task", &cpus))
+		buf_printf(b, ", %.0f CPU%s per task", cpus, cpus == 1 ? "" : "s");
+	buf_putc(b, '\0');
+	field(f, "executor:", buf_ok(b) ? buf_head(b) : "slurm");
+}
+
 static void show_limits_and_usage(FILE *f, const cJSON *job)
 {
 	const cJSON *lim = cJSON_GetObjectItemCaseSensitive(job, "limits");
@@ -392,6 +412,7 @@ static void show_limits_and_usage(FILE *f, const cJSON *job)
 	buf_putc(&b, '\0');
 	field(f, "limits:", buf_used(&b) > 1 ? buf_head(&b) : "none");
 	field(f, "contained:", jstr(job, "containment"));
+	show_executor(f, job, &b);
 	show_run_as(f, job, &b);
 	buf_reset(&b);
 	if (jnum(use, "cpu_ms", &v))

@@ -175,6 +175,8 @@ static void hello_limits(const cJSON *o, struct supclient *c)
 									  : 0);
 		}
 	}
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
+	c->limits.slurm = cJSON_IsString(ex) && strcmp(ex->valuestring, "slurm") == 0;
 }
 
 static int hello(struct supclient *c, struct apierr *err)

@@ -310,6 +310,11 @@ static int new_account(struct accounts *a, const char *identity, const char *dir
 	return 0;
 }
 
+bool account_mapped(const struct accounts *a, const char *identity)
+{
+	return find(a->mapped, identity) != NULL;
+}
+
 const struct account *account_get(struct accounts *a, const char *identity, char *why, size_t cap)
 {
 	char name[NAME_MAX + 1], dir[PATH_MAX];

@@ -65,6 +65,9 @@ void accounts_fini(struct accounts *a);
  * a. NULL with why on failure (the work root unwritable, every dynamic uid taken). */
 const struct account *account_get(struct accounts *a, const char *identity, char *why, size_t cap);
 
+/* Is identity in the users file? */
+bool account_mapped(const struct accounts *a, const char *identity);
+
 /* The uid a new identity starts probing from: a hash of its name in the dynamic range. */
 uid_t account_dyn_candidate(const char *identity);
 /* The work directory's name for identity, escaped, into dst; -1 when it does not fit. */

@@ -29,6 +29,8 @@ const char *cg_mode_name(enum containment mode)
 		return "cgroup-v2";
 	case CONTAIN_CGROUP_V1:
 		return "cgroup-v1";
+	case CONTAIN_SLURM:
+		return "slurm";
 	case CONTAIN_PROCESS_GROUP:
 		break;
 	}

@@ -29,6 +29,7 @@ enum containment {
 	CONTAIN_PROCESS_GROUP,
 	CONTAIN_CGROUP_V1,
 	CONTAIN_CGROUP_V2,
+	CONTAIN_SLURM, /* a job's, on Slurm: Slurm's own on its node (never jobsupd's mode) */
 };
 
 enum cg_want {

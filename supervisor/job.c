@@ -14,14 +14,16 @@
 #include "log.h"
 
 static const char *const phase_names[PHASES] = {
-    [PHASE_QUEUED] = "queued",	   [PHASE_STARTING] = "starting", [PHASE_RUNNING] = "running",
-    [PHASE_STOPPING] = "stopping", [PHASE_KILLING] = "killing",	  [PHASE_SETTLING] = "settling",
-    [PHASE_ENDED] = "ended",
+    [PHASE_QUEUED] = "queued",	   [PHASE_STARTING] = "starting", [PHASE_PENDING] = "pending",
+    [PHASE_RUNNING] = "running",   [PHASE_STOPPING] = "stopping", [PHASE_KILLING] = "killing",
+    [PHASE_SETTLING] = "settling", [PHASE_ENDED] = "ended",
 };
 
 static const char *const event_names[EVENTS] = {
     [EV_START] = "start",
     [EV_SPAWNED] = "spawned",
+    [EV_SUBMITTED] = "submitted",
+    [EV_ALLOCATED] = "allocated",
     [EV_SPAWN_FAILED] = "spawn failed",
     [EV_STOP] = "stop",
     [EV_TIMEOUT] = "timeout",
@@ -50,6 +52,11 @@ void job_set_error(struct job *j, const char *fmt, ...)
 	free(j->error);
 	j->error = s;
 	j->rec.error = s;
+}
+
+static const struct executor *ex(const struct job *j)
+{
+	return j->jobs->exec;
 }
 
 static void save(struct job *j)
@@ -91,12 +98,24 @@ static void act_start(struct job *j, enum job_event ev, const struct ev_arg *a)
 	js->nrunning++;
 	j->rec.state = JOB_RUNNING; /* as the API shows a starting job; written once it runs */
 	j->rec.started_ms = wall_now();
-	proc_spawn(j);
+	ex(j)->spawn(j);
 }
 
 static void on_timeout(struct timer *t)
 {
 	job_event(container_of(t, struct job, timeout), EV_TIMEOUT, NULL);
+}
+
+/* On Slurm: its srun runs, and the job waits in Slurm's queue (the API shows it queued). */
+static void act_pending(struct job *j, enum job_event ev, const struct ev_arg *a)
+{
+	(void)ev;
+	(void)a;
+	j->rec.state = JOB_QUEUED;
+	j->rec.started_ms = 0;
+	save(j);
+	log_info("job %llu submitted to Slurm, srun pid %d", (unsigned long long)j->rec.id,
+		 (int)j->rec.pid);
 }
 
 static void act_running(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -105,9 +124,18 @@ static void act_running(struct job *j, enum job_event ev, const struct ev_arg *a
 	(void)ev;
 	(void)a;
 	js->spawned++;
+	j->rec.state = JOB_RUNNING;
+	if (!j->rec.started_ms)
+		j->rec.started_ms = wall_now(); /* on Slurm: when it was allocated */
 	save(j);
 	events_emit(js->events, EVENT_STARTED, &j->rec);
-	log_info("job %llu started, pid %d", (unsigned long long)j->rec.id, (int)j->rec.pid);
+	if (j->rec.slurm_job_id)
+		log_info("job %llu started: Slurm job %llu on %s", (unsigned long long)j->rec.id,
+			 (unsigned long long)j->rec.slurm_job_id,
+			 j->rec.slurm_node ? j->rec.slurm_node : "?");
+	else
+		log_info("job %llu started, pid %d", (unsigned long long)j->rec.id,
+			 (int)j->rec.pid);
 	if (loop_timer_at(js->loop, &j->timeout, loop_now() + j->rec.timeout_s * 1000, on_timeout) <
 	    0) {
 		/* A timeout that cannot fire must not let the job run unbounded. */
@@ -127,7 +155,7 @@ static void act_stop(struct job *j, enum job_event ev, const struct ev_arg *a)
 	struct jobs *js = j->jobs;
 	note_ending(j, ev, a);
 	loop_timer_cancel(js->loop, &j->timeout);
-	proc_signal(j, j->stop_signal);
+	ex(j)->signal(j, j->stop_signal);
 	if (j->stop_signal == SIGKILL)
 		return; /* nothing to wait for: its end follows */
 	if (loop_timer_at(js->loop, &j->grace, loop_now() + js->cfg.grace_s * 1000, on_grace_over) <
@@ -143,7 +171,15 @@ static void act_kill(struct job *j, enum job_event ev, const struct ev_arg *a)
 	note_ending(j, ev, a);
 	loop_timer_cancel(j->jobs->loop, &j->timeout);
 	loop_timer_cancel(j->jobs->loop, &j->grace);
-	proc_kill(j);
+	ex(j)->kill(j);
+}
+
+/* Slurm allocated a job that was being cancelled: its cancel again, now by its Slurm id. */
+static void act_kill_again(struct job *j, enum job_event ev, const struct ev_arg *a)
+{
+	(void)ev;
+	(void)a;
+	ex(j)->kill(j);
 }
 
 static void act_grace_over(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -153,7 +189,7 @@ static void act_grace_over(struct job *j, enum job_event ev, const struct ev_arg
 	log_info("job %llu did not exit within %ld s of its signal: killing it",
 		 (unsigned long long)j->rec.id, j->jobs->cfg.grace_s);
 	j->killed_after_grace = true;
-	proc_kill(j);
+	ex(j)->kill(j);
 }
 
 static void act_output_closed(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -169,7 +205,7 @@ static void act_reaped(struct job *j, enum job_event ev, const struct ev_arg *a)
 	(void)a;
 	loop_timer_cancel(j->jobs->loop, &j->timeout);
 	loop_timer_cancel(j->jobs->loop, &j->grace);
-	proc_settle(j);
+	ex(j)->settle(j);
 }
 
 /* The outcome, decided once: why the job was asked to end, if it was, else how its main process
@@ -177,7 +213,7 @@ static void act_reaped(struct job *j, enum job_event ev, const struct ev_arg *a)
 static enum job_state outcome(struct job *j)
 {
 	int st = j->main_status;
-	bool oom = proc_account(j);
+	bool oom = ex(j)->account(j);
 	char tail[112] = "", sig[16];
 
 	j->rec.has_exit = WIFEXITED(st);
@@ -188,19 +224,47 @@ static enum job_state outcome(struct job *j)
 		snprintf(tail, sizeof tail, "; it did not exit within %ld s of %s and was killed",
 			 j->jobs->cfg.grace_s, sig);
 	}
+	/* On Slurm, a job can end without having started: cancelled, or refused by Slurm. */
+	bool never_ran = j->rec.executor == EXEC_SLURM && !j->rec.slurm_job_id;
+	if (never_ran) {
+		j->rec.has_exit = false;
+		j->rec.signal = 0;
+	}
 	switch (j->ending) {
 	case END_STOP:
 		job_set_error(j, "stopped by %s%s", j->stopped_by ? j->stopped_by : "request",
-			      tail);
+			      never_ran ? " before it started" : tail);
 		return JOB_STOPPED;
 	case END_SHUTDOWN:
-		job_set_error(j, "stopped because jobsupd shut down%s", tail);
+		job_set_error(j,
+			      never_ran ? "stopped before it started: jobsupd shut down"
+					: "stopped because jobsupd shut down%s",
+			      tail);
 		return JOB_STOPPED;
 	case END_TIMEOUT:
 		job_set_error(j, "timed out after %ld s%s", j->rec.timeout_s, tail);
 		return JOB_TIMED_OUT;
 	case END_NATURAL:
 		break;
+	}
+	if (j->slurm.alloc && j->slurm.alloc->ended_by[0]) {
+		job_set_error(j, "ended by Slurm: %s", j->slurm.alloc->ended_by);
+		return JOB_FAILED;
+	}
+	if (never_ran) {
+		job_set_error(j,
+			      "Slurm did not run it: srun ended (status %d) before Slurm allocated "
+			      "it; srun --test-only with the same options says why",
+			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return JOB_FAILED;
+	}
+	if (oom && j->rec.executor == EXEC_SLURM) {
+		if (j->rec.limits.memory_bytes)
+			job_set_error(j, "out of memory (limit %llu bytes, Slurm's --mem)",
+				      (unsigned long long)j->rec.limits.memory_bytes);
+		else
+			job_set_error(j, "out of memory (Slurm's default memory limit for it)");
+		return JOB_FAILED;
 	}
 	if (oom) {
 		job_set_error(j, "out of memory (limit %llu bytes)",
@@ -253,20 +317,22 @@ static void job_free(struct deferred *d)
 	free(j->stopped_by);
 	if (j->status_fd >= 0)
 		close(j->status_fd);
+	free(j->slurm.text);
+	free(j->slurm.alloc);
 	jobspec_free(&j->spec);
 	free(j);
 }
 
 /* The end, whichever way it came: the record made final and kept, the watchers told, the job
  * freed after the batch. */
-static void finish(struct job *j, enum job_state state)
+static void finish(struct job *j, enum job_state state, bool queued)
 {
 	struct jobs *js = j->jobs;
 	loop_timer_cancel(js->loop, &j->timeout);
 	loop_timer_cancel(js->loop, &j->grace);
 	loop_timer_cancel(js->loop, &j->settle);
 	loop_timer_cancel(js->loop, &j->freeze);
-	if (j->rec.state == JOB_QUEUED) {
+	if (queued) {
 		TAILQ_REMOVE(&js->queue, j, qlink);
 		js->nqueued--;
 	} else {
@@ -303,7 +369,7 @@ static void act_dequeued(struct job *j, enum job_event ev, const struct ev_arg *
 	else
 		job_set_error(j, "stopped by %s before it started",
 			      j->stopped_by ? j->stopped_by : "request");
-	finish(j, JOB_STOPPED);
+	finish(j, JOB_STOPPED, true);
 }
 
 static void act_spawn_failed(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -312,22 +378,26 @@ static void act_spawn_failed(struct job *j, enum job_event ev, const struct ev_a
 	(void)a;
 	j->jobs->spawn_failures++;
 	out_drain_and_close(j);
-	finish(j, JOB_FAILED);
+	finish(j, JOB_FAILED, false);
 }
 
 static void act_end(struct job *j, enum job_event ev, const struct ev_arg *a)
 {
 	(void)a;
-	if (ev == EV_SETTLE_OVER)
+	if (ev == EV_SETTLE_OVER && j->rec.executor == EXEC_LOCAL)
 		log_warn("job %llu: processes of it outlived it (they left its session or were "
 			 "not reaped); ending it without them",
+			 (unsigned long long)j->rec.id);
+	else if (ev == EV_SETTLE_OVER)
+		log_warn("job %llu: Slurm's account of its end did not come; its outcome is "
+			 "srun's",
 			 (unsigned long long)j->rec.id);
 	/* What the job wrote is in the pipe now: take exactly that, so that a process that
 	 * escaped the job cannot keep it alive by holding the pipe open. */
 	out_drain_and_close(j);
 	enum job_state state = outcome(j);
-	proc_release(j);
-	finish(j, state);
+	ex(j)->release(j);
+	finish(j, state, false);
 }
 
 /* The table: for each phase and event, the next phase (STAY: this one) and the action. An
@@ -347,7 +417,18 @@ static const struct transition {
     [PHASE_STARTING] =
 	{
 	    [EV_SPAWNED] = {PHASE_RUNNING, act_running},
+	    [EV_SUBMITTED] = {PHASE_PENDING, act_pending},
 	    [EV_SPAWN_FAILED] = {PHASE_ENDED, act_spawn_failed},
+	},
+    [PHASE_PENDING] =
+	{
+	    /* Nothing of it runs yet: a stop cancels it in Slurm, without a grace. */
+	    [EV_ALLOCATED] = {PHASE_RUNNING, act_running},
+	    [EV_STOP] = {PHASE_KILLING, act_kill},
+	    [EV_SHUTDOWN] = {PHASE_KILLING, act_kill},
+	    [EV_KILL] = {PHASE_KILLING, act_kill},
+	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
+	    [EV_MAIN_REAPED] = {PHASE_SETTLING, act_reaped},
 	},
     [PHASE_RUNNING] =
 	{
@@ -370,6 +451,7 @@ static const struct transition {
 	},
     [PHASE_KILLING] =
 	{
+	    [EV_ALLOCATED] = {STAY, act_kill_again},
 	    [EV_STOP] = {STAY, act_ignore},
 	    [EV_TIMEOUT] = {STAY, act_ignore},
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
@@ -427,9 +509,9 @@ int job_render_live(void *ctx, uint64_t id, struct buf *out)
 {
 	struct job *j = job_find(ctx, id);
 	struct jw w;
-	if (!j || j->phase == PHASE_QUEUED)
+	if (!j || j->phase == PHASE_QUEUED || j->phase == PHASE_PENDING)
 		return -1;
-	proc_usage(j);
+	ex(j)->usage(j);
 	output_counts(j);
 	jw_init(&w, out);
 	record_render(&w, &j->rec, NULL, 0);

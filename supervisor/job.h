@@ -9,6 +9,8 @@
  *   phase     what is true                                           the API shows
  *   QUEUED    waiting for a running slot, in the FIFO queue          queued
  *   STARTING  its cgroup is made and its process is being spawned    running
+ *   PENDING   on Slurm only: its srun runs, but Slurm has not        queued
+ *             allocated it yet (it waits in Slurm's queue)
  *   RUNNING   its main process runs                                  running
  *   STOPPING  asked to end: its first signal went out, the grace     running
  *             period runs
@@ -20,10 +22,15 @@
  *   ENDED     its record is final (succeeded, failed, stopped or     the outcome
  *             timed out) and written to the store
  *
- * Events: START (the scheduler gave it a slot), SPAWNED, SPAWN_FAILED, STOP (by a user),
+ * Events: START (the scheduler gave it a slot), SPAWNED, SUBMITTED (its srun runs: Slurm has it),
+ * ALLOCATED (Slurm started it), SPAWN_FAILED, STOP (by a user),
  * TIMEOUT, SHUTDOWN, GRACE_OVER, KILL (shutdown asked twice), OUTPUT_CLOSED, MAIN_REAPED,
  * GROUP_EMPTY, SETTLE_OVER. The outcome is decided once, at the end, from why the job was asked
  * to end (if it was) and how its main process ended.
+ *
+ * How a job's processes are run, signalled and accounted for is its executor's (jobpriv.h): on
+ * this host (jobproc.c), or through Slurm (slurmexec.c), where the main process is the job's
+ * srun and SETTLING is reading Slurm's account of how the job ended.
  *
  * A job's lifetime is its main process's: when that exits, whatever is left of the job is
  * killed, and the job has ended once nothing of it is left. Active jobs live in memory (struct
@@ -49,11 +56,13 @@
 #include "ring.h"
 #include "spool.h"
 #include "sandbox.h"
+#include "slurm.h"
 #include "store.h"
 
 enum job_phase {
 	PHASE_QUEUED,
 	PHASE_STARTING,
+	PHASE_PENDING,
 	PHASE_RUNNING,
 	PHASE_STOPPING,
 	PHASE_KILLING,
@@ -65,6 +74,8 @@ enum job_phase {
 enum job_event {
 	EV_START,
 	EV_SPAWNED,
+	EV_SUBMITTED,
+	EV_ALLOCATED,
 	EV_SPAWN_FAILED,
 	EV_STOP,
 	EV_TIMEOUT,
@@ -109,7 +120,10 @@ struct jobs_config {
 	long max_log;
 	long grace_s;
 	long output_cap;
+	enum job_executor executor;
 };
+
+struct executor;
 
 struct jobs {
 	struct jobs_config cfg;
@@ -119,10 +133,12 @@ struct jobs {
 	struct spool *spool;
 	struct events *events; /* told when a job is created, starts, ends, leaves the log */
 	struct sandbox *sb;
-	struct job_queue queue;	  /* QUEUED, oldest first */
-	struct job_queue running; /* STARTING to SETTLING, in order of start */
-	struct job **table;	  /* active jobs by id: open hashing, chained */
-	size_t table_size;	  /* a power of two */
+	const struct executor *exec; /* how jobs run: here, or on Slurm */
+	const struct slurm *slurm;   /* the cluster, with --executor slurm */
+	struct job_queue queue;	     /* QUEUED, oldest first */
+	struct job_queue running;    /* STARTING to SETTLING, in order of start */
+	struct job **table;	     /* active jobs by id: open hashing, chained */
+	size_t table_size;	     /* a power of two */
 	uint64_t next_id;
 	uint64_t next_finished_seq;
 	long nrunning, nqueued, nfinished;
@@ -154,6 +170,15 @@ struct job {
 	struct timer timeout, grace, settle, freeze;
 	int64_t settle_deadline, freeze_deadline;
 
+	struct slurm_job {
+		struct watch report; /* jobprolog's report of the allocation; fd -1 once read */
+		struct watch answer; /* scontrol's account of the job's end; fd -1 when none */
+		char *text;	     /* what report or answer said so far (SLURM_TEXT_MAX) */
+		size_t len;
+		struct slurm_alloc *alloc; /* where Slurm runs it; NULL until allocated */
+		bool oom;		   /* Slurm's memory limit ended it */
+	} slurm;
+
 	struct jobwatch_list waiters;	/* told of the end */
 	struct jobwatch_list followers; /* told of output and the end */
 	TAILQ_ENTRY(job) qlink;		/* in jobs->queue or jobs->running */
@@ -164,7 +189,7 @@ struct job {
 /* 0, or -1 (errno). */
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events,
-	      struct sandbox *sb);
+	      struct sandbox *sb, const struct slurm *slurm);
 void jobs_fini(struct jobs *js);
 
 /* Make a job from spec (which it takes over; spec is left empty) and start or queue it.

@@ -10,6 +10,7 @@
 #ifndef JOBPRIV_H
 #define JOBPRIV_H
 
+#include "initproto.h"
 #include "job.h"
 
 /* What an event brings along: who asked to stop, and with which signal. */
@@ -34,23 +35,35 @@ void jobs_forget(struct job *j);
 /* Tell the watchers of list that j has ended (each unlinked first). */
 void job_notify_end(struct jobwatch_list *list, struct job *j);
 
-/* jobproc.c */
-/* Make the job's cgroup and spawn its process: then SPAWNED or SPAWN_FAILED. */
-void proc_spawn(struct job *j);
-/* Send sig to every process of the job, each once. */
-void proc_signal(struct job *j, int sig);
-/* SIGKILL every process of the job (on cgroup v1, once its cgroup is frozen: a timer waits for
- * that, so the loop never blocks). */
-void proc_kill(struct job *j);
-/* Begin waiting for what is left of the job to go, after its main process was reaped: GROUP_EMPTY
- * or SETTLE_OVER follows. */
-void proc_settle(struct job *j);
-/* The job's final usage; true when its memory limit killed a process. */
-bool proc_account(struct job *j);
-/* Remove what the job's containment made for it (its cgroup). */
-void proc_release(struct job *j);
-/* Its usage so far, read from its cgroup at most every USAGE_REFRESH_MS. */
-void proc_usage(struct job *j);
+/* An executor: how a job's processes are run, signalled and accounted for. The local one
+ * (jobproc.c) runs them on this host, in a cgroup and a sandbox; the Slurm one (slurmexec.c)
+ * runs an srun per job. Each reports what happened as events. */
+struct executor {
+	/* Spawn the job's main process: then SPAWNED (or SUBMITTED, then ALLOCATED, on Slurm)
+	 * or SPAWN_FAILED. */
+	void (*spawn)(struct job *j);
+	/* Send sig to every process of the job, each once. */
+	void (*signal)(struct job *j, int sig);
+	/* SIGKILL every process of the job (locally on cgroup v1, once its cgroup is frozen: a
+	 * timer waits for that, so the loop never blocks). */
+	void (*kill)(struct job *j);
+	/* After its main process was reaped: wait for what is left of the job to go (or for
+	 * Slurm's account of it); GROUP_EMPTY or SETTLE_OVER follows. */
+	void (*settle)(struct job *j);
+	/* The job's final usage; true when its memory limit killed a process. */
+	bool (*account)(struct job *j);
+	/* Remove what was made for the job (its cgroup; its pipes to Slurm's commands). */
+	void (*release)(struct job *j);
+	/* Its usage so far, read at most every USAGE_REFRESH_MS. */
+	void (*usage)(struct job *j);
+};
+extern const struct executor exec_local, exec_slurm;
+
+/* jobproc.c, what both executors use */
+/* The error of a spawn that failed before or at exec, and the exit code a shell would give. */
+void proc_spawn_failed(struct job *j, const struct spawn_failure *fail);
+/* Can anything of the job still run? (Locally: its cgroup or process group.) */
+bool proc_nothing_left(struct job *j);
 
 /* jobout.c */
 /* Start reading the job's stdout and stderr pipes; 0, or -1 (errno) when they cannot be

@@ -25,13 +25,14 @@
 /* A running job's usage is read from its cgroup when asked for, at most this often. */
 #define USAGE_REFRESH_MS 200
 
+static void local_kill(struct job *j);
+
 static bool grouped(const struct job *j)
 {
 	return j->jobs->cg->mode == CONTAIN_PROCESS_GROUP;
 }
 
-/* The error of a spawn that failed before or at exec, and the exit code a shell would give. */
-static void spawn_failed(struct job *j, const struct spawn_failure *fail)
+void proc_spawn_failed(struct job *j, const struct spawn_failure *fail)
 {
 	const char *cwd = j->spec.cwd ? j->spec.cwd : j->acc->workdir;
 	switch (fail->stage) {
@@ -55,7 +56,7 @@ static void spawn_failed(struct job *j, const struct spawn_failure *fail)
 	}
 }
 
-void proc_spawn(struct job *j)
+static void local_spawn(struct job *j)
 {
 	struct jobs *js = j->jobs;
 	struct cg_entry entry;
@@ -80,7 +81,7 @@ void proc_spawn(struct job *j)
 		if (pid < 0)
 			job_set_error(j, "cannot start the job: %s", strerror(spawn_errno));
 		else
-			spawn_failed(j, &fail);
+			proc_spawn_failed(j, &fail);
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}
@@ -97,15 +98,15 @@ void proc_spawn(struct job *j)
 		job_set_error(j, "cannot capture the job's output: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
-		proc_kill(j);
+		local_kill(j);
 	}
 	job_event(j, EV_SPAWNED, NULL);
 }
 
-void proc_signal(struct job *j, int sig)
+static void local_signal(struct job *j, int sig)
 {
 	if (sig == SIGKILL) {
-		proc_kill(j);
+		local_kill(j);
 		return;
 	}
 	/* Each process once: a signal the job handles (INT, say) must not reach it twice. A
@@ -133,7 +134,7 @@ static void on_frozen_check(struct timer *t)
 	cg_job_kill_frozen(js->cg, j->rec.id);
 }
 
-void proc_kill(struct job *j)
+static void local_kill(struct job *j)
 {
 	struct jobs *js = j->jobs;
 	if (grouped(j)) {
@@ -152,7 +153,7 @@ void proc_kill(struct job *j)
 
 /* Has everything of the job gone? (EPERM: members we may not signal, which we could not end
  * anyway.) */
-static bool nothing_left(struct job *j)
+bool proc_nothing_left(struct job *j)
 {
 	return grouped(j) ? kill(-j->rec.pid, 0) < 0 : cg_job_empty(j->jobs->cg, j->rec.id);
 }
@@ -161,7 +162,7 @@ static void on_settle_check(struct timer *t)
 {
 	struct job *j = container_of(t, struct job, settle);
 	struct jobs *js = j->jobs;
-	if (nothing_left(j)) {
+	if (proc_nothing_left(j)) {
 		job_event(j, EV_GROUP_EMPTY, NULL);
 	} else if (loop_now() >= j->settle_deadline ||
 		   loop_timer_at(js->loop, t, loop_now() + SETTLE_CHECK_MS, on_settle_check) < 0) {
@@ -169,17 +170,17 @@ static void on_settle_check(struct timer *t)
 	}
 }
 
-void proc_settle(struct job *j)
+static void local_settle(struct job *j)
 {
 	/* What the job left running dies with it (without cgroups, the reaper killed its process
 	 * group while the zombie still held the group's id). */
 	if (!grouped(j))
-		proc_kill(j);
+		local_kill(j);
 	j->settle_deadline = loop_now() + SETTLE_MAX_MS;
 	on_settle_check(&j->settle);
 }
 
-bool proc_account(struct job *j)
+static bool local_account(struct job *j)
 {
 	struct cg_usage u = {0};
 	uint64_t oom_kills = 0;
@@ -195,12 +196,12 @@ bool proc_account(struct job *j)
 	return oom_kills > 0;
 }
 
-void proc_release(struct job *j)
+static void local_release(struct job *j)
 {
 	cg_job_remove(j->jobs->cg, j->rec.id);
 }
 
-void proc_usage(struct job *j)
+static void local_usage(struct job *j)
 {
 	uint64_t oom;
 	int64_t now = loop_now();
@@ -209,6 +210,16 @@ void proc_usage(struct job *j)
 	j->usage_read = now;
 	cg_job_usage(j->jobs->cg, j->rec.id, &j->rec.usage, &oom);
 }
+
+const struct executor exec_local = {
+    .spawn = local_spawn,
+    .signal = local_signal,
+    .kill = local_kill,
+    .settle = local_settle,
+    .account = local_account,
+    .release = local_release,
+    .usage = local_usage,
+};
 
 /* The job whose main process pid is, while it has not been reaped. */
 static struct job *main_of(struct jobs *js, pid_t pid)
@@ -262,7 +273,8 @@ void jobs_reap(struct jobs *js)
 	/* An exit may have been the last of a settling job. */
 	for (j = TAILQ_FIRST(&js->running); j; j = next) {
 		next = TAILQ_NEXT(j, qlink);
-		if (j->phase == PHASE_SETTLING && nothing_left(j))
+		if (j->phase == PHASE_SETTLING && j->rec.executor == EXEC_LOCAL &&
+		    proc_nothing_left(j))
 			job_event(j, EV_GROUP_EMPTY, NULL);
 	}
 }

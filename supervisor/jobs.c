@@ -159,6 +159,7 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	j->out[0].fd = j->out[1].fd = -1;
 	j->sp = (struct spool_file){.data_fd = -1, .idx_fd = -1};
 	j->status_fd = -1;
+	j->slurm.report.fd = j->slurm.answer.fd = -1;
 	j->acc = acc;
 	LIST_INIT(&j->waiters);
 	LIST_INIT(&j->followers);
@@ -178,7 +179,10 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .env = spec->env,
 	    .env_len = spec->env_len,
 	    .network = spec->network,
+	    .executor = js->cfg.executor,
 	};
+	if (js->cfg.executor == EXEC_SLURM)
+		j->rec.containment = CONTAIN_SLURM;
 	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
 	if (store_put(js->store, &j->rec) < 0)
 		goto oom;
@@ -209,7 +213,7 @@ oom:
 
 int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	      struct store *store, struct cgroups *cg, struct spool *spool, struct events *events,
-	      struct sandbox *sb)
+	      struct sandbox *sb, const struct slurm *slurm)
 {
 	size_t n = 64, expected = (size_t)(cfg->max_running + cfg->max_queued);
 	memset(js, 0, sizeof *js);
@@ -220,6 +224,8 @@ int jobs_init(struct jobs *js, const struct jobs_config *cfg, struct loop *loop,
 	js->spool = spool;
 	js->events = events;
 	js->sb = sb;
+	js->slurm = slurm;
+	js->exec = cfg->executor == EXEC_SLURM ? &exec_slurm : &exec_local;
 	js->next_id = 1;
 	TAILQ_INIT(&js->queue);
 	TAILQ_INIT(&js->running);

@@ -80,6 +80,15 @@ static const char usage[] =
     "                           (default " DEFAULT_WORK_ROOT "; not under /tmp)\n"
     "  --default-network NET    host (default) or none: a job's network when it names none\n"
     "  --init PATH              the jobs' PID 1 (default: jobinit beside jobsupd)\n"
+    "\n"
+    "Executor: where jobs run (see README, \"Running on a Slurm cluster\"):\n"
+    "  --executor NAME          local (default: on this host) or slurm (one srun per job,\n"
+    "                           as its owner's account from --users; --max-running is how\n"
+    "                           many jobs are in Slurm at once)\n"
+    "  --slurm-partition NAME   the partition jobs go to (default: the cluster's default)\n"
+    "  --slurm-options \"OPTS\"   more srun options for every job, separated by spaces,\n"
+    "                           e.g. \"--account=lab --qos=normal\" (checked at start)\n"
+    "  --slurm-prolog PATH      srun's prolog (default: jobprolog beside jobsupd)\n"
     "  -h, --help               this help\n";
 
 /* What a flag sets, and how its value is read. */
@@ -94,6 +103,7 @@ enum flag_kind {
 	F_TRUE,	       /* a bool in struct sup_config, set */
 	F_NETWORK,     /* cfg->sandbox.default_network */
 	F_ISOLATION,   /* cfg->sandbox.want */
+	F_EXECUTOR,    /* cfg->executor */
 	F_SYSLOG,
 	F_READY_FD, /* cfg->ready_fd */
 	F_HELP,
@@ -140,6 +150,10 @@ static const struct flag fixed_flags[] = {
     {"work-root", F_PATH, CFG(sandbox.work_root), 0, 0, 0},
     {"default-network", F_NETWORK, 0, 0, 0, 0},
     {"init", F_PATH, CFG(sandbox.init), 0, 0, 0},
+    {"executor", F_EXECUTOR, 0, 0, 0, 0},
+    {"slurm-partition", F_PATH, CFG(slurm.partition), 0, 0, 0},
+    {"slurm-options", F_PATH, CFG(slurm.options), 0, 0, 0},
+    {"slurm-prolog", F_PATH, CFG(slurm.prolog), 0, 0, 0},
     {"help", F_HELP, 0, 0, 0, 0},
 };
 #define NFIXED (sizeof fixed_flags / sizeof *fixed_flags)
@@ -196,6 +210,8 @@ static void take_limit(const struct flag *f, const char *arg, struct sup_config 
 			 max ? li->max_flag : li->deflt_flag, (unsigned long long)li->most,
 			 limit_takes_size(f->limit) ? " (K, M, G, T suffixes)" : "", arg);
 	limit_set(max ? &cfg->limits.max : &cfg->limits.deflt, f->limit, v);
+	if (max)
+		cfg->limits_max_given |= 1u << f->limit;
 }
 
 static void take_cgroup(const char *arg, struct sup_config *cfg)
@@ -263,6 +279,12 @@ static void take_flag(const struct flag *f, const char *arg, struct sup_config *
 			opts_die("--isolation is auto or none, not \"%s\"", arg);
 		cfg->sandbox.want = strcmp(arg, "none") == 0 ? ISOLATION_NONE : ISOLATION_AUTO;
 		break;
+	case F_EXECUTOR:
+		if (strcmp(arg, "local") != 0 && strcmp(arg, "slurm") != 0)
+			opts_die("--executor is local or slurm, not \"%s\"", arg);
+		cfg->executor = strcmp(arg, "slurm") == 0 ? EXEC_SLURM : EXEC_LOCAL;
+		cfg->sandbox.slurm = cfg->executor == EXEC_SLURM;
+		break;
 	case F_HELP:
 		fputs(usage, stdout);
 		exit(0);
@@ -320,6 +342,13 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	for (int i = 0; i < NLIMITS; i++)
 		if (limit_get(&cfg->limits.deflt, i) > limit_get(&cfg->limits.max, i))
 			opts_die("%s is over %s", limit_info[i].deflt_flag, limit_info[i].max_flag);
+	if (cfg->executor == EXEC_SLURM && cfg->sandbox.want == ISOLATION_NONE)
+		opts_die("--isolation none does not apply to --executor slurm (jobs run on Slurm's "
+			 "nodes, as their owners' accounts)");
+	if (cfg->executor != EXEC_SLURM &&
+	    (cfg->slurm.partition || cfg->slurm.options || cfg->slurm.prolog))
+		opts_die(
+		    "--slurm-partition, --slurm-options and --slurm-prolog need --executor slurm");
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
 			opts_die("--default-timeout is longer than --max-timeout");

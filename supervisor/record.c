@@ -51,6 +51,14 @@ static void put_opt(struct jw *w, uint64_t v, bool present)
 		jw_null(w);
 }
 
+static void put_str_or_null(struct jw *w, const char *s)
+{
+	if (s)
+		jw_str(w, s);
+	else
+		jw_null(w);
+}
+
 static void put_time(struct jw *w, int64_t ms)
 {
 	char t[32];
@@ -102,10 +110,7 @@ static void put_run_as(struct jw *w, const struct job_record *r)
 	jw_key(w, "run_as");
 	jw_obj(w);
 	jw_key(w, "user");
-	if (r->run_user)
-		jw_str(w, r->run_user);
-	else
-		jw_null(w);
+	put_str_or_null(w, r->run_user);
 	jw_key(w, "uid");
 	jw_int(w, (long long)r->run_uid);
 	jw_key(w, "gid");
@@ -117,6 +122,28 @@ static void put_run_as(struct jw *w, const struct job_record *r)
 		if (r->isolation & (1u << i))
 			jw_str(w, isolation_names[i]);
 	jw_arr_end(w);
+}
+
+/* "executor", and for Slurm where it runs there. */
+static void put_executor(struct jw *w, const struct job_record *r)
+{
+	jw_key(w, "executor");
+	jw_str(w, r->executor == EXEC_SLURM ? "slurm" : "local");
+	jw_key(w, "slurm");
+	if (r->executor != EXEC_SLURM) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_key(w, "job_id");
+	put_opt(w, r->slurm_job_id, r->slurm_job_id != 0);
+	jw_key(w, "node");
+	put_str_or_null(w, r->slurm_node);
+	jw_key(w, "partition");
+	put_str_or_null(w, r->slurm_partition);
+	jw_key(w, "cpus_per_task");
+	put_opt(w, r->slurm_cpus, r->slurm_cpus != 0);
+	jw_obj_end(w);
 }
 
 void record_render(struct jw *w, const struct job_record *r, const char *output, size_t output_len)
@@ -143,10 +170,7 @@ void record_render(struct jw *w, const struct job_record *r, const char *output,
 		jw_null(w);
 	}
 	jw_key(w, "error");
-	if (r->error)
-		jw_str(w, r->error);
-	else
-		jw_null(w);
+	put_str_or_null(w, r->error);
 	jw_key(w, "pid");
 	put_opt(w, (uint64_t)r->pid, r->pid != 0);
 	jw_key(w, "timeout_s");
@@ -169,6 +193,7 @@ void record_render(struct jw *w, const struct job_record *r, const char *output,
 	jw_bool(w, r->output_deleted);
 	put_limits_and_usage(w, r);
 	put_run_as(w, r);
+	put_executor(w, r);
 	if (output) {
 		jw_key(w, "output");
 		jw_bytes(w, output, output_len);

@@ -28,6 +28,12 @@ enum isolation {
 #define ISOLATIONS 6
 extern const char *const isolation_names[ISOLATIONS];
 
+/* Where a job runs: on this host, or through Slurm (--executor). */
+enum job_executor {
+	EXEC_LOCAL,
+	EXEC_SLURM,
+};
+
 /* One job's record. Strings are borrowed from whoever filled the record. */
 struct job_record {
 	uint64_t id;
@@ -64,6 +70,13 @@ struct job_record {
 	const char *env; /* as struct jobspec keeps it */
 	size_t env_len;
 	int network; /* enum job_network, as decided at submission */
+	/* Where it runs; on Slurm, its id there (0 until Slurm allocated it), its node and
+	 * partition (NULL until then) and the whole CPUs it asked for (0: none). */
+	enum job_executor executor;
+	uint64_t slurm_job_id;
+	const char *slurm_node;
+	const char *slurm_partition;
+	unsigned slurm_cpus;
 };
 
 /* Whose view a read is: a user sees its own jobs, an admin every job. */

@@ -73,7 +73,13 @@ static bool privileged(void)
 static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
 {
 	const int ns = CLONE_NEWPID | CLONE_NEWNS;
-	if (cfg->want == ISOLATION_NONE) {
+	if (cfg->slurm) {
+		sb->slurm = true;
+		sb->base = privileged() ? ISO_USER : 0;
+		snprintf(desc, cap, "isolation: on Slurm, %s; Slurm contains them on its nodes",
+			 sb->base ? "each identity's jobs run as its account from --users"
+				  : "not root, so jobs run as jobsupd's user");
+	} else if (cfg->want == ISOLATION_NONE) {
 		snprintf(desc, cap,
 			 "isolation: none (--isolation none): jobs run as jobsupd's user, "
 			 "without namespaces");
@@ -102,7 +108,7 @@ static void decide(struct sandbox *sb, const struct sandbox_config *cfg, char *d
 
 int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *desc, size_t cap)
 {
-	bool root = privileged() && cfg->want != ISOLATION_NONE;
+	bool root = privileged() && (cfg->slurm || cfg->want != ISOLATION_NONE);
 	memset(sb, 0, sizeof *sb);
 	sb->init_fd = -1;
 	sb->default_network = cfg->default_network;
@@ -117,7 +123,17 @@ int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *des
 	if (cfg->users_file &&
 	    accounts_load_users(&sb->accounts, cfg->users_file, cfg->allow_root, desc, cap) < 0)
 		return -1;
-	if (cfg->want != ISOLATION_NONE) {
+	if (cfg->slurm && root && !cfg->users_file) {
+		snprintf(
+		    desc, cap,
+		    "--executor slurm as root needs --users: Slurm runs each job as an account "
+		    "that exists on its nodes, and each identity must be mapped to one");
+		return -1;
+	}
+	if (cfg->slurm) {
+		if (accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
+			return -1;
+	} else if (cfg->want != ISOLATION_NONE) {
 		if (accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
 			return -1;
 		if (find_init(sb, cfg->init, desc, cap) < 0)
@@ -158,11 +174,21 @@ const struct account *sandbox_admit(struct sandbox *sb, const char *owner, struc
 		spec->network = sb->default_network;
 	if (spec->network == JOB_NET_NONE && !sb->net_ns) {
 		apierr_set(err, 400, "invalid_request",
-			   "\"network\": \"none\" cannot be enforced by this job worker (it cannot "
-			   "make network namespaces)");
+			   "\"network\": \"none\" cannot be enforced by this job worker (%s)",
+			   sb->slurm ? "its jobs run on Slurm's nodes, with their network"
+				     : "it cannot make network namespaces");
 		return NULL;
 	}
-	if (!sb->clone_flags)
+	if (sb->slurm && !sb->base)
+		return &sb->self;
+	if (sb->slurm && !account_mapped(&sb->accounts, owner)) {
+		apierr_set(err, 403, "forbidden",
+			   "%s has no cluster account: jobs on Slurm run as accounts of its nodes, "
+			   "and the operator maps each identity to one (jobsupd --users)",
+			   owner);
+		return NULL;
+	}
+	if (!sb->clone_flags && !sb->slurm)
 		return &sb->self;
 	const struct account *acc = account_get(&sb->accounts, owner, why, sizeof why);
 	if (!acc) {
@@ -189,18 +215,26 @@ static bool spec_sets(const struct jobspec *s, const char *name)
 	return false;
 }
 
-/* The job's environment: in a sandbox only ours (PATH, HOME, USER, LOGNAME, LANG, JOB_ID), else
- * jobsupd's; then the request's, which replaces any of the same name. */
+/* Does jobsupd's variable e go into a job's environment? All of them without a sandbox; on
+ * Slurm its SLURM_* (SLURM_CONF: where srun finds the cluster); in a sandbox none. */
+static bool passed_on(const struct sandbox *sb, const char *e)
+{
+	return sb->slurm ? strncmp(e, "SLURM_", 6) == 0 : !sb->clone_flags;
+}
+
+/* The job's environment: in a sandbox or on Slurm ours (PATH, HOME, USER, LOGNAME, LANG,
+ * JOB_ID), else jobsupd's; then the request's, which replaces any of the same name. */
 static int build_env(const struct sandbox *sb, const struct account *acc, const char *owner,
 		     uint64_t id, const struct jobspec *spec, struct sandbox_job *sj)
 {
+	bool clean = sb->clone_flags || sb->slurm;
 	size_t n = 8, text = 128 + strlen(JOB_PATH) + 2 * strlen(owner) +
 			     (acc->workdir ? strlen(acc->workdir) : 0) +
 			     2 * (acc->user ? strlen(acc->user) : 0);
 	for (const char *p = spec->env; p && p < spec->env + spec->env_len; p += strlen(p) + 1)
 		n++;
-	for (char **e = environ; !sb->clone_flags && *e; e++)
-		n++;
+	for (char **e = environ; *e; e++)
+		n += passed_on(sb, *e);
 	char **v = sj->envp = calloc(n, sizeof *v);
 	char *t = sj->text = malloc(text);
 	if (!v || !t)
@@ -211,11 +245,13 @@ static int build_env(const struct sandbox *sb, const struct account *acc, const 
 	const char *ours[][2] = {{"PATH", JOB_PATH}, {"HOME", acc->workdir}, {"LANG", JOB_LANG},
 				 {"USER", user},     {"LOGNAME", user},	     {"JOB_ID", num}};
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
-		if ((sb->clone_flags || strcmp(ours[i][0], "JOB_ID") == 0) && ours[i][1] &&
+		if ((clean || strcmp(ours[i][0], "JOB_ID") == 0) && ours[i][1] &&
 		    !spec_sets(spec, ours[i][0]))
 			put_env(&v, &t, ours[i][0], ours[i][1]);
-	for (char **e = environ; !sb->clone_flags && *e; e++) {
+	for (char **e = environ; *e; e++) {
 		char name[256];
+		if (!passed_on(sb, *e))
+			continue;
 		size_t len = strcspn(*e, "=");
 		snprintf(name, sizeof name, "%.*s", (int)len, *e);
 		if (!spec_sets(spec, name) && strcmp(name, "JOB_ID") != 0)
@@ -239,6 +275,17 @@ int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const c
 	r->envp = out->envp;
 	r->entry = entry;
 	r->cwd = spec->cwd;
+	if (sb->slurm) {
+		/* srun, as the job's account: the command line is slurmexec.c's. */
+		r->cwd = spec->cwd ? spec->cwd : acc->workdir;
+		r->set_user = sb->base & ISO_USER;
+		r->uid = acc->uid;
+		r->gid = acc->gid;
+		r->groups = acc->groups;
+		r->ngroups = acc->ngroups;
+		out->isolation = acc->uid == 0 ? 0 : sb->base;
+		return 0;
+	}
 	if (!sb->clone_flags)
 		return 0;
 	r->init = sb->init;

@@ -11,6 +11,12 @@
  * as jobsupd does, as they did before: its user, its environment (plus the request's), no
  * namespaces. jobsupd logs one line saying which at start, and each job's "isolation" lists
  * exactly what applied to it.
+ *
+ * On Slurm (--executor slurm) a job's srun runs as its owner's account, without namespaces (the
+ * job runs on a node, in Slurm's containment). Slurm runs a job as the uid that submitted it, and
+ * that uid must exist on its nodes: so as root every identity must be mapped in the users file
+ * (others are refused, 403), and without root every job is jobsupd's user's. The environment is
+ * the sandbox's, plus jobsupd's own SLURM_* variables (SLURM_CONF), which srun needs.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -37,11 +43,13 @@ struct sandbox_config {
 	const char *work_root;
 	const char *init; /* NULL: jobinit beside jobsupd's executable */
 	enum job_network default_network;
+	bool slurm; /* jobs run through srun (--executor slurm) */
 };
 
 struct sandbox {
 	unsigned base;	 /* enum isolation bits every job gets */
 	int clone_flags; /* 0: the plain spawn */
+	bool slurm;	 /* jobs run through srun, as their accounts */
 	bool net_ns;	 /* "network": "none" can be had */
 	enum job_network default_network;
 	char init[PATH_MAX];

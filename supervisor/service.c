@@ -79,6 +79,8 @@ static void do_hello(struct request *r)
 	jw_int(&w, cfg->limits.max_timeout_s);
 	jw_key(&w, "max_followers");
 	jw_int(&w, cfg->max_followers);
+	jw_key(&w, "executor");
+	jw_str(&w, cfg->executor == EXEC_SLURM ? "slurm" : "local");
 	jw_key(&w, "max_limits");
 	jobspec_write_limits(&w, &cfg->limits.max);
 	jw_key(&w, "default_limits");

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,7 +84,8 @@ static int child_common(const struct child *c)
 		return -1;
 	/* jobsupd ignores SIGPIPE; everything else has its default disposition already. */
 	signal(SIGPIPE, SIG_DFL);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+	int death = c->req->death_signal ? c->req->death_signal : SIGKILL;
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || prctl(PR_SET_PDEATHSIG, death) < 0)
 		return -1;
 	return cg_child_enter(c->req->entry);
 }
@@ -97,8 +99,16 @@ static int stdio(const struct child *c)
 static void __attribute__((noreturn)) plain_child(const struct child *c)
 {
 	/* (getppid: jobsupd may have died before PR_SET_PDEATHSIG took; then nobody would.) */
+	const struct spawn_req *r = c->req;
 	if (child_common(c) < 0 || getppid() != c->parent || stdio(c) < 0)
 		child_fail(c, SPAWN_SETUP);
+	/* dup2 onto itself would leave it close-on-exec. */
+	if (r->report_fd > 0 &&
+	    (r->report_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(r->report_fd, 3)) < 0)
+		child_fail(c, SPAWN_SETUP);
+	if (r->set_user && (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 ||
+			    setuid(r->uid) < 0))
+		child_fail(c, SPAWN_USER);
 	if (c->req->cwd && chdir(c->req->cwd) < 0)
 		child_fail(c, SPAWN_CWD);
 	if (c->req->envp)

@@ -10,7 +10,8 @@
  * Two ways, one function:
  * - plain (no init): the child is made with vfork, which is sound here because jobsupd has one
  *   thread and the child only makes system calls before exec; it is also what keeps starting a
- *   job cheap when jobsupd holds much memory. It execs the command as jobsupd's user.
+ *   job cheap when jobsupd holds much memory. It execs the command as jobsupd's user, or as
+ *   req's (set_user: a job's srun, on Slurm), with req->report_fd as its fd 3 when given.
  * - sandboxed (req->init set): clone with CLONE_VM | CLONE_VFORK (vfork's sharing, on a stack of
  *   its own) and new namespaces (req->clone_flags: PID and mount, network, user). The child,
  *   PID 1 of the new PID namespace, enters the job's cgroup, makes mount propagation private,
@@ -39,12 +40,15 @@ struct spawn_req {
 	char *const *envp;	      /* its environment; NULL: jobsupd's own */
 	const char *cwd;	      /* NULL: jobsupd's own */
 	const struct cg_entry *entry; /* the cgroup it enters before exec */
+	int death_signal;	      /* what it gets should jobsupd die; 0: SIGKILL */
+	int report_fd;		      /* plain only: > 0, given to the command as its fd 3 */
 	/* Sandboxed when init is set: */
 	const char *init; /* jobinit's path, for its argv[0] */
 	int init_fd;	  /* jobinit, open: exec'd by this, as its path may be under /tmp */
 	int clone_flags;  /* CLONE_NEWPID | CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER */
 	bool private_tmp; /* tmpfs on /tmp and /dev/shm */
-	bool set_user;	  /* become uid:gid with groups (else keep jobsupd's, as mapped) */
+	bool set_user;	  /* become uid:gid with groups (else keep jobsupd's, as mapped); plain
+			     too */
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;

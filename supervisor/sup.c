@@ -110,14 +110,34 @@ static int open_signals(struct sup *s)
 	return 0;
 }
 
-/* Choose how jobs are contained, and offer only the limits that can be enforced. */
+/* On Slurm: memory and CPUs up to the largest node's (or --max-X, if less); nothing else. */
+static bool slurm_limit(struct sup *s, int i)
+{
+	struct spec_limits *lim = &s->cfg.limits;
+	uint64_t most = i == LIMIT_memory_bytes	 ? s->slurm.node_memory
+			: i == LIMIT_cpu_percent ? (uint64_t)s->slurm.node_cpus * 100
+						 : 0;
+	if (most && (!(s->cfg.limits_max_given & (1u << i)) || limit_get(&lim->max, i) > most))
+		limit_set(&lim->max, i, most);
+	return most != 0;
+}
+
+/* Choose how jobs are contained, and offer only the limits that can be enforced. On Slurm,
+ * jobsupd contains only each job's srun (in its process group): the job is Slurm's to contain. */
 static int init_containment(struct sup *s)
 {
 	struct spec_limits *lim = &s->cfg.limits;
-	if (cg_init(&s->cg, s->cfg.cgroup_root, s->cfg.cgroup_want) < 0)
+	bool slurm = s->cfg.executor == EXEC_SLURM;
+	if (slurm) {
+		s->cg.mode = CONTAIN_PROCESS_GROUP;
+		log_info("containment: Slurm's, on its nodes; jobsupd keeps each job's srun in a "
+			 "process group of its own");
+	} else if (cg_init(&s->cg, s->cfg.cgroup_root, s->cfg.cgroup_want) < 0) {
 		return -1;
+	}
+	lim->slurm = slurm;
 	for (int i = 0; i < NLIMITS; i++) {
-		if (cg_can_limit(&s->cg, i))
+		if (slurm ? slurm_limit(s, i) : cg_can_limit(&s->cg, i))
 			continue;
 		if (limit_get(&lim->deflt, i))
 			log_warn("%s cannot be enforced here; jobs run without it",
@@ -136,6 +156,7 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	    .max_log = cfg->max_log,
 	    .grace_s = cfg->grace_s,
 	    .output_cap = cfg->output_cap,
+	    .executor = cfg->executor,
 	};
 	memset(s, 0, sizeof *s);
 	s->cfg = *cfg;
@@ -148,6 +169,14 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	}
 	if (store_open(&s->store) < 0)
 		return -1;
+	if (cfg->executor == EXEC_SLURM) {
+		char desc[512];
+		if (slurm_init(&s->slurm, &cfg->slurm, desc, sizeof desc) < 0) {
+			log_error("%s", desc);
+			return -1;
+		}
+		log_info("%s", desc);
+	}
 	if (init_containment(s) < 0)
 		return -1;
 	uint64_t total = cfg->output_total > 0
@@ -166,8 +195,8 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
-	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events, &s->sb) <
-	    0) {
+	if (jobs_init(&s->jobs, &jcfg, &s->loop, &s->store, &s->cg, &s->spool, &s->events, &s->sb,
+		      &s->slurm) < 0) {
 		log_error("cannot start: %s", strerror(errno));
 		return -1;
 	}
@@ -204,6 +233,7 @@ void sup_fini(struct sup *s)
 	cg_fini(&s->cg);
 	spool_fini(&s->spool);
 	sandbox_fini(&s->sb);
+	slurm_fini(&s->slurm);
 	store_close(&s->store);
 	spawn_fini();
 	loop_fini(&s->loop);

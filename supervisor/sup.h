@@ -14,6 +14,7 @@
 #include "jobspec.h"
 #include "loop.h"
 #include "sandbox.h"
+#include "slurm.h"
 #include "store.h"
 
 struct sup_config {
@@ -30,10 +31,13 @@ struct sup_config {
 	long output_max;	/* per job */
 	long output_total;	/* the spool in all; 0: a quarter of its filesystem */
 	struct spec_limits limits;
-	const char *cgroup_root; /* under each hierarchy, or absolute (v2) */
+	unsigned limits_max_given; /* bit i: --max-X of limit_info[i] was given */
+	const char *cgroup_root;   /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
 	int ready_fd; /* told once jobsupd listens (--ready-fd), or -1 */
 	struct sandbox_config sandbox;
+	enum job_executor executor;
+	struct slurm_config slurm;
 };
 
 struct sup {
@@ -44,6 +48,7 @@ struct sup {
 	struct spool spool;
 	struct events events;
 	struct sandbox sb;
+	struct slurm slurm;
 	struct jobs jobs;
 	struct conns conns;
 	struct watch signals;

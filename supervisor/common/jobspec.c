@@ -43,6 +43,14 @@ static int check_limit(int i, double d, const struct spec_limits *lim, struct ap
 {
 	const char *key = limit_info[i].key;
 	uint64_t max = limit_get(&lim->max, i);
+	if (max == 0 && lim->slurm) {
+		apierr_set(
+		    err, 400, "invalid_request",
+		    "limits.%s cannot be enforced by this job worker (its jobs run on Slurm, "
+		    "which enforces memory_bytes and cpu_percent only)",
+		    key);
+		return -1;
+	}
 	if (max == 0) {
 		apierr_set(err, 400, "invalid_request",
 			   "limits.%s cannot be enforced by this job worker (it has no %s)", key,

@@ -27,6 +27,7 @@ struct spec_limits {
 	 * and the defaults it gets when it does not ask. */
 	struct job_limits max;
 	struct job_limits deflt;
+	bool slurm; /* jobs run on Slurm: what it cannot enforce is said so */
 };
 
 /* Where a job's network comes from: jobsupd's --default-network, the host's, or a namespace of

@@ -1,0 +1,318 @@
+/* slurm: the cluster as jobsupd sees it, and srun's command line; see slurm.h. */
+#include "slurm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Run argv (searched in PATH) and wait for it; what it wrote to stdout and stderr, together, in
+ * out (NUL-terminated, cut at cap - 1). Its exit status, or -1 when it could not run. */
+static int run_wait(char *const argv[], char *out, size_t cap)
+{
+	int p[2], status = -1;
+	size_t len = 0;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if (rc != 0) {
+		close(p[0]);
+		snprintf(out, cap, "%s: %s", argv[0], strerror(rc));
+		return -1;
+	}
+	for (;;) {
+		char chunk[512];
+		ssize_t n = read(p[0], chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		size_t take = (size_t)n < cap - 1 - len ? (size_t)n : cap - 1 - len;
+		memcpy(out + len, chunk, take);
+		len += take;
+	}
+	out[len] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The last line of what a command said, for a message. */
+static const char *last_line(char *text)
+{
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	char *nl = strrchr(text, '\n');
+	return nl ? nl + 1 : text;
+}
+
+static int split_options(struct slurm *s, const char *text, char *desc, size_t cap)
+{
+	if (!text)
+		return 0;
+	if (strlen(text) >= SLURM_MAX_OPTIONS_BYTES) {
+		snprintf(desc, cap, "--slurm-options is longer than %d bytes",
+			 SLURM_MAX_OPTIONS_BYTES);
+		return -1;
+	}
+	if (!(s->options_text = strdup(text))) {
+		snprintf(desc, cap, "out of memory");
+		return -1;
+	}
+	char *save = NULL;
+	for (char *w = strtok_r(s->options_text, " \t\n", &save); w;
+	     w = strtok_r(NULL, " \t\n", &save)) {
+		if (s->noptions == SLURM_MAX_OPTIONS) {
+			snprintf(desc, cap, "--slurm-options gives more than %d options",
+				 SLURM_MAX_OPTIONS);
+			return -1;
+		}
+		/* A job's own arguments follow "--"; an option must not end srun's. */
+		if (w[0] != '-' || strcmp(w, "--") == 0) {
+			snprintf(desc, cap,
+				 "--slurm-options takes srun options, each one word starting "
+				 "with '-' (\"--account=NAME\"), not \"%s\"",
+				 w);
+			return -1;
+		}
+		s->options[s->noptions++] = w;
+	}
+	s->options[s->noptions] = NULL;
+	return 0;
+}
+
+/* The largest node of the partition: "CPUS MEMORY_MB" per line from sinfo. */
+static int learn_nodes(struct slurm *s, char *desc, size_t cap)
+{
+	char out[4096], part[96] = "";
+	if (s->partition)
+		snprintf(part, sizeof part, "--partition=%s", s->partition);
+	char *argv[] = {"sinfo", "--noheader", "--format=%c %m", part[0] ? part : NULL, NULL};
+	int rc = run_wait(argv, out, sizeof out);
+	char *save = NULL;
+	for (char *line = rc == 0 ? strtok_r(out, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned cpus;
+		unsigned long long mb;
+		if (sscanf(line, "%u %llu", &cpus, &mb) != 2)
+			continue;
+		if (cpus > s->node_cpus)
+			s->node_cpus = cpus;
+		if (mb << 20 > s->node_memory)
+			s->node_memory = mb << 20;
+	}
+	if (s->node_cpus == 0) {
+		snprintf(desc, cap, "cannot learn the Slurm cluster's nodes%s%s (sinfo: %s)",
+			 s->partition ? " in partition " : "", s->partition ? s->partition : "",
+			 rc == 0 ? "no nodes" : last_line(out));
+		return -1;
+	}
+	return 0;
+}
+
+/* srun --test-only with the partition and options: Slurm says now whether it would take them. */
+static int check_options(struct slurm *s, char *desc, size_t cap)
+{
+	char out[4096], part[96] = "";
+	char *argv[SLURM_MAX_OPTIONS + 8];
+	int n = 0;
+	argv[n++] = "srun";
+	argv[n++] = "--test-only";
+	if (s->partition) {
+		snprintf(part, sizeof part, "--partition=%s", s->partition);
+		argv[n++] = part;
+	}
+	for (int i = 0; i < s->noptions; i++)
+		argv[n++] = s->options[i];
+	argv[n++] = "true";
+	argv[n] = NULL;
+	if (run_wait(argv, out, sizeof out) != 0) {
+		snprintf(desc, cap, "Slurm refuses jobs with these options (srun --test-only: %s)",
+			 last_line(out));
+		return -1;
+	}
+	return 0;
+}
+
+/* name in jobsupd's PATH, into dst. */
+static int find_in_path(const char *name, char *dst, size_t cap)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096];
+	snprintf(dirs, sizeof dirs, "%s", path && *path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		if (snprintf(dst, cap, "%s/%s", d, name) < (int)cap && access(dst, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int find_prolog(struct slurm *s, const char *given, char *desc, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (given) {
+		snprintf(s->prolog, sizeof s->prolog, "%s", given);
+	} else if (n > 0) {
+		self[n] = '\0';
+		snprintf(s->prolog, sizeof s->prolog, "%s/jobprolog", dirname(self));
+	}
+	if (!s->prolog[0] || access(s->prolog, X_OK) < 0) {
+		snprintf(desc, cap,
+			 "cannot run jobprolog (%s): %s; it is installed beside jobsupd (or give "
+			 "--slurm-prolog PATH)",
+			 s->prolog[0] ? s->prolog : "beside jobsupd", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int slurm_init(struct slurm *s, const struct slurm_config *cfg, char *desc, size_t cap)
+{
+	memset(s, 0, sizeof *s);
+	if (cfg->partition && !(s->partition = strdup(cfg->partition))) {
+		snprintf(desc, cap, "out of memory");
+		return -1;
+	}
+	if (find_in_path("srun", s->srun, sizeof s->srun) < 0) {
+		snprintf(desc, cap,
+			 "--executor slurm: srun is not in PATH (Debian's slurm-client has it)");
+		return -1;
+	}
+	if (split_options(s, cfg->options, desc, cap) < 0 ||
+	    find_prolog(s, cfg->prolog, desc, cap) < 0 || learn_nodes(s, desc, cap) < 0 ||
+	    check_options(s, desc, cap) < 0)
+		return -1;
+	snprintf(desc, cap,
+		 "executor: slurm, partition %s, largest node %u CPUs and %llu MiB; srun options: "
+		 "%s",
+		 s->partition ? s->partition : "(the cluster's default)", s->node_cpus,
+		 (unsigned long long)(s->node_memory >> 20), cfg->options ? cfg->options : "none");
+	return 0;
+}
+
+void slurm_fini(struct slurm *s)
+{
+	free(s->partition);
+	free(s->options_text);
+	s->partition = s->options_text = NULL;
+}
+
+unsigned slurm_cpus(uint64_t cpu_percent)
+{
+	return (unsigned)((cpu_percent + 99) / 100);
+}
+
+char **slurm_srun_argv(const struct slurm *s, uint64_t id, const struct jobspec *spec,
+		       long backstop_s, unsigned *cpus)
+{
+	enum { FIXED = 12 };
+	size_t text = 512 + strlen(s->prolog) + (s->partition ? strlen(s->partition) : 0);
+	char **v = malloc((FIXED + (size_t)s->noptions + spec->argc + 1) * sizeof *v + text);
+	if (!v)
+		return NULL;
+	char *p = (char *)(v + FIXED + (size_t)s->noptions + spec->argc + 1), *end = p + text;
+	int n = 0;
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		v[n++] = p;                                                                        \
+		p += snprintf(p, (size_t)(end - p), __VA_ARGS__) + 1;                              \
+	} while (0)
+	v[n++] = (char *)s->srun;
+	v[n++] = "--quiet";
+	v[n++] = "--quiet";
+	v[n++] = "--input=none";
+	PUT("--job-name=" SLURM_NAME_PREFIX "%llu", (unsigned long long)id);
+	PUT("--prolog=%s", s->prolog);
+	if (s->partition)
+		PUT("--partition=%s", s->partition);
+	if (spec->limits.memory_bytes)
+		PUT("--mem=%lluK", (unsigned long long)((spec->limits.memory_bytes + 1023) / 1024));
+	*cpus = spec->limits.cpu_percent ? slurm_cpus(spec->limits.cpu_percent) : 0;
+	if (*cpus)
+		PUT("--cpus-per-task=%u", *cpus);
+	PUT("--time=%ld", (backstop_s + 59) / 60);
+#undef PUT
+	for (int i = 0; i < s->noptions; i++)
+		v[n++] = s->options[i];
+	v[n++] = "--";
+	for (size_t i = 0; i <= spec->argc; i++)
+		v[n++] = spec->argv[i];
+	return v;
+}
+
+int slurm_parse_report(const char *text, size_t len, struct slurm_alloc *out)
+{
+	char buf[256], *end;
+	if (len == 0 || len >= sizeof buf || text[len - 1] != '\n')
+		return -1;
+	memcpy(buf, text, len - 1);
+	buf[len - 1] = '\0';
+	memset(out, 0, sizeof *out);
+	errno = 0;
+	unsigned long long id = strtoull(buf, &end, 10);
+	if (errno || id == 0 || end == buf || *end != ' ')
+		return -1;
+	out->job_id = id;
+	const char *node = end + 1, *part = strchr(node, ' ');
+	if (!part || part == node || (size_t)(part - node) >= sizeof out->node || !part[1] ||
+	    strchr(part + 1, ' ') || strlen(part + 1) >= sizeof out->partition)
+		return -1;
+	memcpy(out->node, node, (size_t)(part - node));
+	memcpy(out->partition, part + 1, strlen(part + 1) + 1);
+	return 0;
+}
+
+/* The value of key (as "Key=") at its first place in text that starts a word, up to the next
+ * space, into dst; -1 when there is none. */
+static int field(const char *text, size_t len, const char *key, char *dst, size_t cap)
+{
+	size_t k = strlen(key);
+	for (size_t i = 0; i + k <= len; i++) {
+		if ((i > 0 && text[i - 1] != ' ') || memcmp(text + i, key, k) != 0)
+			continue;
+		size_t j = i + k, n = 0;
+		while (j < len && text[j] != ' ' && text[j] != '\n' && n + 1 < cap)
+			dst[n++] = text[j++];
+		dst[n] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+int slurm_parse_job(const char *text, size_t len, struct slurm_end *out)
+{
+	char code[32];
+	int e, s;
+	memset(out, 0, sizeof *out);
+	if (field(text, len, "JobState=", out->state, sizeof out->state) < 0 ||
+	    field(text, len, "ExitCode=", code, sizeof code) < 0 ||
+	    sscanf(code, "%d:%d", &e, &s) != 2 || e < 0 || e > 255 || s < 0 || s > 255)
+		return -1;
+	if (field(text, len, "Reason=", out->reason, sizeof out->reason) < 0)
+		out->reason[0] = '\0';
+	out->exit_code = e;
+	out->signal = s;
+	return 0;
+}

@@ -1,0 +1,324 @@
+/*
+ * slurmexec: the Slurm executor (jobpriv.h, --executor slurm): a job is one srun, run as its
+ * owner's account with its output on the job's pipes (slurm.h has the command line).
+ *
+ * - Spawned: its srun runs, and the job waits in Slurm's queue (SUBMITTED: the API shows it
+ *   queued). jobprolog's line on the report pipe says Slurm allocated it (ALLOCATED: running),
+ *   with its Slurm id, node and partition.
+ * - Signals go through Slurm, to the job's processes on its node: `scancel --signal=SIG ID`
+ *   (a SIGTERM to srun would make Slurm kill the task at once, without a grace); a kill is
+ *   `scancel --signal=KILL ID` and `scancel ID`, which also ends the allocation. A job not yet
+ *   allocated has nothing to signal: it is cancelled, by its name and user.
+ * - Once srun has exited, the job settles by reading Slurm's own account of it (`scontrol -o
+ *   show job ID`): how the job's command ended (srun's own status cannot tell an exit 137 from
+ *   a SIGKILL, nor a death by Slurm's memory limit from an exit 1), or Slurm's reason when Slurm
+ *   ended it. Should no account come within SLURM_ANSWER_MS, srun's status stands.
+ * - Usage is Slurm's to account for (sacct): the job worker shows none for these jobs.
+ *
+ * Slurm's commands run as jobsupd, each without waiting for it; jobs_reap reaps them like any
+ * process that is not a job's main one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jobpriv.h"
+#include "log.h"
+#include "spawn.h"
+
+/* What is read of the prolog's report and of scontrol's account, at most. */
+#define SLURM_TEXT_MAX 4096
+/* How long a job waits for Slurm's account of its end. */
+#define SLURM_ANSWER_MS 10000
+
+static void close_watch(struct job *j, struct watch *w)
+{
+	if (w->fd < 0)
+		return;
+	int fd = w->fd;
+	loop_unwatch(j->jobs->loop, w);
+	close(fd);
+	w->fd = -1;
+}
+
+/* Run one of Slurm's commands as jobsupd, with its environment, not waiting for it; its stdout on
+ * *out (non-blocking) when out is given. 0, or -1 when it could not be started. */
+static int run_command(char *const argv[], int *out)
+{
+	struct cg_entry none = {.nfds = 0};
+	struct spawn_req req = {.argv = argv, .entry = &none};
+	struct spawn_failure fail;
+	int fds[2], status_fd;
+	pid_t pid = spawn_job(&req, fds, &status_fd, &fail);
+	if (pid <= 0) {
+		log_error("cannot run %s: %s", argv[0], strerror(pid < 0 ? errno : fail.err));
+		return -1;
+	}
+	close(fds[1]); /* what it says on stderr is not read */
+	if (out)
+		*out = fds[0];
+	else
+		close(fds[0]);
+	return 0;
+}
+
+/* Read what fd holds into the job's text, up to SLURM_TEXT_MAX (the rest is read and dropped).
+ * 1 at its end, 0 when more may come. */
+static int read_text(struct job *j, int fd)
+{
+	char drop[512];
+	for (;;) {
+		size_t room = SLURM_TEXT_MAX - 1 - j->slurm.len;
+		ssize_t n = room ? read(fd, j->slurm.text + j->slurm.len, room)
+				 : read(fd, drop, sizeof drop);
+		if (n > 0) {
+			if (room)
+				j->slurm.len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		j->slurm.text[j->slurm.len] = '\0';
+		return n < 0 && errno == EAGAIN ? 0 : 1;
+	}
+}
+
+/* The prolog's line: where Slurm runs the job. true once it came (and was taken). */
+static bool take_report(struct job *j)
+{
+	struct watch *w = &j->slurm.report;
+	if (w->fd < 0)
+		return false;
+	int end = read_text(j, w->fd);
+	char *nl = memchr(j->slurm.text, '\n', j->slurm.len);
+	if (!nl && !end)
+		return false;
+	close_watch(j, w);
+	struct slurm_alloc a;
+	if (!nl || slurm_parse_report(j->slurm.text, (size_t)(nl - j->slurm.text) + 1, &a) < 0) {
+		if (j->slurm.len)
+			log_warn("job %llu: jobprolog's report is not one: \"%.*s\"",
+				 (unsigned long long)j->rec.id, (int)j->slurm.len, j->slurm.text);
+		j->slurm.len = 0;
+		return false;
+	}
+	j->slurm.len = 0;
+	if (!(j->slurm.alloc = malloc(sizeof a))) {
+		log_error("job %llu: out of memory", (unsigned long long)j->rec.id);
+		return false;
+	}
+	*j->slurm.alloc = a;
+	j->rec.slurm_job_id = a.job_id;
+	j->rec.slurm_node = j->slurm.alloc->node;
+	j->rec.slurm_partition = j->slurm.alloc->partition;
+	return true;
+}
+
+static void on_report(struct watch *w, uint32_t events)
+{
+	struct job *j = container_of(w, struct job, slurm.report);
+	(void)events;
+	if (take_report(j))
+		job_event(j, EV_ALLOCATED, NULL);
+}
+
+static void slurm_kill(struct job *j);
+
+static void slurm_spawn(struct job *j)
+{
+	struct jobs *js = j->jobs;
+	struct cg_entry none = {.nfds = 0};
+	struct sandbox_job sj;
+	struct spawn_failure fail = {SPAWN_SETUP, 0};
+	int fds[2] = {-1, -1}, status_fd = -1, rep[2] = {-1, -1};
+	unsigned cpus = 0;
+	char **argv = NULL;
+	pid_t pid = -1;
+
+	memset(&sj, 0, sizeof sj);
+	/* Slurm's --time is a backstop: jobsupd's timer and grace come first. */
+	long backstop = j->rec.timeout_s + js->cfg.grace_s + 60;
+	if ((j->slurm.text = malloc(SLURM_TEXT_MAX)) && pipe2(rep, O_CLOEXEC) == 0 &&
+	    (argv = slurm_srun_argv(js->slurm, j->rec.id, &j->spec, backstop, &cpus)) &&
+	    sandbox_prepare(js->sb, j->acc, j->owner, j->rec.id, &j->spec, &none, &sj) == 0) {
+		sj.req.argv = argv;
+		sj.req.report_fd = rep[1];
+		/* Should jobsupd die, srun's SIGTERM makes Slurm end the job. */
+		sj.req.death_signal = SIGTERM;
+		pid = spawn_job(&sj.req, fds, &status_fd, &fail);
+	}
+	int spawn_errno = errno;
+	sandbox_job_free(&sj);
+	free(argv);
+	if (rep[1] >= 0)
+		close(rep[1]);
+	j->rec.slurm_cpus = cpus;
+	if (pid <= 0) {
+		if (rep[0] >= 0)
+			close(rep[0]);
+		if (pid < 0)
+			job_set_error(j, "cannot start the job's srun: %s", strerror(spawn_errno));
+		else
+			proc_spawn_failed(j, &fail);
+		job_event(j, EV_SPAWN_FAILED, NULL);
+		return;
+	}
+	j->rec.pid = pid;
+	j->rec.isolation = sj.isolation;
+	fcntl(rep[0], F_SETFL, O_NONBLOCK);
+	j->slurm.len = 0;
+	if (loop_watch(js->loop, &j->slurm.report, rep[0], EPOLLIN, on_report) < 0 ||
+	    out_watch(j, fds) < 0) {
+		job_set_error(j, "cannot watch the job's srun: %s", strerror(errno));
+		close(rep[0]);
+		j->slurm.report.fd = -1;
+		if (fds[0] >= 0 && j->out[0].fd != fds[0])
+			close(fds[0]);
+		if (fds[1] >= 0 && j->out[1].fd != fds[1])
+			close(fds[1]);
+		kill(-pid, SIGTERM); /* srun cancels the job */
+	}
+	job_event(j, EV_SUBMITTED, NULL);
+}
+
+/* A job Slurm has not allocated yet: cancelled, by its name and its user. */
+static void cancel_by_name(struct job *j)
+{
+	char name[64], user[32];
+	snprintf(name, sizeof name, "--name=" SLURM_NAME_PREFIX "%llu",
+		 (unsigned long long)j->rec.id);
+	snprintf(user, sizeof user, "--user=%u", (unsigned)j->rec.run_uid);
+	char *argv[] = {"scancel", name, user, NULL};
+	run_command(argv, NULL);
+}
+
+static void scancel(struct job *j, const char *signal)
+{
+	char id[24], sig[24];
+	snprintf(id, sizeof id, "%llu", (unsigned long long)j->rec.slurm_job_id);
+	snprintf(sig, sizeof sig, "--signal=%s", signal ? signal : "");
+	char *with[] = {"scancel", sig, id, NULL}, *without[] = {"scancel", id, NULL};
+	run_command(signal ? with : without, NULL);
+}
+
+static void slurm_signal(struct job *j, int sig)
+{
+	char name[16];
+	if (sig == SIGKILL || !j->rec.slurm_job_id) {
+		slurm_kill(j);
+		return;
+	}
+	snprintf(name, sizeof name, "%d", sig);
+	scancel(j, name);
+}
+
+static void slurm_kill(struct job *j)
+{
+	if (!j->rec.slurm_job_id) {
+		cancel_by_name(j);
+		return;
+	}
+	scancel(j, "KILL"); /* the job's processes at once */
+	scancel(j, NULL);   /* and its allocation */
+}
+
+/* Slurm's account of the job's end: how its command ended, or why Slurm ended it. */
+static void take_answer(struct job *j)
+{
+	struct slurm_end e;
+	struct slurm_alloc *a = j->slurm.alloc;
+	if (slurm_parse_job(j->slurm.text, j->slurm.len, &e) < 0) {
+		log_warn("job %llu: Slurm's account of job %llu could not be read; its outcome is "
+			 "srun's",
+			 (unsigned long long)j->rec.id, (unsigned long long)j->rec.slurm_job_id);
+		return;
+	}
+	if (strcmp(e.state, "OUT_OF_MEMORY") == 0) {
+		/* The kernel's OOM killer's SIGKILL, as a local job's shows (Slurm says 0:125). */
+		j->slurm.oom = true;
+		j->main_status = SIGKILL;
+	} else if (e.signal)
+		j->main_status = e.signal & 0x7f; /* a wait status: killed by it */
+	else
+		j->main_status = W_EXITCODE(e.exit_code, 0);
+	if (strcmp(e.state, "COMPLETED") != 0 && strcmp(e.state, "FAILED") != 0 &&
+	    strcmp(e.state, "OUT_OF_MEMORY") != 0 && strncmp(e.state, "COMPLETING", 10) != 0)
+		snprintf(a->ended_by, sizeof a->ended_by, "%s (%s)", e.state, e.reason);
+}
+
+static void on_answer(struct watch *w, uint32_t events)
+{
+	struct job *j = container_of(w, struct job, slurm.answer);
+	(void)events;
+	if (!read_text(j, w->fd))
+		return;
+	close_watch(j, w);
+	take_answer(j);
+	job_event(j, EV_GROUP_EMPTY, NULL);
+}
+
+static void on_answer_late(struct timer *t)
+{
+	job_event(container_of(t, struct job, settle), EV_SETTLE_OVER, NULL);
+}
+
+static void slurm_settle(struct job *j)
+{
+	struct jobs *js = j->jobs;
+	char id[24];
+	int fd = -1;
+	/* srun has exited: whatever its prolog wrote is in the pipe. */
+	if (!j->rec.slurm_job_id && take_report(j))
+		log_info("job %llu: Slurm job %llu ran on %s", (unsigned long long)j->rec.id,
+			 (unsigned long long)j->rec.slurm_job_id, j->rec.slurm_node);
+	close_watch(j, &j->slurm.report);
+	if (!j->rec.slurm_job_id) {
+		job_event(j, EV_GROUP_EMPTY, NULL);
+		return;
+	}
+	snprintf(id, sizeof id, "%llu", (unsigned long long)j->rec.slurm_job_id);
+	char *argv[] = {"scontrol", "--oneliner", "show", "job", id, NULL};
+	j->slurm.len = 0;
+	if (run_command(argv, &fd) < 0 ||
+	    loop_watch(js->loop, &j->slurm.answer, fd, EPOLLIN, on_answer) < 0 ||
+	    loop_timer_at(js->loop, &j->settle, loop_now() + SLURM_ANSWER_MS, on_answer_late) < 0) {
+		if (fd >= 0 && j->slurm.answer.fd != fd)
+			close(fd);
+		close_watch(j, &j->slurm.answer);
+		job_event(j, EV_GROUP_EMPTY, NULL);
+	}
+}
+
+static bool slurm_account(struct job *j)
+{
+	return j->slurm.oom;
+}
+
+static void slurm_release(struct job *j)
+{
+	close_watch(j, &j->slurm.report);
+	close_watch(j, &j->slurm.answer);
+	free(j->slurm.text);
+	j->slurm.text = NULL;
+}
+
+static void slurm_usage(struct job *j)
+{
+	(void)j;
+}
+
+const struct executor exec_slurm = {
+    .spawn = slurm_spawn,
+    .signal = slurm_signal,
+    .kill = slurm_kill,
+    .settle = slurm_settle,
+    .account = slurm_account,
+    .release = slurm_release,
+    .usage = slurm_usage,
+};

@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# Jobs on a Slurm cluster (issue 16): jobsupd --executor slurm runs one srun per job, against a
+# real single-node cluster of its own (tests/slurm/cluster.sh: munged, slurmctld and slurmd as
+# root, their config under a temporary directory). The same API: start, follow, status with
+# output, exit codes and signals, stop with a grace, timeouts, Slurm's memory limit, its queue.
+# As root, with Debian's slurmctld, slurmd, slurm-client and munge installed (make deps
+# installs them as root); otherwise each test says why it skips.
+
+load helpers
+
+# Why these tests cannot run here, or nothing.
+why_not() {
+	[ "$(id -u)" = 0 ] || { echo "a Slurm cluster of the test's own needs root"; return; }
+	local c
+	for c in munged slurmctld slurmd srun scontrol; do
+		PATH=$PATH:/usr/sbin command -v "$c" >/dev/null ||
+			{ echo "$c is not installed (apt-get install slurmctld slurmd slurm-client munge)"; return; }
+	done
+}
+
+setup_file() {
+	[ -z "$(why_not)" ] || return 0
+	CLUSTER=$(mktemp -d /var/tmp/jobworker-slurm.XXXXXX)
+	export CLUSTER
+	if ! "$REPO/tests/slurm/cluster.sh" start "$CLUSTER" >"$CLUSTER/start.log" 2>&1; then
+		sed 's/^/# /' "$CLUSTER/start.log" "$CLUSTER"/*.log >&3
+		"$REPO/tests/slurm/cluster.sh" stop "$CLUSTER"
+		return 1
+	fi
+	export SLURM_CONF=$CLUSTER/slurm.conf
+	# Slurm runs a job as an account its node knows: both identities are mapped to nobody's.
+	printf 'user1 = nobody\nadmin = nobody\n' >"$CLUSTER/users"
+	NODE_CPUS=$(sinfo --noheader --format=%c)
+	export NODE_CPUS
+	# More jobs in Slurm at once than the node has CPUs: the rest wait in Slurm's queue.
+	start_stack --executor slurm --users "$CLUSTER/users" --work-root "$CLUSTER/work" --grace 2 \
+		--max-running $((NODE_CPUS + 4))
+}
+
+teardown_file() {
+	[ -n "${CLUSTER:-}" ] || return 0
+	stop_stack
+	local status=$?
+	"$REPO/tests/slurm/cluster.sh" stop "$CLUSTER"
+	rm -rf "$CLUSTER"
+	return $status
+}
+
+setup() {
+	local why
+	why=$(why_not)
+	[ -z "$why" ] || skip "$why"
+}
+
+teardown() {
+	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
+	rm -f "$CLUSTER/go"
+}
+
+run_job() {
+	start "$1" "$2"
+	wait_end "$1" "$ID"
+}
+
+# until_output USER ID TEXT: wait until the job's output holds TEXT.
+until_output() {
+	until_true "api $1 GET /jobs/$2/output && [[ \$BODY == *'$3'* ]]"
+}
+
+# A job that waits for $CLUSTER/go (the test makes it; the job, as nobody, may see it).
+WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; done; echo went"'
+
+@test "a job runs through srun as its owner's account, and says where it ran" {
+	run_job user1 '{"command":["sh","-c","echo out; echo err >&2; echo $SLURM_JOB_ID; id -un"]}'
+	[ "$(field state)" = succeeded ]
+	[ "$(field exit_code)" = 0 ]
+	[ "$(field executor)" = slurm ]
+	[ "$(field containment)" = slurm ]
+	[ "$(field run_as.user)" = nobody ]
+	[ "$(field slurm.node)" = localhost ]
+	[ "$(field slurm.partition)" = debug ]
+	[ "$(field slurm.cpus_per_task)" = null ]
+	slurm_id=$(field slurm.job_id)
+	api user1 GET "/jobs/$ID/output?stream=stdout"
+	[ "$BODY" = "$(printf 'out\n%s\nnobody' "$slurm_id")" ]
+	api user1 GET "/jobs/$ID/output?stream=stderr"
+	[ "$BODY" = err ]
+	# Slurm's own account of it agrees.
+	scontrol -o show job "$slurm_id" | grep -q "JobName=jobworker-$ID "
+}
+
+@test "exit codes and signals are reported as on this host, from Slurm's account" {
+	run_job user1 '{"command":["sh","-c","exit 3"]}'
+	[ "$(field state)" = failed ] && [ "$(field exit_code)" = 3 ] && [ "$(field signal)" = null ]
+	# srun itself exits 137 for both of these; Slurm's account tells them apart.
+	run_job user1 '{"command":["sh","-c","exit 137"]}'
+	[ "$(field exit_code)" = 137 ] && [ "$(field signal)" = null ]
+	run_job user1 '{"command":["sh","-c","kill -KILL $$"]}'
+	[ "$(field state)" = failed ] && [ "$(field exit_code)" = null ]
+	[ "$(field signal)" = SIGKILL ]
+	[ "$(field error)" = "killed by SIGKILL (Killed)" ]
+	run_job user1 '{"command":["sh","-c","kill -SEGV $$"]}'
+	[ "$(field signal)" = SIGSEGV ]
+}
+
+@test "a job Slurm cannot start fails, and says so" {
+	run_job user1 '{"command":["/nonexistent/command"]}'
+	[ "$(field state)" = failed ]
+	[ "$(field slurm.job_id)" != null ]
+}
+
+@test "output is followed live while the job runs on its node" {
+	start user1 "{\"command\":[${WAITS//\$GO/$CLUSTER/go}]}"
+	until_output user1 "$ID" waiting
+	api user1 GET "/jobs/$ID"
+	[ "$(field state)" = running ]
+	[ "$(field slurm.job_id)" != null ]
+	follow user1 "$ID" "$BATS_TEST_TMPDIR/followed"
+	attached waiting "$BATS_TEST_TMPDIR/followed"
+	touch "$CLUSTER/go"
+	wait_end user1 "$ID"
+	wait "$FOLLOWER"
+	[ "$(field output)" = "$(printf 'waiting\nwent')" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/followed")" = "$(printf 'waiting\nwent')" ]
+}
+
+@test "a stop is SIGTERM to the job's processes through Slurm: its trap runs" {
+	start user1 '{"command":["sh","-c","trap \"echo got TERM; exit 7\" TERM; echo ready; while :; do sleep 0.05; done"]}'
+	until_output user1 "$ID" ready
+	api user1 DELETE "/jobs/$ID"
+	[ "$HTTP" = 200 ]
+	[ "$(field state)" = stopped ]
+	[ "$(field exit_code)" = 7 ]
+	[ "$(field error)" = "stopped by user1" ]
+	api user1 GET "/jobs/$ID/output"
+	[[ $BODY == *"got TERM"* ]]
+}
+
+@test "a job that ignores SIGTERM is killed when the grace is over" {
+	start user1 '{"command":["sh","-c","trap \"\" TERM; echo ready; while :; do sleep 0.05; done"]}'
+	until_output user1 "$ID" ready
+	api user1 DELETE "/jobs/$ID"
+	[ "$(field state)" = stopped ]
+	[ "$(field signal)" = SIGKILL ]
+	[[ $(field error) == *"did not exit within 2 s of SIGTERM and was killed"* ]]
+}
+
+@test "a timeout keeps its second resolution (Slurm's --time is a backstop in minutes)" {
+	run_job user1 '{"command":["sleep","100"],"timeout_s":2}'
+	[ "$(field state)" = timed_out ]
+	[ "$(field signal)" = SIGTERM ]
+	[ "$(field error)" = "timed out after 2 s" ]
+	scontrol -o show job "$(field slurm.job_id)" | grep -q 'TimeLimit=00:02:00'
+}
+
+@test "Slurm's memory limit ends a job with an out-of-memory reason" {
+	run_job user1 '{"command":["python3","-c","b = bytearray(400 << 20); print(len(b))"],"limits":{"memory_bytes":67108864}}'
+	[ "$(field state)" = failed ]
+	[ "$(field signal)" = SIGKILL ]
+	[ "$(field error)" = "out of memory (limit 67108864 bytes, Slurm's --mem)" ]
+	scontrol -o show job "$(field slurm.job_id)" | grep -q 'JobState=OUT_OF_MEMORY'
+}
+
+@test "cpu_percent asks Slurm for whole CPUs, rounded up, and the job shows the rounding" {
+	run_job user1 '{"command":["true"],"limits":{"cpu_percent":150}}'
+	[ "$(field state)" = succeeded ]
+	[ "$(field limits.cpu_percent)" = 150 ]
+	[ "$(field slurm.cpus_per_task)" = 2 ]
+	scontrol -o show job "$(field slurm.job_id)" | grep -q 'MinCPUsNode=2'
+}
+
+@test "what Slurm cannot enforce is refused, and so is more than its largest node has" {
+	api user1 POST /jobs --json '{"command":["true"],"limits":{"pids":10}}'
+	[ "$HTTP" = 400 ] && [ "$(error_code)" = invalid_request ]
+	[[ $(jq -r .error.message <<<"$BODY") == *"run on Slurm"* ]]
+	api user1 POST /jobs --json '{"command":["true"],"limits":{"io_bytes_per_s":1048576}}'
+	[ "$HTTP" = 400 ]
+	api user1 POST /jobs --json '{"command":["true"],"network":"none"}'
+	[ "$HTTP" = 400 ] && [[ $(jq -r .error.message <<<"$BODY") == *"Slurm's nodes"* ]]
+	api user1 POST /jobs --json "{\"command\":[\"true\"],\"limits\":{\"cpu_percent\":$((NODE_CPUS * 100 + 1))}}"
+	[ "$HTTP" = 400 ]
+	api user1 GET /jobs
+	[ "$(jq '.jobs | length' <<<"$BODY")" = 0 ]
+}
+
+@test "an identity without a cluster account is refused" {
+	api user2 POST /jobs --json '{"command":["true"]}'
+	[ "$HTTP" = 403 ] && [ "$(error_code)" = forbidden ]
+	[[ $(jq -r .error.message <<<"$BODY") == *"no cluster account"* ]]
+}
+
+@test "more jobs than the node has CPUs: the rest wait in Slurm's queue, queued, then run" {
+	local n=$((NODE_CPUS + 2)) i ids=()
+	for ((i = 0; i < n; i++)); do
+		start user1 "{\"command\":[${WAITS//\$GO/$CLUSTER/go}]}"
+		ids+=("$ID")
+	done
+	# NODE_CPUS run; two wait in Slurm (each asks one CPU), with no Slurm id yet.
+	until_true "api user1 GET /jobs && [ \$(jq '[.jobs[] | select(.state == \"running\")] | length' <<<\"\$BODY\") = $NODE_CPUS ]"
+	[ "$(jq '[.jobs[] | select(.state == "queued")] | length' <<<"$BODY")" = 2 ]
+	[ "$(jq '[.jobs[] | select(.state == "queued" and .slurm.job_id == null and .started_at == null)] | length' <<<"$BODY")" = 2 ]
+	[ "$(squeue --noheader --states=PENDING --format=%j | grep -c '^jobworker-')" = 2 ]
+	touch "$CLUSTER/go"
+	for ID in "${ids[@]}"; do
+		wait_end user1 "$ID"
+		[ "$(field state)" = succeeded ]
+		[ "$(field slurm.job_id)" != null ]
+	done
+}
+
+@test "stop-all stops running jobs and cancels those waiting in Slurm" {
+	local n=$((NODE_CPUS + 1)) i
+	for ((i = 0; i < n; i++)); do start user1 "{\"command\":[${WAITS//\$GO/$CLUSTER/go}]}"; done
+	until_true "api user1 GET /jobs && [ \$(jq '[.jobs[] | select(.state == \"running\")] | length' <<<\"\$BODY\") = $NODE_CPUS ]"
+	api user1 DELETE /jobs
+	[ "$HTTP" = 200 ]
+	[ "$(jq '[.jobs[] | select(.state == "stopped")] | length' <<<"$BODY")" = "$n" ]
+	[ "$(jq -r '[.jobs[] | select(.slurm.job_id == null)][0].error' <<<"$BODY")" = "stopped by user1 before it started" ]
+	until_true "[ -z \"\$(squeue --noheader --states=PENDING,RUNNING --format=%j | grep '^jobworker-')\" ]"
+}
+
+@test "restart runs the same command again, on Slurm, as a new Slurm job" {
+	run_job user1 '{"command":["sh","-c","echo again"],"limits":{"memory_bytes":134217728}}'
+	first=$(field slurm.job_id)
+	api user1 POST "/jobs/$ID/restart"
+	[ "$HTTP" = 201 ]
+	ID=$(jq -r .id <<<"$BODY")
+	wait_end user1 "$ID"
+	[ "$(field state)" = succeeded ] && [ "$(field output)" = again ]
+	[ "$(field limits.memory_bytes)" = 134217728 ]
+	[ "$(field slurm.job_id)" != "$first" ]
+}
+
+@test "jobctl shows where a Slurm job ran" {
+	id=$("$JOBCTL" start --cpu 50 -- sh -c 'echo hi')
+	"$JOBCTL" wait "$id"
+	run "$JOBCTL" status "$id"
+	[ "$status" = 0 ]
+	[[ $output == *"executor:  slurm, job "*" on localhost (partition debug), 1 CPU per task"* ]]
+	[[ $output == *"contained: slurm"* ]]
+}

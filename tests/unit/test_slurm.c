@@ -1,0 +1,150 @@
+/* Unit tests: srun's command line for a job, jobprolog's report and Slurm's account of a job as
+ * jobsupd reads them (slurm.c). The cluster itself is tests/e2e/slurm.bats's. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "slurm.h"
+
+/* argv joined with spaces into dst. */
+static void joined(char **argv, char *dst, size_t cap)
+{
+	size_t n = 0;
+	dst[0] = '\0';
+	for (int i = 0; argv[i]; i++)
+		n += (size_t)snprintf(dst + n, cap - n, "%s%s", i ? " " : "", argv[i]);
+}
+
+static void srun_command_line(void **state)
+{
+	char *cmd[] = {"sh", "-c", "echo hi", NULL}, line[1024];
+	char opt0[] = "--account=lab", opt1[] = "--qos=normal";
+	struct slurm s = {.srun = "/usr/bin/srun", .prolog = "/usr/sbin/jobprolog"};
+	struct jobspec spec = {.argv = cmd, .argc = 3};
+	unsigned cpus = 99;
+	(void)state;
+
+	/* No limits, no partition: the cluster's defaults; --time rounds up to minutes. */
+	char **v = slurm_srun_argv(&s, 17, &spec, 61, &cpus);
+	assert_non_null(v);
+	joined(v, line, sizeof line);
+	assert_string_equal(line,
+			    "/usr/bin/srun --quiet --quiet --input=none --job-name=jobworker-17 "
+			    "--prolog=/usr/sbin/jobprolog --time=2 -- sh -c echo hi");
+	assert_int_equal(cpus, 0);
+	free(v);
+
+	/* Memory in KiB, rounded up; CPUs rounded up; the options last, before the command. */
+	s.partition = "debug";
+	s.options[0] = opt0;
+	s.options[1] = opt1;
+	s.noptions = 2;
+	spec.limits.memory_bytes = 1000 * 1024 + 1;
+	spec.limits.cpu_percent = 150;
+	v = slurm_srun_argv(&s, 3, &spec, 3600, &cpus);
+	assert_non_null(v);
+	joined(v, line, sizeof line);
+	assert_string_equal(line,
+			    "/usr/bin/srun --quiet --quiet --input=none --job-name=jobworker-3 "
+			    "--prolog=/usr/sbin/jobprolog --partition=debug --mem=1001K "
+			    "--cpus-per-task=2 --time=60 --account=lab --qos=normal -- sh -c "
+			    "echo hi");
+	assert_int_equal(cpus, 2);
+	free(v);
+}
+
+static void cpus_round_up(void **state)
+{
+	(void)state;
+	assert_int_equal(slurm_cpus(1), 1);
+	assert_int_equal(slurm_cpus(100), 1);
+	assert_int_equal(slurm_cpus(101), 2);
+	assert_int_equal(slurm_cpus(200), 2);
+}
+
+static void prolog_reports(void **state)
+{
+	struct slurm_alloc a;
+	(void)state;
+	const char ok[] = "42 node[1-2] debug\n";
+	assert_int_equal(slurm_parse_report(ok, strlen(ok), &a), 0);
+	assert_int_equal(a.job_id, 42);
+	assert_string_equal(a.node, "node[1-2]");
+	assert_string_equal(a.partition, "debug");
+
+	const char *bad[] = {"42 node debug",	     /* no newline: not whole */
+			     "0 node debug\n",	     /* no job id */
+			     "x node debug\n",	     /* not a number */
+			     "42 node\n",	     /* no partition */
+			     "42 node debug more\n", /* a word too many */
+			     "42  debug\n",	     /* an empty node */
+			     ""};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (slurm_parse_report(bad[i], strlen(bad[i]), &a) == 0)
+			fail_msg("\"%s\" was taken as a report", bad[i]);
+	char longer[200];
+	memset(longer, 'n', sizeof longer);
+	memcpy(longer, "7 ", 2);
+	memcpy(longer + sizeof longer - 3, " p\n", 3);
+	assert_int_equal(slurm_parse_report(longer, sizeof longer, &a), -1);
+}
+
+static void job_accounts(void **state)
+{
+	struct slurm_end e;
+	(void)state;
+	const char *done =
+	    "JobId=9 JobName=jobworker-1 UserId=nobody(65534) GroupId=nogroup(65534) "
+	    "JobState=FAILED Reason=NonZeroExitCode Dependency=(null) "
+	    "ExitCode=3:0 RunTime=00:00:01 Command=sh\n";
+	assert_int_equal(slurm_parse_job(done, strlen(done), &e), 0);
+	assert_string_equal(e.state, "FAILED");
+	assert_string_equal(e.reason, "NonZeroExitCode");
+	assert_int_equal(e.exit_code, 3);
+	assert_int_equal(e.signal, 0);
+
+	const char *oom = "JobId=6 JobState=OUT_OF_MEMORY Reason=OutOfMemory ExitCode=0:125\n";
+	assert_int_equal(slurm_parse_job(oom, strlen(oom), &e), 0);
+	assert_string_equal(e.state, "OUT_OF_MEMORY");
+	assert_int_equal(e.signal, 125);
+
+	/* What the job's user controls comes later (its command, its directory): a job cannot
+	 * say it succeeded. */
+	const char *spoof = "JobId=5 JobState=FAILED Reason=None ExitCode=0:9 Command=echo "
+			    "JobState=COMPLETED ExitCode=0:0\n";
+	assert_int_equal(slurm_parse_job(spoof, strlen(spoof), &e), 0);
+	assert_string_equal(e.state, "FAILED");
+	assert_int_equal(e.signal, 9);
+
+	/* A key must start a word: "XJobState=" is not "JobState=". */
+	const char *words = "XJobState=COMPLETED JobState=CANCELLED ExitCode=0:15\n";
+	assert_int_equal(slurm_parse_job(words, strlen(words), &e), 0);
+	assert_string_equal(e.state, "CANCELLED");
+
+	const char *bad[] = {"JobState=FAILED\n",
+			     "ExitCode=1:0\n",
+			     "JobState=FAILED ExitCode=300:0\n",
+			     "JobState=FAILED ExitCode=x\n",
+			     "slurm_load_jobs error: Invalid job id specified\n",
+			     ""};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (slurm_parse_job(bad[i], strlen(bad[i]), &e) == 0)
+			fail_msg("\"%s\" was taken as an account", bad[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(srun_command_line),
+	    cmocka_unit_test(cpus_round_up),
+	    cmocka_unit_test(prolog_reports),
+	    cmocka_unit_test(job_accounts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
