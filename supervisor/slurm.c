@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,6 +173,7 @@ static int find_prolog(struct slurm *s, const char *given, char *desc, size_t ca
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	s->prolog_given = given != NULL;
 	if (given) {
 		snprintf(s->prolog, sizeof s->prolog, "%s", given);
 	} else if (n > 0) {
@@ -209,6 +211,47 @@ int slurm_init(struct slurm *s, const struct slurm_config *cfg, char *desc, size
 		 "%s",
 		 s->partition ? s->partition : "(the cluster's default)", s->node_cpus,
 		 (unsigned long long)(s->node_memory >> 20), cfg->options ? cfg->options : "none");
+	return 0;
+}
+
+int slurm_install_prolog(struct slurm *s, const char *work_root, char *desc, size_t cap)
+{
+	char tmp[PATH_MAX], dst[PATH_MAX], chunk[8192];
+	if (s->prolog_given)
+		return 0;
+	if (snprintf(dst, sizeof dst, "%s/.jobprolog", work_root) >= (int)sizeof dst ||
+	    snprintf(tmp, sizeof tmp, "%s/.jobprolog.new", work_root) >= (int)sizeof tmp) {
+		snprintf(desc, cap, "the work root's path is too long: %s", work_root);
+		return -1;
+	}
+	int in = open(s->prolog, O_RDONLY | O_CLOEXEC);
+	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0755);
+	ssize_t n = 0;
+	while (in >= 0 && out >= 0 && (n = read(in, chunk, sizeof chunk)) > 0)
+		if (write(out, chunk, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	/* A new file, renamed over the old: an srun may be running the old one right now. */
+	int rc = in < 0 || out < 0 || n < 0 || fchmod(out, 0755) < 0 ? -1 : 0;
+	int err = errno;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0) {
+		rc = -1;
+		err = errno;
+	}
+	if (rc == 0 && rename(tmp, dst) < 0) {
+		rc = -1;
+		err = errno;
+	}
+	if (rc < 0) {
+		snprintf(desc, cap, "cannot put jobprolog where jobs reach it (%s): %s", dst,
+			 strerror(err));
+		unlink(tmp);
+		return -1;
+	}
+	snprintf(s->prolog, sizeof s->prolog, "%s", dst);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct slurm {
 	char *options[SLURM_MAX_OPTIONS + 1]; /* NULL-terminated */
 	int noptions;
 	char prolog[PATH_MAX];
+	bool prolog_given;    /* --slurm-prolog: run as it is */
 	uint64_t node_memory; /* the largest node's memory, bytes */
 	unsigned node_cpus;   /* and CPUs */
 };
@@ -54,6 +55,11 @@ struct slurm {
  * desc saying why. */
 int slurm_init(struct slurm *s, const struct slurm_config *cfg, char *desc, size_t cap);
 void slurm_fini(struct slurm *s);
+
+/* srun runs its prolog as the job's account, which may not reach jobsupd's directory (a checkout
+ * under /root): the default jobprolog is copied into the work root (root's, 0755) as
+ * .jobprolog, which every account reaches, and run from there. 0, or -1 with desc. */
+int slurm_install_prolog(struct slurm *s, const char *work_root, char *desc, size_t cap);
 
 /* srun's argv for job id with spec, one allocation (free() it); *cpus is --cpus-per-task (0:
  * not given). backstop_s: when Slurm ends the job itself. NULL when out of memory. */

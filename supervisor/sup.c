@@ -208,7 +208,9 @@ int sup_init(struct sup *s, const struct sup_config *cfg)
 	}
 	/* After the signals: a probe's child (spawn_probe) is reaped like any other. */
 	char desc[512];
-	if (sandbox_init(&s->sb, &cfg->sandbox, desc, sizeof desc) < 0) {
+	if (sandbox_init(&s->sb, &cfg->sandbox, desc, sizeof desc) < 0 ||
+	    (cfg->executor == EXEC_SLURM &&
+	     slurm_install_prolog(&s->slurm, s->sb.accounts.work_root, desc, sizeof desc) < 0)) {
 		log_error("%s", desc);
 		return -1;
 	}

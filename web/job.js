@@ -12,7 +12,20 @@ export const SIGNALS = ['TERM', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'KILL'];
 // ended job's kept output as escaped text) is shown by the output panel instead.
 const KNOWN = ['id', 'state', 'exit_code', 'signal', 'error', 'owner', 'command', 'pid', 'created_at',
 	'started_at', 'finished_at', 'timeout_s', 'limits', 'containment', 'usage', 'output_bytes',
-	'output_truncated', 'output'];
+	'output_truncated', 'output', 'executor', 'slurm'];
+
+// Where the job runs: this host, or a Slurm job on its node (jobsupd --executor slurm).
+function runsOn(job) {
+	const s = job.slurm;
+	if (job.executor !== 'slurm' || !s || typeof s !== 'object') {
+		return job.executor === 'local' ? 'this host' : fmt.generic(job.executor);
+	}
+	const where = s.job_id != null
+		? `Slurm job ${fmt.generic(s.job_id)} on ${fmt.generic(s.node)} (partition ${fmt.generic(s.partition)})`
+		: 'Slurm, waiting in its queue';
+	const n = s.cpus_per_task;
+	return n != null ? `${where}, ${fmt.generic(n)} CPU${n === 1 ? '' : 's'} per task` : where;
+}
 
 // A value of a field the page does not know: objects and arrays as nested lists, the rest as text.
 function genericValue(v, depth = 0) {
@@ -47,6 +60,7 @@ function fields(job) {
 		? h('dl', { class: 'nested' }, Object.entries(job.limits).map(([k, v]) => [h('dt', {}, k), h('dd', {}, fmt.limit(k, v))]))
 		: 'none');
 	f('containment', 'Containment', fmt.generic(job.containment));
+	f('executor', 'Runs on', runsOn(job));
 	f('usage', 'Usage', job.usage && typeof job.usage === 'object'
 		? h('dl', { class: 'nested' }, Object.entries(job.usage).map(([k, v]) => [h('dt', {}, k),
 			h('dd', {}, k === 'cpu_ms' && typeof v === 'number' ? `${v} ms of CPU` : /bytes/.test(k) ? fmt.bytes(v) : fmt.generic(v))]))

@@ -80,6 +80,8 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	[ "$(field slurm.node)" = localhost ]
 	[ "$(field slurm.partition)" = debug ]
 	[ "$(field slurm.cpus_per_task)" = null ]
+	# srun runs its prolog as the account: from the work root, which every account reaches.
+	[ -x "$CLUSTER/work/.jobprolog" ]
 	slurm_id=$(field slurm.job_id)
 	api user1 GET "/jobs/$ID/output?stream=stdout"
 	[ "$BODY" = "$(printf 'out\n%s\nnobody' "$slurm_id")" ]

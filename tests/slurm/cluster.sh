@@ -6,9 +6,10 @@
 #   cluster.sh start DIR   start the cluster in DIR (made if missing); prints the SLURM_CONF line
 #   cluster.sh stop DIR    stop what `start` started in DIR, by the pids it recorded
 #
-# Nodes: "localhost" on 127.0.0.1 always; a second node, "node2" on 127.0.0.2, when this
-# slurmd can run twice on one host. The node's CPUs are this machine's; its memory is 4 GiB, so
-# DefMemPerCPU leaves room for more jobs than CPUs only when a job asks for less.
+# One node, "localhost" on 127.0.0.1, with this machine's CPUs and 4 GiB of memory (DefMemPerCPU
+# 256 MiB: CPUs, not memory, bound how many jobs run at once). A second node on 127.0.0.2 with a
+# port of its own was tried: Debian 12's slurmctld refuses that config ("Duplicated
+# NodeHostName"), so the tests have one node.
 # On cgroup v1 jobs are tracked and confined with cgroups (memory limits enforced by the kernel);
 # elsewhere with proctrack/linuxproc and jobacct_gather's own memory check.
 set -eu
@@ -120,6 +121,10 @@ stop() {
 		: "$name"
 	done
 	rm -f "$dir/pids"
+	# What slurmd made in each cgroup hierarchy, now empty (rmdir leaves anything in use).
+	find /sys/fs/cgroup/*/slurm_localhost /sys/fs/cgroup/slurm_localhost -depth -type d \
+		-exec rmdir {} + 2>/dev/null
+	return 0
 }
 
 case "${1:-}" in
