@@ -20,11 +20,11 @@ function runsOn(job) {
 	if (job.executor !== 'slurm' || !s || typeof s !== 'object') {
 		return job.executor === 'local' ? 'this host' : fmt.generic(job.executor);
 	}
-	const where = s.job_id != null
+	const where = typeof s.job_id === 'number'
 		? `Slurm job ${fmt.generic(s.job_id)} on ${fmt.generic(s.node)} (partition ${fmt.generic(s.partition)})`
 		: 'Slurm, waiting in its queue';
 	const n = s.cpus_per_task;
-	return n != null ? `${where}, ${fmt.generic(n)} CPU${n === 1 ? '' : 's'} per task` : where;
+	return typeof n === 'number' ? `${where}, ${fmt.generic(n)} CPU${n === 1 ? '' : 's'} per task` : where;
 }
 
 // A value of a field the page does not know: objects and arrays as nested lists, the rest as text.
