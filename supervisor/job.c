@@ -174,6 +174,18 @@ static void act_kill(struct job *j, enum job_event ev, const struct ev_arg *a)
 	ex(j)->kill(j);
 }
 
+/* Slurm's allocation, learnt only once its srun had ended (it ran and ended at once): the
+ * record says it started. */
+static void act_started_late(struct job *j, enum job_event ev, const struct ev_arg *a)
+{
+	(void)ev;
+	(void)a;
+	j->jobs->spawned++;
+	j->rec.state = JOB_RUNNING;
+	j->rec.started_ms = wall_now();
+	events_emit(j->jobs->events, EVENT_STARTED, &j->rec);
+}
+
 /* Slurm allocated a job that was being cancelled: its cancel again, now by its Slurm id. */
 static void act_kill_again(struct job *j, enum job_event ev, const struct ev_arg *a)
 {
@@ -224,6 +236,8 @@ static enum job_state outcome(struct job *j)
 		snprintf(tail, sizeof tail, "; it did not exit within %ld s of %s and was killed",
 			 j->jobs->cfg.grace_s, sig);
 	}
+	if (j->slurm.not_started)
+		return JOB_FAILED; /* its srun could not be started: the error says why */
 	/* On Slurm, a job can end without having started: cancelled, or refused by Slurm. */
 	bool never_ran = j->rec.executor == EXEC_SLURM && !j->rec.slurm_job_id;
 	if (never_ran) {
@@ -319,6 +333,8 @@ static void job_free(struct deferred *d)
 		close(j->status_fd);
 	free(j->slurm.text);
 	free(j->slurm.alloc);
+	if (j->slurm.fail_fd >= 0)
+		close(j->slurm.fail_fd);
 	jobspec_free(&j->spec);
 	free(j);
 }
@@ -467,6 +483,7 @@ static const struct transition {
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
 	    [EV_KILL] = {STAY, act_ignore},
 	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
+	    [EV_ALLOCATED] = {STAY, act_started_late},
 	    [EV_GROUP_EMPTY] = {PHASE_ENDED, act_end},
 	    [EV_SETTLE_OVER] = {PHASE_ENDED, act_end},
 	},

@@ -176,7 +176,11 @@ struct job {
 		char *text;	     /* what report or answer said so far (SLURM_TEXT_MAX) */
 		size_t len;
 		struct slurm_alloc *alloc; /* where Slurm runs it; NULL until allocated */
-		bool oom;		   /* Slurm's memory limit ended it */
+		struct timer retry;	   /* a kill gone unanswered; Slurm's account asked again */
+		int fail_fd;		   /* where a failure to start srun is told; -1 when read */
+		int kill_step;	  /* how far a kill went: scancel, then srun's SIGTERM, SIGKILL */
+		bool not_started; /* srun could not be started: the error says why */
+		bool oom;	  /* Slurm's memory limit ended it */
 	} slurm;
 
 	struct jobwatch_list waiters;	/* told of the end */

@@ -159,7 +159,7 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	j->out[0].fd = j->out[1].fd = -1;
 	j->sp = (struct spool_file){.data_fd = -1, .idx_fd = -1};
 	j->status_fd = -1;
-	j->slurm.report.fd = j->slurm.answer.fd = -1;
+	j->slurm.report.fd = j->slurm.answer.fd = j->slurm.fail_fd = -1;
 	j->acc = acc;
 	LIST_INIT(&j->waiters);
 	LIST_INIT(&j->followers);

@@ -166,6 +166,28 @@ void sandbox_fini(struct sandbox *sb)
 	sb->self.user = NULL;
 }
 
+/* On Slurm the request's env is srun's own environment, and srun reads much of it: what would
+ * change srun itself (the loader's LD_*, and Slurm's own SLURM_*, SRUN_*, SALLOC_*, SBATCH_*,
+ * SPANK_*: its options, its cluster) is refused (400). true when refused. */
+static bool slurm_env_refused(const struct jobspec *spec, struct apierr *err)
+{
+	static const char *const prefixes[] = {"LD_",	  "SLURM_",  "SRUN_",
+					       "SALLOC_", "SBATCH_", "SPANK_"};
+	for (const char *p = spec->env; p && p < spec->env + spec->env_len; p += strlen(p) + 1) {
+		for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+			if (strncmp(p, prefixes[i], strlen(prefixes[i])) != 0)
+				continue;
+			apierr_set(err, 400, "invalid_request",
+				   "env.%.*s cannot be set for a job on Slurm: srun would read it "
+				   "(LD_*, SLURM_*, SRUN_*, SALLOC_*, SBATCH_* and SPANK_* are "
+				   "refused)",
+				   (int)strcspn(p, "="), p);
+			return true;
+		}
+	}
+	return false;
+}
+
 const struct account *sandbox_admit(struct sandbox *sb, const char *owner, struct jobspec *spec,
 				    struct apierr *err)
 {
@@ -179,6 +201,8 @@ const struct account *sandbox_admit(struct sandbox *sb, const char *owner, struc
 				     : "it cannot make network namespaces");
 		return NULL;
 	}
+	if (sb->slurm && slurm_env_refused(spec, err))
+		return NULL;
 	if (sb->slurm && !sb->base)
 		return &sb->self;
 	if (sb->slurm && !account_mapped(&sb->accounts, owner)) {

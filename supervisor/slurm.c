@@ -305,25 +305,41 @@ char **slurm_srun_argv(const struct slurm *s, uint64_t id, const struct jobspec 
 	return v;
 }
 
+/* The next word of the report at *p, of bytes in set, into dst (cap bytes with its NUL), then past
+ * the one byte that ends it, which must be end. 0, or -1. */
+static int report_word(const char **p, const char *set, char *dst, size_t cap, char end)
+{
+	size_t n = strspn(*p, set);
+	if (n == 0 || n >= cap || (*p)[n] != end)
+		return -1;
+	memcpy(dst, *p, n);
+	dst[n] = '\0';
+	*p += n + 1;
+	return 0;
+}
+
 int slurm_parse_report(const char *text, size_t len, struct slurm_alloc *out)
 {
-	char buf[256], *end;
-	if (len == 0 || len >= sizeof buf || text[len - 1] != '\n')
+	/* Node lists ("node[1-3],gpu7") and partitions, as Slurm names them: nothing else reaches
+	 * the logs or a terminal. */
+	static const char
+	    digits[] = "0123456789",
+	    names[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-[],";
+	char buf[256], id[16];
+	const char *p = buf;
+	if (len == 0 || len >= sizeof buf || text[len - 1] != '\n' || memchr(text, '\0', len))
 		return -1;
-	memcpy(buf, text, len - 1);
-	buf[len - 1] = '\0';
+	memcpy(buf, text, len);
+	buf[len] = '\0';
 	memset(out, 0, sizeof *out);
-	errno = 0;
-	unsigned long long id = strtoull(buf, &end, 10);
-	if (errno || id == 0 || end == buf || *end != ' ')
+	if (report_word(&p, digits, id, 11, ' ') < 0 ||
+	    report_word(&p, names, out->node, sizeof out->node, ' ') < 0 ||
+	    report_word(&p, names, out->partition, sizeof out->partition, '\n') < 0 || *p)
 		return -1;
-	out->job_id = id;
-	const char *node = end + 1, *part = strchr(node, ' ');
-	if (!part || part == node || (size_t)(part - node) >= sizeof out->node || !part[1] ||
-	    strchr(part + 1, ' ') || strlen(part + 1) >= sizeof out->partition)
+	unsigned long long v = strtoull(id, NULL, 10); /* digits only, at most 10 of them */
+	if (v == 0 || v > UINT32_MAX)
 		return -1;
-	memcpy(out->node, node, (size_t)(part - node));
-	memcpy(out->partition, part + 1, strlen(part + 1) + 1);
+	out->job_id = v;
 	return 0;
 }
 
@@ -346,16 +362,23 @@ static int field(const char *text, size_t len, const char *key, char *dst, size_
 
 int slurm_parse_job(const char *text, size_t len, struct slurm_end *out)
 {
-	char code[32];
+	char code[32], user[96];
 	int e, s;
+	unsigned long long uid;
 	memset(out, 0, sizeof *out);
-	if (field(text, len, "JobState=", out->state, sizeof out->state) < 0 ||
+	if (field(text, len, "JobName=", out->name, sizeof out->name) < 0 ||
+	    field(text, len, "UserId=", user, sizeof user) < 0 || !strchr(user, '(') ||
+	    sscanf(strchr(user, '('), "(%llu)", &uid) != 1 || uid > UINT32_MAX ||
+	    field(text, len, "JobState=", out->state, sizeof out->state) < 0 ||
 	    field(text, len, "ExitCode=", code, sizeof code) < 0 ||
 	    sscanf(code, "%d:%d", &e, &s) != 2 || e < 0 || e > 255 || s < 0 || s > 255)
 		return -1;
 	if (field(text, len, "Reason=", out->reason, sizeof out->reason) < 0)
 		out->reason[0] = '\0';
+	out->uid = (uid_t)uid;
 	out->exit_code = e;
-	out->signal = s;
+	/* Slurm writes some of its own codes where a signal goes (125: its out-of-memory); only a
+	 * signal's number is one. */
+	out->signal = s >= 1 && s <= 64 ? s : 0;
 	return 0;
 }

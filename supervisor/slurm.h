@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "jobspec.h"
 
@@ -80,10 +81,12 @@ int slurm_parse_report(const char *text, size_t len, struct slurm_alloc *out);
 
 /* What `scontrol -o show job ID` says of an ended job. */
 struct slurm_end {
+	char name[64];	 /* JobName: SLURM_NAME_PREFIX and the job's id, when it is ours */
+	uid_t uid;	 /* UserId's number */
 	char state[32];	 /* JobState: COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY... */
 	char reason[64]; /* Reason */
 	int exit_code;	 /* ExitCode=E:S */
-	int signal;
+	int signal;	 /* S when it is a signal's number (1-64), else 0 */
 };
 /* 0, or -1 when text holds no JobState and ExitCode. Each key is taken at its first place, which
  * Slurm writes before anything a job's user controls (its command, its directory). */

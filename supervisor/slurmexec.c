@@ -5,14 +5,23 @@
  * - Spawned: its srun runs, and the job waits in Slurm's queue (SUBMITTED: the API shows it
  *   queued). jobprolog's line on the report pipe says Slurm allocated it (ALLOCATED: running),
  *   with its Slurm id, node and partition.
+ * - srun is forked, not vforked, and not waited for: once it is the account's, the account's own
+ *   processes could stop it. Whether it could be started is read once it has exited.
  * - Signals go through Slurm, to the job's processes on its node: `scancel --signal=SIG ID`
  *   (a SIGTERM to srun would make Slurm kill the task at once, without a grace); a kill is
  *   `scancel --signal=KILL ID` and `scancel ID`, which also ends the allocation. A job not yet
- *   allocated has nothing to signal: it is cancelled, by its name and user.
+ *   allocated has nothing to signal: it is cancelled, by its name and user. Every scancel names
+ *   the job's user too, so a job id that is not the job's (its report forged by a process of
+ *   the account) reaches no other account's job. Should srun outlive a kill by
+ *   SLURM_KILL_WAIT_MS (Slurm unreachable), it gets SIGTERM (srun ends its allocation itself),
+ *   and SIGKILL as long again after.
  * - Once srun has exited, the job settles by reading Slurm's own account of it (`scontrol -o
  *   show job ID`): how the job's command ended (srun's own status cannot tell an exit 137 from
  *   a SIGKILL, nor a death by Slurm's memory limit from an exit 1), or Slurm's reason when Slurm
- *   ended it. Should no account come within SLURM_ANSWER_MS, srun's status stands.
+ *   ended it. An account that is not final yet (COMPLETING) is asked for again every
+ *   SLURM_ASK_AGAIN_MS; one that is not this job's (its name and user) is not believed. Should no
+ *   final account come within SLURM_ANSWER_MS, srun's status stands, and the job is cancelled
+ *   in Slurm should it still be there.
  * - Usage is Slurm's to account for (sacct): the job worker shows none for these jobs.
  *
  * Slurm's commands run as jobsupd, each without waiting for it; jobs_reap reaps them like any
@@ -34,8 +43,11 @@
 
 /* What is read of the prolog's report and of scontrol's account, at most. */
 #define SLURM_TEXT_MAX 4096
-/* How long a job waits for Slurm's account of its end. */
+/* How long a job waits for Slurm's final account of its end, asking this often. */
 #define SLURM_ANSWER_MS 10000
+#define SLURM_ASK_AGAIN_MS 250
+/* How long srun may outlive a kill before it gets SIGTERM, then SIGKILL. */
+#define SLURM_KILL_WAIT_MS 10000
 
 static void close_watch(struct job *j, struct watch *w)
 {
@@ -151,6 +163,7 @@ static void slurm_spawn(struct job *j)
 		sj.req.report_fd = rep[1];
 		/* Should jobsupd die, srun's SIGTERM makes Slurm end the job. */
 		sj.req.death_signal = SIGTERM;
+		sj.req.fail_fd = &j->slurm.fail_fd;
 		pid = spawn_job(&sj.req, fds, &status_fd, &fail);
 	}
 	int spawn_errno = errno;
@@ -176,8 +189,10 @@ static void slurm_spawn(struct job *j)
 	if (loop_watch(js->loop, &j->slurm.report, rep[0], EPOLLIN, on_report) < 0 ||
 	    out_watch(j, fds) < 0) {
 		job_set_error(j, "cannot watch the job's srun: %s", strerror(errno));
-		close(rep[0]);
-		j->slurm.report.fd = -1;
+		if (j->slurm.report.fd >= 0)
+			close_watch(j, &j->slurm.report);
+		else
+			close(rep[0]);
 		if (fds[0] >= 0 && j->out[0].fd != fds[0])
 			close(fds[0]);
 		if (fds[1] >= 0 && j->out[1].fd != fds[1])
@@ -200,10 +215,11 @@ static void cancel_by_name(struct job *j)
 
 static void scancel(struct job *j, const char *signal)
 {
-	char id[24], sig[24];
+	char id[24], sig[24], user[32];
 	snprintf(id, sizeof id, "%llu", (unsigned long long)j->rec.slurm_job_id);
 	snprintf(sig, sizeof sig, "--signal=%s", signal ? signal : "");
-	char *with[] = {"scancel", sig, id, NULL}, *without[] = {"scancel", id, NULL};
+	snprintf(user, sizeof user, "--user=%u", (unsigned)j->rec.run_uid);
+	char *with[] = {"scancel", user, sig, id, NULL}, *without[] = {"scancel", user, id, NULL};
 	run_command(signal ? with : without, NULL);
 }
 
@@ -218,27 +234,69 @@ static void slurm_signal(struct job *j, int sig)
 	scancel(j, name);
 }
 
+/* srun outlived a kill: SIGTERM makes it end its allocation (or give up waiting for one) and
+ * exit; SIGKILL if even that did not. */
+static void on_kill_unanswered(struct timer *t)
+{
+	struct job *j = container_of(t, struct job, slurm.retry);
+	int sig = j->slurm.kill_step++ == 0 ? SIGTERM : SIGKILL;
+	log_warn("job %llu: its srun (pid %d) outlived the cancel in Slurm; sending it %s",
+		 (unsigned long long)j->rec.id, (int)j->rec.pid,
+		 sig == SIGTERM ? "SIGTERM" : "SIGKILL");
+	kill(-j->rec.pid, sig);
+	if (sig == SIGTERM)
+		loop_timer_at(j->jobs->loop, t, loop_now() + SLURM_KILL_WAIT_MS,
+			      on_kill_unanswered);
+}
+
 static void slurm_kill(struct job *j)
 {
 	if (!j->rec.slurm_job_id) {
 		cancel_by_name(j);
-		return;
+	} else {
+		scancel(j, "KILL"); /* the job's processes at once */
+		scancel(j, NULL);   /* and its allocation */
 	}
-	scancel(j, "KILL"); /* the job's processes at once */
-	scancel(j, NULL);   /* and its allocation */
+	if (!loop_timer_armed(&j->slurm.retry))
+		loop_timer_at(j->jobs->loop, &j->slurm.retry, loop_now() + SLURM_KILL_WAIT_MS,
+			      on_kill_unanswered);
 }
 
-/* Slurm's account of the job's end: how its command ended, or why Slurm ended it. */
-static void take_answer(struct job *j)
+/* The states in which Slurm is done with a job. */
+static bool final_state(const char *state)
+{
+	static const char *const done[] = {"COMPLETED", "FAILED",	 "CANCELLED",
+					   "TIMEOUT",	"OUT_OF_MEMORY", "NODE_FAIL",
+					   "PREEMPTED", "BOOT_FAIL",	 "DEADLINE"};
+	for (size_t i = 0; i < sizeof done / sizeof *done; i++)
+		if (strcmp(state, done[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Slurm's account of the job's end: how its command ended, or why Slurm ended it. 1 when taken
+ * (or not to be believed: srun's status stands), 0 when it is not final yet. */
+static int take_answer(struct job *j)
 {
 	struct slurm_end e;
 	struct slurm_alloc *a = j->slurm.alloc;
+	char name[48];
+	snprintf(name, sizeof name, SLURM_NAME_PREFIX "%llu", (unsigned long long)j->rec.id);
 	if (slurm_parse_job(j->slurm.text, j->slurm.len, &e) < 0) {
 		log_warn("job %llu: Slurm's account of job %llu could not be read; its outcome is "
 			 "srun's",
 			 (unsigned long long)j->rec.id, (unsigned long long)j->rec.slurm_job_id);
-		return;
+		return 1;
 	}
+	if (strcmp(e.name, name) != 0 || e.uid != j->rec.run_uid) {
+		log_warn("job %llu: Slurm job %llu is another's (%s, uid %u): its report was not "
+			 "jobprolog's; its outcome is srun's",
+			 (unsigned long long)j->rec.id, (unsigned long long)j->rec.slurm_job_id,
+			 e.name, (unsigned)e.uid);
+		return 1;
+	}
+	if (!final_state(e.state))
+		return 0;
 	if (strcmp(e.state, "OUT_OF_MEMORY") == 0) {
 		/* The kernel's OOM killer's SIGKILL, as a local job's shows (Slurm says 0:125). */
 		j->slurm.oom = true;
@@ -248,8 +306,18 @@ static void take_answer(struct job *j)
 	else
 		j->main_status = W_EXITCODE(e.exit_code, 0);
 	if (strcmp(e.state, "COMPLETED") != 0 && strcmp(e.state, "FAILED") != 0 &&
-	    strcmp(e.state, "OUT_OF_MEMORY") != 0 && strncmp(e.state, "COMPLETING", 10) != 0)
+	    strcmp(e.state, "OUT_OF_MEMORY") != 0)
 		snprintf(a->ended_by, sizeof a->ended_by, "%s (%s)", e.state, e.reason);
+	return 1;
+}
+
+static int ask_slurm(struct job *j);
+
+static void on_ask_again(struct timer *t)
+{
+	struct job *j = container_of(t, struct job, slurm.retry);
+	if (ask_slurm(j) < 0)
+		job_event(j, EV_GROUP_EMPTY, NULL);
 }
 
 static void on_answer(struct watch *w, uint32_t events)
@@ -259,37 +327,70 @@ static void on_answer(struct watch *w, uint32_t events)
 	if (!read_text(j, w->fd))
 		return;
 	close_watch(j, w);
-	take_answer(j);
-	job_event(j, EV_GROUP_EMPTY, NULL);
+	if (take_answer(j) || loop_timer_at(j->jobs->loop, &j->slurm.retry,
+					    loop_now() + SLURM_ASK_AGAIN_MS, on_ask_again) < 0)
+		job_event(j, EV_GROUP_EMPTY, NULL);
 }
 
 static void on_answer_late(struct timer *t)
 {
-	job_event(container_of(t, struct job, settle), EV_SETTLE_OVER, NULL);
+	struct job *j = container_of(t, struct job, settle);
+	/* Whatever Slurm still holds of it goes (srun has ended: nobody reads its output). */
+	scancel(j, NULL);
+	job_event(j, EV_SETTLE_OVER, NULL);
+}
+
+/* Run `scontrol -o show job ID`; its answer comes to on_answer. 0, or -1. */
+static int ask_slurm(struct job *j)
+{
+	char id[24];
+	int fd = -1;
+	snprintf(id, sizeof id, "%llu", (unsigned long long)j->rec.slurm_job_id);
+	char *argv[] = {"scontrol", "--oneliner", "show", "job", id, NULL};
+	j->slurm.len = 0;
+	if (run_command(argv, &fd) < 0)
+		return -1;
+	if (loop_watch(j->jobs->loop, &j->slurm.answer, fd, EPOLLIN, on_answer) < 0) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the fork that was to exec srun said, once it has exited: nothing, or why it failed. */
+static void take_failure(struct job *j)
+{
+	struct spawn_failure f;
+	int fd = j->slurm.fail_fd;
+	if (fd < 0)
+		return;
+	if (read(fd, &f, sizeof f) == sizeof f) {
+		if (f.stage == SPAWN_EXEC)
+			job_set_error(j, "cannot execute srun (%s): %s", j->jobs->slurm->srun,
+				      strerror(f.err));
+		else
+			proc_spawn_failed(j, &f);
+		j->slurm.not_started = true;
+	}
+	close(fd);
+	j->slurm.fail_fd = -1;
 }
 
 static void slurm_settle(struct job *j)
 {
 	struct jobs *js = j->jobs;
-	char id[24];
-	int fd = -1;
+	loop_timer_cancel(js->loop, &j->slurm.retry); /* srun is gone: no kill to follow up */
+	take_failure(j);
 	/* srun has exited: whatever its prolog wrote is in the pipe. */
 	if (!j->rec.slurm_job_id && take_report(j))
-		log_info("job %llu: Slurm job %llu ran on %s", (unsigned long long)j->rec.id,
-			 (unsigned long long)j->rec.slurm_job_id, j->rec.slurm_node);
+		job_event(j, EV_ALLOCATED, NULL);
 	close_watch(j, &j->slurm.report);
-	if (!j->rec.slurm_job_id) {
+	if (!j->rec.slurm_job_id || j->slurm.not_started) {
 		job_event(j, EV_GROUP_EMPTY, NULL);
 		return;
 	}
-	snprintf(id, sizeof id, "%llu", (unsigned long long)j->rec.slurm_job_id);
-	char *argv[] = {"scontrol", "--oneliner", "show", "job", id, NULL};
-	j->slurm.len = 0;
-	if (run_command(argv, &fd) < 0 ||
-	    loop_watch(js->loop, &j->slurm.answer, fd, EPOLLIN, on_answer) < 0 ||
+	if (ask_slurm(j) < 0 ||
 	    loop_timer_at(js->loop, &j->settle, loop_now() + SLURM_ANSWER_MS, on_answer_late) < 0) {
-		if (fd >= 0 && j->slurm.answer.fd != fd)
-			close(fd);
 		close_watch(j, &j->slurm.answer);
 		job_event(j, EV_GROUP_EMPTY, NULL);
 	}
@@ -302,6 +403,7 @@ static bool slurm_account(struct job *j)
 
 static void slurm_release(struct job *j)
 {
+	loop_timer_cancel(j->jobs->loop, &j->slurm.retry);
 	close_watch(j, &j->slurm.report);
 	close_watch(j, &j->slurm.answer);
 	free(j->slurm.text);

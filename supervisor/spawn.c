@@ -109,6 +109,11 @@ static void __attribute__((noreturn)) plain_child(const struct child *c)
 	if (r->set_user && (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 ||
 			    setuid(r->uid) < 0))
 		child_fail(c, SPAWN_USER);
+	/* A new uid cleared the parent-death signal: set it again (and look again for a parent
+	 * that died meanwhile). */
+	int death = r->death_signal ? r->death_signal : SIGKILL;
+	if (r->set_user && (prctl(PR_SET_PDEATHSIG, death) < 0 || getppid() != c->parent))
+		child_fail(c, SPAWN_SETUP);
 	if (c->req->cwd && chdir(c->req->cwd) < 0)
 		child_fail(c, SPAWN_CWD);
 	if (c->req->envp)
@@ -235,6 +240,13 @@ static char **init_argv(const struct spawn_req *r, int status, int errpipe)
 static pid_t start_child(struct child *c)
 {
 	const struct spawn_req *r = c->req;
+	if (r->fail_fd) {
+		/* Not waited for (spawn.h): a copy of jobsupd, which may be stopped or slow. */
+		pid_t pid = fork();
+		if (pid == 0)
+			plain_child(c);
+		return pid;
+	}
 	if (!r->init) {
 		/* vfork on purpose (see spawn.h): clang-tidy's advice is for other programs. */
 		pid_t pid = vfork(); /* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
@@ -315,8 +327,13 @@ pid_t spawn_job(const struct spawn_req *req, int out_fds[2], int *status_fd,
 	if (pid < 0)
 		goto out;
 	/* The child has exec'd or exited by now (vfork's promise): a sandbox's failure comes a
-	 * little later, from jobinit or the command, and the read waits for it. */
-	if (failed(errp[0], pid, req->init != NULL, fail)) {
+	 * little later, from jobinit or the command, and the read waits for it. A forked child's
+	 * is the caller's to read, once the child has exited. */
+	if (req->fail_fd) {
+		fcntl(errp[0], F_SETFL, O_NONBLOCK);
+		*req->fail_fd = errp[0];
+		errp[0] = -1;
+	} else if (failed(errp[0], pid, req->init != NULL, fail)) {
 		pid = 0;
 		goto out;
 	}

@@ -12,6 +12,9 @@
  *   thread and the child only makes system calls before exec; it is also what keeps starting a
  *   job cheap when jobsupd holds much memory. It execs the command as jobsupd's user, or as
  *   req's (set_user: a job's srun, on Slurm), with req->report_fd as its fd 3 when given.
+ *   With req->fail_fd the child is forked instead, and spawn_job does not wait for its exec:
+ *   a child that became another uid may be stopped by that account's own processes, or hang
+ *   entering a directory of theirs, and jobsupd must never wait on it.
  * - sandboxed (req->init set): clone with CLONE_VM | CLONE_VFORK (vfork's sharing, on a stack of
  *   its own) and new namespaces (req->clone_flags: PID and mount, network, user). The child,
  *   PID 1 of the new PID namespace, enters the job's cgroup, makes mount propagation private,
@@ -42,6 +45,9 @@ struct spawn_req {
 	const struct cg_entry *entry; /* the cgroup it enters before exec */
 	int death_signal;	      /* what it gets should jobsupd die; 0: SIGKILL */
 	int report_fd;		      /* plain only: > 0, given to the command as its fd 3 */
+	int *fail_fd; /* plain only: fork, do not wait; the failure pipe's read end (non-blocking,
+			 close-on-exec) goes here, a struct spawn_failure in it once the child has
+			 exited if the command could not be started */
 	/* Sandboxed when init is set: */
 	const char *init; /* jobinit's path, for its argv[0] */
 	int init_fd;	  /* jobinit, open: exec'd by this, as its path may be under /tmp */

@@ -179,6 +179,11 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	[ "$HTTP" = 400 ]
 	api user1 POST /jobs --json '{"command":["true"],"network":"none"}'
 	[ "$HTTP" = 400 ] && [[ $(jq -r .error.message <<<"$BODY") == *"Slurm's nodes"* ]]
+	# The request's env is srun's: what srun itself would read is refused.
+	for name in LD_PRELOAD SLURM_NTASKS SRUN_CPUS_PER_TASK SPANK_X; do
+		api user1 POST /jobs --json "{\"command\":[\"true\"],\"env\":{\"$name\":\"2\"}}"
+		[ "$HTTP" = 400 ] && [[ $(jq -r .error.message <<<"$BODY") == "env.$name cannot be set"* ]]
+	done
 	api user1 POST /jobs --json "{\"command\":[\"true\"],\"limits\":{\"cpu_percent\":$((NODE_CPUS * 100 + 1))}}"
 	[ "$HTTP" = 400 ]
 	api user1 GET /jobs

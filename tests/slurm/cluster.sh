@@ -121,6 +121,11 @@ stop() {
 		: "$name"
 	done
 	rm -f "$dir/pids"
+	# Steps slurmd could not end (the controller gone first) are still in the node's cgroups:
+	# those processes, by the pids the cgroups list, then the cgroups, empty.
+	find /sys/fs/cgroup/*/slurm_localhost -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u |
+		while read -r pid; do kill -KILL "$pid" 2>/dev/null; done
+	sleep 0.2
 	# What slurmd made in each cgroup hierarchy, now empty (rmdir leaves anything in use).
 	find /sys/fs/cgroup/*/slurm_localhost /sys/fs/cgroup/slurm_localhost -depth -type d \
 		-exec rmdir {} + 2>/dev/null

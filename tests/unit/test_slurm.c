@@ -84,6 +84,12 @@ static void prolog_reports(void **state)
 			     "42 node\n",	     /* no partition */
 			     "42 node debug more\n", /* a word too many */
 			     "42  debug\n",	     /* an empty node */
+			     "-1 node debug\n",	     /* digits only */
+			     "+5 node debug\n",
+			     " 5 node debug\n",
+			     "4294967296 node debug\n", /* past Slurm's ids */
+			     "5 no\033[2Jde debug\n",	/* a terminal's escapes */
+			     "5 node deb\rug\n",
 			     ""};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		if (slurm_parse_report(bad[i], strlen(bad[i]), &a) == 0)
@@ -104,33 +110,43 @@ static void job_accounts(void **state)
 	    "JobState=FAILED Reason=NonZeroExitCode Dependency=(null) "
 	    "ExitCode=3:0 RunTime=00:00:01 Command=sh\n";
 	assert_int_equal(slurm_parse_job(done, strlen(done), &e), 0);
+	assert_string_equal(e.name, "jobworker-1");
+	assert_int_equal(e.uid, 65534);
 	assert_string_equal(e.state, "FAILED");
 	assert_string_equal(e.reason, "NonZeroExitCode");
 	assert_int_equal(e.exit_code, 3);
 	assert_int_equal(e.signal, 0);
 
-	const char *oom = "JobId=6 JobState=OUT_OF_MEMORY Reason=OutOfMemory ExitCode=0:125\n";
+	/* Slurm's out-of-memory code where a signal goes is no signal. */
+	const char *oom = "JobId=6 JobName=jobworker-2 UserId=alice(1000) JobState=OUT_OF_MEMORY "
+			  "Reason=OutOfMemory ExitCode=0:125\n";
 	assert_int_equal(slurm_parse_job(oom, strlen(oom), &e), 0);
 	assert_string_equal(e.state, "OUT_OF_MEMORY");
-	assert_int_equal(e.signal, 125);
+	assert_int_equal(e.uid, 1000);
+	assert_int_equal(e.signal, 0);
 
 	/* What the job's user controls comes later (its command, its directory): a job cannot
 	 * say it succeeded. */
-	const char *spoof = "JobId=5 JobState=FAILED Reason=None ExitCode=0:9 Command=echo "
-			    "JobState=COMPLETED ExitCode=0:0\n";
+	const char *spoof = "JobId=5 JobName=jobworker-3 UserId=u(7) JobState=FAILED Reason=None "
+			    "ExitCode=0:9 Command=echo JobState=COMPLETED ExitCode=0:0\n";
 	assert_int_equal(slurm_parse_job(spoof, strlen(spoof), &e), 0);
 	assert_string_equal(e.state, "FAILED");
 	assert_int_equal(e.signal, 9);
 
 	/* A key must start a word: "XJobState=" is not "JobState=". */
-	const char *words = "XJobState=COMPLETED JobState=CANCELLED ExitCode=0:15\n";
+	const char *words = "JobName=j UserId=u(7) XJobState=COMPLETED JobState=CANCELLED "
+			    "ExitCode=0:15\n";
 	assert_int_equal(slurm_parse_job(words, strlen(words), &e), 0);
 	assert_string_equal(e.state, "CANCELLED");
+	assert_int_equal(e.signal, 15);
 
-	const char *bad[] = {"JobState=FAILED\n",
-			     "ExitCode=1:0\n",
-			     "JobState=FAILED ExitCode=300:0\n",
-			     "JobState=FAILED ExitCode=x\n",
+	const char *bad[] = {"JobName=j UserId=u(7) JobState=FAILED\n",
+			     "JobName=j UserId=u(7) ExitCode=1:0\n",
+			     "JobName=j JobState=FAILED ExitCode=1:0\n",
+			     "UserId=u(7) JobState=FAILED ExitCode=1:0\n",
+			     "JobName=j UserId=u JobState=FAILED ExitCode=1:0\n",
+			     "JobName=j UserId=u(7) JobState=FAILED ExitCode=300:0\n",
+			     "JobName=j UserId=u(7) JobState=FAILED ExitCode=x\n",
 			     "slurm_load_jobs error: Invalid job id specified\n",
 			     ""};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
