@@ -325,6 +325,11 @@ int main(int argc, char **argv)
 	}
 	if (post)
 		job_json = post;
+	if (!getenv("JOBCTL_CERT") || !getenv("JOBCTL_KEY") || !getenv("JOBCTL_CACERT")) {
+		fprintf(stderr, "load: set JOBCTL_CERT, JOBCTL_KEY and JOBCTL_CACERT (as "
+				"bench/run.sh does)\n");
+		return 2;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = 2;
 	if (!strcmp(mode, "rate"))
