@@ -116,6 +116,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_OBJS)
 .PHONY: test unit
 unit: all $(UNIT_BINS)
 test: deps unit
+	@$(MAKE) -s deps DEB_PACKAGES="$(SLURM_PACKAGES)" || \
+		echo "make test: without Slurm installed, the tests of --executor slurm skip"
 	tests/run.sh $(BUILD)
 
 # Faults on the real stack: its processes killed, clients stalled, jobs misbehaving.
@@ -124,13 +126,15 @@ faults: deps all
 	tests/run.sh $(BUILD) faults
 
 # Debian packages: libraries to build with, nginx and openssl to run, cmocka, bats, curl and jq
-# to test, PyYAML and jsonschema (draft 2020-12) to check answers against docs/openapi.yaml,
-# and Slurm with munge for the tests of --executor slurm (a cluster of their own, started by the
-# tests: the packages' own services are not used). Only what is missing is installed (as root,
-# or through sudo).
+# to test, PyYAML and jsonschema (draft 2020-12) to check answers against docs/openapi.yaml.
+# Only what is missing is installed (as root, or through sudo).
 DEB_PACKAGES := gcc make pkg-config libfcgi-dev libsqlite3-dev libcjson-dev \
 	libcurl4-openssl-dev libcmocka-dev openssl ca-certificates curl bats jq libfcgi-bin \
-	mandoc python3-yaml python3-jsonschema slurmctld slurmd slurm-client munge
+	mandoc python3-yaml python3-jsonschema
+# Slurm and munge, for the tests and the benchmark of --executor slurm only (a cluster of their
+# own, tests/slurm/cluster.sh; the packages' own services are not used): `make run` does not
+# install them, and an operator's login node has its own.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
 .PHONY: deps
 deps:
 	@missing=; \
@@ -267,7 +271,7 @@ $(BUILD)/bench/spawn_ceiling: $(BUILD)/obj/bench/spawn_ceiling.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 .PHONY: bench
 bench: deps all $(BENCH_BINS)
-	@$(MAKE) -s deps DEB_PACKAGES="task-spooler"
+	@$(MAKE) -s deps DEB_PACKAGES="task-spooler $(SLURM_PACKAGES)"
 	bench/run.sh $(BUILD)
 
 # The end-to-end suite with jobsupd under valgrind: any error or leak fails it.

@@ -3,7 +3,7 @@
 # real single-node cluster of its own (tests/slurm/cluster.sh: munged, slurmctld and slurmd as
 # root, their config under a temporary directory). The same API: start, follow, status with
 # output, exit codes and signals, stop with a grace, timeouts, Slurm's memory limit, its queue.
-# As root, with Debian's slurmctld, slurmd, slurm-client and munge installed (make deps
+# As root, with Debian's slurmctld, slurmd, slurm-client and munge installed (make test
 # installs them as root); otherwise each test says why it skips.
 
 load helpers
