@@ -240,10 +240,12 @@ static bool spec_sets(const struct jobspec *s, const char *name)
 }
 
 /* Does jobsupd's variable e go into a job's environment? All of them without a sandbox; on
- * Slurm its SLURM_* (SLURM_CONF: where srun finds the cluster); in a sandbox none. */
+ * Slurm only SLURM_CONF, where srun finds the cluster (not the rest of SLURM_*: a jobsupd
+ * started inside an allocation would put every job's srun into that allocation); in a sandbox
+ * none. */
 static bool passed_on(const struct sandbox *sb, const char *e)
 {
-	return sb->slurm ? strncmp(e, "SLURM_", 6) == 0 : !sb->clone_flags;
+	return sb->slurm ? strncmp(e, "SLURM_CONF=", 11) == 0 : !sb->clone_flags;
 }
 
 /* The job's environment: in a sandbox or on Slurm ours (PATH, HOME, USER, LOGNAME, LANG,

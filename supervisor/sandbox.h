@@ -16,7 +16,7 @@
  * job runs on a node, in Slurm's containment). Slurm runs a job as the uid that submitted it, and
  * that uid must exist on its nodes: so as root every identity must be mapped in the users file
  * (others are refused, 403), and without root every job is jobsupd's user's. The environment is
- * the sandbox's, plus jobsupd's own SLURM_* variables (SLURM_CONF), which srun needs.
+ * the sandbox's, plus jobsupd's own SLURM_CONF, which srun needs.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H

@@ -28,6 +28,9 @@ setup_file() {
 		return 1
 	fi
 	export SLURM_CONF=$CLUSTER/slurm.conf
+	# Of jobsupd's SLURM_* variables only SLURM_CONF reaches srun (a jobsupd started in an
+	# allocation would otherwise put every job into it): this one must not.
+	export SLURM_JOBWORKER_PROBE=leaked
 	# Slurm runs a job as an account its node knows: both identities are mapped to nobody's.
 	printf 'user1 = nobody\nadmin = nobody\n' >"$CLUSTER/users"
 	NODE_CPUS=$(sinfo --noheader --format=%c)
@@ -89,6 +92,12 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	[ "$BODY" = err ]
 	# Slurm's own account of it agrees.
 	scontrol -o show job "$slurm_id" | grep -q "JobName=jobworker-$ID "
+}
+
+@test "srun gets jobsupd's SLURM_CONF, and none of its other SLURM_* variables" {
+	run_job user1 '{"command":["sh","-c","echo \"$SLURM_CONF ${SLURM_JOBWORKER_PROBE:-none}\""]}'
+	[ "$(field state)" = succeeded ]
+	[ "$(field output)" = "$CLUSTER/slurm.conf none" ]
 }
 
 @test "exit codes and signals are reported as on this host, from Slurm's account" {
