@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <pwd.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -26,17 +25,9 @@ static const unsigned ns_bits = ISO_PID | ISO_MOUNT | ISO_TMP | ISO_NO_NEW_PRIVI
 /* jobinit beside jobsupd's own executable, or where --init says. */
 static int find_init(struct sandbox *sb, const char *given, char *desc, size_t cap)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (given) {
-		snprintf(sb->init, sizeof sb->init, "%s", given);
-	} else if (n > 0) {
-		self[n] = '\0';
-		snprintf(sb->init, sizeof sb->init, "%s/jobinit", dirname(self));
-	}
 	/* Held open: each job execs it through this fd, from inside its private /tmp, where a
 	 * jobinit under the host's /tmp (a checkout there) could not be seen by its path. */
-	if (!sb->init[0] || access(sb->init, X_OK) < 0 ||
+	if (spawn_find_beside(given, "jobinit", sb->init, sizeof sb->init) < 0 ||
 	    (sb->init_fd = open(sb->init, O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(desc, cap,
 			 "cannot run jobinit (%s): %s; it is installed beside jobsupd (or give "

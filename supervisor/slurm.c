@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "spawn.h"
 
 extern char **environ;
 
@@ -171,16 +172,8 @@ static int find_in_path(const char *name, char *dst, size_t cap)
 
 static int find_prolog(struct slurm *s, const char *given, char *desc, size_t cap)
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	s->prolog_given = given != NULL;
-	if (given) {
-		snprintf(s->prolog, sizeof s->prolog, "%s", given);
-	} else if (n > 0) {
-		self[n] = '\0';
-		snprintf(s->prolog, sizeof s->prolog, "%s/jobprolog", dirname(self));
-	}
-	if (!s->prolog[0] || access(s->prolog, X_OK) < 0) {
+	if (spawn_find_beside(given, "jobprolog", s->prolog, sizeof s->prolog) < 0) {
 		snprintf(desc, cap,
 			 "cannot run jobprolog (%s): %s; it is installed beside jobsupd (or give "
 			 "--slurm-prolog PATH)",

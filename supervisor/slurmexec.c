@@ -147,7 +147,7 @@ static void slurm_spawn(struct job *j)
 	struct jobs *js = j->jobs;
 	struct cg_entry none = {.nfds = 0};
 	struct sandbox_job sj;
-	struct spawn_failure fail = {SPAWN_SETUP, 0};
+	struct spawn_failure unused; /* with fail_fd, a failure is told once srun has exited */
 	int fds[2] = {-1, -1}, status_fd = -1, rep[2] = {-1, -1};
 	unsigned cpus = 0;
 	char **argv = NULL;
@@ -164,7 +164,7 @@ static void slurm_spawn(struct job *j)
 		/* Should jobsupd die, srun's SIGTERM makes Slurm end the job. */
 		sj.req.death_signal = SIGTERM;
 		sj.req.fail_fd = &j->slurm.fail_fd;
-		pid = spawn_job(&sj.req, fds, &status_fd, &fail);
+		pid = spawn_job(&sj.req, fds, &status_fd, &unused);
 	}
 	int spawn_errno = errno;
 	sandbox_job_free(&sj);
@@ -172,13 +172,10 @@ static void slurm_spawn(struct job *j)
 	if (rep[1] >= 0)
 		close(rep[1]);
 	j->rec.slurm_cpus = cpus;
-	if (pid <= 0) {
+	if (pid < 0) {
 		if (rep[0] >= 0)
 			close(rep[0]);
-		if (pid < 0)
-			job_set_error(j, "cannot start the job's srun: %s", strerror(spawn_errno));
-		else
-			proc_spawn_failed(j, &fail);
+		job_set_error(j, "cannot start the job's srun: %s", strerror(spawn_errno));
 		job_event(j, EV_SPAWN_FAILED, NULL);
 		return;
 	}

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,6 +50,24 @@ void spawn_fini(void)
 	if (clone_stack)
 		munmap(clone_stack, CLONE_STACK);
 	clone_stack = NULL;
+}
+
+int spawn_find_beside(const char *given, const char *name, char *dst, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	dst[0] = '\0';
+	if (given) {
+		snprintf(dst, cap, "%s", given);
+	} else if (n > 0) {
+		self[n] = '\0';
+		snprintf(dst, cap, "%s/%s", dirname(self), name);
+	}
+	if (!dst[0]) {
+		errno = ENOENT;
+		return -1;
+	}
+	return access(dst, X_OK);
 }
 
 int spawn_exec_status(int exec_errno)

@@ -47,7 +47,7 @@ struct spawn_req {
 	int report_fd;		      /* plain only: > 0, given to the command as its fd 3 */
 	int *fail_fd; /* plain only: fork, do not wait; the failure pipe's read end (non-blocking,
 			 close-on-exec) goes here, a struct spawn_failure in it once the child has
-			 exited if the command could not be started */
+			 exited if the command could not be started; spawn_job never returns 0 */
 	/* Sandboxed when init is set: */
 	const char *init; /* jobinit's path, for its argv[0] */
 	int init_fd;	  /* jobinit, open: exec'd by this, as its path may be under /tmp */
@@ -75,6 +75,11 @@ pid_t spawn_job(const struct spawn_req *req, int out_fds[2], int *status_fd,
 /* The exit code a shell gives a command that failed to execute with this errno: 127 when it was
  * not found, 126 otherwise. */
 int spawn_exec_status(int exec_errno);
+
+/* A program jobsupd runs that is installed beside it (jobinit, jobprolog): given (a flag's path)
+ * when not NULL, else name in the directory of jobsupd's own executable, into dst. 0 when it is
+ * there and executable; else -1 (errno), dst holding the path looked at ("" when none). */
+int spawn_find_beside(const char *given, const char *name, char *dst, size_t cap);
 
 /* Can this process make the namespaces of flags (a user namespace among them) for a job? Tried
  * once with a child that does what a sandboxed spawn's does and exits (reaped by jobs_reap,
