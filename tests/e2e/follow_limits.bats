@@ -86,18 +86,8 @@ follow_once() {
 
 @test "a follower that stalls while the job writes 8 MB gets every byte afterwards, from the spool" {
 	d=$STACK_DIR
-	head -c 8000000 /dev/urandom >"$d/data"
-	rm -f "$d/go" "$d/release"
-	start user1 "{\"command\":[\"sh\",\"-c\",\"echo started; while [ ! -e $d/go ]; do sleep 0.02; done; cat $d/data\"]}"
-	id=$ID
-	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
-		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
-		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
-		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
-		cat >"$d/slow.out") 3>&- &
-	slow=$!
-	attached started "$d/slow"
-	touch "$d/go"
+	stalled_follower user1
+	id=$ID slow=$SLOW
 	# The job ends while its follower reads nothing: the follower did not hold it back.
 	wait_end user1 "$id"
 	[ "$(field state)" = succeeded ]

@@ -246,6 +246,27 @@ follow() {
 	FOLLOWER=$!
 }
 
+# stalled_follower USER: a job of USER's that prints "started", waits for $STACK_DIR/go, then
+# writes 8 MB of random bytes (kept in $STACK_DIR/data); and a follower of it that takes the
+# first line ($STACK_DIR/slow), then reads nothing until $STACK_DIR/release exists, then the
+# rest ($STACK_DIR/slow.out). Once the follower is attached, lets the job write. Sets ID and
+# SLOW (the follower's pid).
+stalled_follower() {
+	local d=$STACK_DIR
+	head -c 8000000 /dev/urandom >"$d/data"
+	rm -f "$d/go" "$d/release"
+	start "$1" "{\"command\":[\"sh\",\"-c\",\"echo started; while [ ! -e $d/go ]; do sleep 0.02; done; cat $d/data\"]}" ||
+		return 1
+	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
+		"https://localhost:$PORT/jobs/$ID/output?follow=1" 3>&- |
+		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
+		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
+		cat >"$d/slow.out") 3>&- &
+	SLOW=$!
+	attached started "$d/slow" || return 1
+	touch "$d/go"
+}
+
 # attached LINE FILE...: wait (bounded) until each follower has received the job's first line,
 # LINE: it is then attached. curl writes the body as it arrives, but headers only at the end.
 attached() {

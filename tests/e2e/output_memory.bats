@@ -32,18 +32,8 @@ teardown_file() {
 
 @test "in memory only, a follower that falls behind the kept window skips ahead to it" {
 	d=$STACK_DIR
-	head -c 8000000 /dev/urandom >"$d/data"
-	rm -f "$d/go" "$d/release"
-	start user1 "{\"command\":[\"sh\",\"-c\",\"echo started; while [ ! -e $d/go ]; do sleep 0.02; done; cat $d/data\"]}"
-	id=$ID
-	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
-		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
-		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
-		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
-		cat >"$d/slow.out") 3>&- &
-	slow=$!
-	attached started "$d/slow"
-	touch "$d/go"
+	stalled_follower user1
+	id=$ID slow=$SLOW
 	wait_end user1 "$id"
 	[ "$(field output_truncated)" = true ]
 	touch "$d/release"

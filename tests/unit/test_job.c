@@ -12,40 +12,15 @@
 #include <cmocka.h>
 
 #include "job.h"
+#include "jobtest.h"
 #include "waitset.h"
-#include "sup.h"
 
-static struct sup sup;
 static struct timer guard;
 
 static void guard_fired(struct timer *t)
 {
 	(void)t;
 	fail_msg("the loop did not get there: a job never reached the state the test expects");
-}
-
-static struct sup_config config(void)
-{
-	return (struct sup_config){
-	    .socket_path = "unused",
-	    .max_running = 2,
-	    .max_queued = 2,
-	    .max_log = 50,
-	    .grace_s = 1,
-	    .output_cap = 1 << 20,
-	    .max_clients = 8,
-	    .max_followers = 8,
-	    .max_events = 64,
-	    .limits = {.max_command_bytes = 4096,
-		       .max_args = 64,
-		       .default_timeout_s = 60,
-		       .max_timeout_s = 600},
-	    /* The state machine without cgroups; containment is tested end to end. */
-	    .cgroup_root = "unused",
-	    .cgroup_want = CG_WANT_NONE,
-	    /* ... and without isolation (tested end to end too): jobs as the test's user. */
-	    .sandbox = {.want = ISOLATION_NONE, .default_network = JOB_NET_HOST},
-	};
 }
 
 static int setup(void **state)
@@ -69,61 +44,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Submit argv (NULL-terminated) with a timeout; returns the id (0 with *err on refusal). */
-static uint64_t submit(struct apierr *err, long timeout_s, ...)
-{
-	struct jobspec spec = {.timeout_s = timeout_s};
-	const char *args[16];
-	size_t n = 0, bytes = 0;
-	va_list ap;
-	va_start(ap, timeout_s);
-	while ((args[n] = va_arg(ap, const char *)))
-		bytes += strlen(args[n++]) + 1;
-	va_end(ap);
-	spec.argv = malloc((n + 1) * sizeof(char *) + bytes);
-	char *p = (char *)(spec.argv + n + 1);
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(args[i]) + 1;
-		memcpy(p, args[i], len);
-		spec.argv[i] = p;
-		p += len;
-	}
-	spec.argv[n] = NULL;
-	spec.argc = n;
-	uint64_t id = job_submit(&sup.jobs, "tester", &spec, err);
-	jobspec_free(&spec);
-	return id;
-}
-
 static void run_until_ended(uint64_t id)
 {
 	while (job_find(&sup.jobs, id))
 		assert_int_equal(loop_run_once(&sup.loop), 0);
-}
-
-/* The job as the API shows it; the caller frees it. */
-static cJSON *shown(uint64_t id)
-{
-	struct viewer admin = {.user = "admin", .admin = true};
-	struct buf b = BUF_INIT;
-	assert_int_equal(store_render(&sup.store, id, &admin, true, &b), 0);
-	cJSON *o = cJSON_ParseWithLength(buf_head(&b), buf_used(&b));
-	buf_free(&b);
-	assert_non_null(o);
-	return o;
-}
-
-static const char *field(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : "(not a string)";
-}
-
-static double number(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	assert_true(cJSON_IsNumber(v));
-	return v->valuedouble;
 }
 
 static void succeeds_and_fails(void **state)
@@ -349,12 +273,12 @@ static void a_freed_waitset_is_forgotten(void **state)
 int main(void)
 {
 	static struct sup_config base, small_log, small_output, tiny_log;
-	base = config();
-	small_log = config();
+	base = jobtest_config();
+	small_log = jobtest_config();
 	small_log.max_log = 3;
-	small_output = config();
+	small_output = jobtest_config();
 	small_output.output_cap = 16;
-	tiny_log = config();
+	tiny_log = jobtest_config();
 	tiny_log.max_log = 1;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_prestate_setup_teardown(succeeds_and_fails, setup, teardown, &base),

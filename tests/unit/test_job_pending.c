@@ -15,9 +15,7 @@
 #include <cmocka.h>
 
 #include "jobpriv.h"
-#include "sup.h"
-
-static struct sup sup;
+#include "jobtest.h"
 
 /* What the table asked of the executor. */
 static struct {
@@ -74,24 +72,8 @@ static const struct executor scripted = {
 static int setup(void **state)
 {
 	(void)state;
-	struct sup_config cfg = {
-	    .socket_path = "unused",
-	    .max_running = 4,
-	    .max_queued = 4,
-	    .max_log = 50,
-	    .grace_s = 1,
-	    .output_cap = 1 << 16,
-	    .max_clients = 8,
-	    .max_followers = 8,
-	    .max_events = 64,
-	    .limits = {.max_command_bytes = 4096,
-		       .max_args = 64,
-		       .default_timeout_s = 60,
-		       .max_timeout_s = 600},
-	    .cgroup_root = "unused",
-	    .cgroup_want = CG_WANT_NONE,
-	    .sandbox = {.want = ISOLATION_NONE, .default_network = JOB_NET_HOST},
-	};
+	struct sup_config cfg = jobtest_config();
+	cfg.max_running = cfg.max_queued = 4;
 	memset(&calls, 0, sizeof calls);
 	if (sup_init(&sup, &cfg) < 0)
 		return -1;
@@ -111,13 +93,7 @@ static int teardown(void **state)
 static struct job *submitted(void)
 {
 	struct apierr err;
-	struct jobspec spec = {.timeout_s = 60, .argc = 1};
-	spec.argv = malloc(2 * sizeof(char *) + 5);
-	spec.argv[0] = (char *)(spec.argv + 2);
-	memcpy(spec.argv[0], "true", 5);
-	spec.argv[1] = NULL;
-	uint64_t id = job_submit(&sup.jobs, "tester", &spec, &err);
-	jobspec_free(&spec);
+	uint64_t id = submit(&err, 60, "true", NULL);
 	assert_true(id != 0);
 	struct job *j = job_find(&sup.jobs, id);
 	assert_non_null(j);
@@ -141,39 +117,16 @@ static void srun_ended(struct job *j, int status)
 	loop_drain(&sup.loop);
 }
 
-/* The job as the API shows it; the caller frees it. */
-static cJSON *shown(uint64_t id)
-{
-	struct viewer admin = {.user = "admin", .admin = true};
-	struct buf b = BUF_INIT;
-	assert_int_equal(store_render(&sup.store, id, &admin, true, &b), 0);
-	cJSON *o = cJSON_ParseWithLength(buf_head(&b), buf_used(&b));
-	buf_free(&b);
-	assert_non_null(o);
-	return o;
-}
-
-static const char *text(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : "(not a string)";
-}
-
-static bool null(const cJSON *o, const char *key)
-{
-	return cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
 static void queued_until_allocated_then_runs(void **state)
 {
 	(void)state;
 	struct job *j = submitted();
 	uint64_t id = j->rec.id;
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "queued");
-	assert_string_equal(text(o, "executor"), "slurm");
-	assert_true(null(o, "started_at"));
-	assert_true(null(cJSON_GetObjectItem(o, "slurm"), "job_id"));
+	assert_string_equal(field(o, "state"), "queued");
+	assert_string_equal(field(o, "executor"), "slurm");
+	assert_true(is_null(o, "started_at"));
+	assert_true(is_null(cJSON_GetObjectItem(o, "slurm"), "job_id"));
 	cJSON_Delete(o);
 	/* It holds a running slot meanwhile: --max-running is jobs in Slurm. */
 	assert_int_equal(sup.jobs.nrunning, 1);
@@ -182,17 +135,17 @@ static void queued_until_allocated_then_runs(void **state)
 	allocate(j);
 	assert_int_equal(j->phase, PHASE_RUNNING);
 	o = shown(id);
-	assert_string_equal(text(o, "state"), "running");
-	assert_false(null(o, "started_at"));
+	assert_string_equal(field(o, "state"), "running");
+	assert_false(is_null(o, "started_at"));
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "slurm"), "job_id")->valueint,
 			 42);
 	cJSON_Delete(o);
 
 	srun_ended(j, W_EXITCODE(3, 0));
 	o = shown(id);
-	assert_string_equal(text(o, "state"), "failed");
+	assert_string_equal(field(o, "state"), "failed");
 	assert_int_equal(cJSON_GetObjectItem(o, "exit_code")->valueint, 3);
-	assert_string_equal(text(cJSON_GetObjectItem(o, "slurm"), "node"), "node7");
+	assert_string_equal(field(cJSON_GetObjectItem(o, "slurm"), "node"), "node7");
 	cJSON_Delete(o);
 	assert_int_equal(calls.settles, 1);
 	assert_int_equal(sup.jobs.nrunning, 0);
@@ -210,10 +163,10 @@ static void a_stop_while_pending_cancels_without_a_grace(void **state)
 	assert_int_equal(calls.kills, 1);
 	srun_ended(j, W_EXITCODE(1, 0));
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "stopped");
-	assert_string_equal(text(o, "error"), "stopped by tester before it started");
-	assert_true(null(o, "exit_code"));
-	assert_true(null(o, "started_at"));
+	assert_string_equal(field(o, "state"), "stopped");
+	assert_string_equal(field(o, "error"), "stopped by tester before it started");
+	assert_true(is_null(o, "exit_code"));
+	assert_true(is_null(o, "started_at"));
 	cJSON_Delete(o);
 }
 
@@ -228,8 +181,8 @@ static void allocated_while_cancelled_is_cancelled_again(void **state)
 	assert_int_equal(calls.kills, 2);
 	srun_ended(j, SIGKILL);
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "stopped");
-	assert_string_equal(text(o, "error"), "stopped by tester");
+	assert_string_equal(field(o, "state"), "stopped");
+	assert_string_equal(field(o, "error"), "stopped by tester");
 	cJSON_Delete(o);
 }
 
@@ -246,7 +199,7 @@ static void a_stop_while_running_is_a_signal_then_the_grace(void **state)
 	assert_int_equal(calls.kills, 0);
 	srun_ended(j, W_EXITCODE(0, 0));
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "stopped");
+	assert_string_equal(field(o, "state"), "stopped");
 	assert_int_equal(cJSON_GetObjectItem(o, "exit_code")->valueint, 0);
 	cJSON_Delete(o);
 }
@@ -258,9 +211,9 @@ static void refused_by_slurm_fails_and_says_so(void **state)
 	uint64_t id = j->rec.id;
 	srun_ended(j, W_EXITCODE(1, 0));
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "failed");
-	assert_non_null(strstr(text(o, "error"), "Slurm did not run it"));
-	assert_true(null(o, "exit_code"));
+	assert_string_equal(field(o, "state"), "failed");
+	assert_non_null(strstr(field(o, "error"), "Slurm did not run it"));
+	assert_true(is_null(o, "exit_code"));
 	cJSON_Delete(o);
 }
 
@@ -273,8 +226,8 @@ static void shutdown_while_pending(void **state)
 	assert_int_equal(j->phase, PHASE_KILLING);
 	srun_ended(j, W_EXITCODE(1, 0));
 	cJSON *o = shown(id);
-	assert_string_equal(text(o, "state"), "stopped");
-	assert_string_equal(text(o, "error"), "stopped before it started: jobsupd shut down");
+	assert_string_equal(field(o, "state"), "stopped");
+	assert_string_equal(field(o, "error"), "stopped before it started: jobsupd shut down");
 	cJSON_Delete(o);
 }
 
