@@ -101,9 +101,7 @@ void conn_close(struct conn *c)
 	struct conns *cs = c->cs;
 	if (c->io.fd < 0)
 		return;
-	int fd = c->io.fd;
-	loop_unwatch(cs->loop, &c->io);
-	close(fd);
+	loop_unwatch_close(cs->loop, &c->io);
 	unpark(c);
 	proto_req_free(&c->req.req);
 	LIST_REMOVE(c, link);

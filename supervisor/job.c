@@ -30,7 +30,6 @@ static const char *const event_names[EVENTS] = {
     [EV_SHUTDOWN] = "shutdown",
     [EV_GRACE_OVER] = "grace over",
     [EV_KILL] = "kill",
-    [EV_OUTPUT_CLOSED] = "output closed",
     [EV_MAIN_REAPED] = "main reaped",
     [EV_GROUP_EMPTY] = "group empty",
     [EV_SETTLE_OVER] = "settle over",
@@ -96,7 +95,6 @@ static void act_start(struct job *j, enum job_event ev, const struct ev_arg *a)
 	js->nqueued--;
 	TAILQ_INSERT_TAIL(&js->running, j, qlink);
 	js->nrunning++;
-	j->rec.state = JOB_RUNNING; /* as the API shows a starting job; written once it runs */
 	j->rec.started_ms = wall_now();
 	ex(j)->spawn(j);
 }
@@ -155,9 +153,11 @@ static void act_stop(struct job *j, enum job_event ev, const struct ev_arg *a)
 	struct jobs *js = j->jobs;
 	note_ending(j, ev, a);
 	loop_timer_cancel(js->loop, &j->timeout);
+	if (j->stop_signal == SIGKILL) {
+		ex(j)->kill(j); /* nothing to wait for: its end follows */
+		return;
+	}
 	ex(j)->signal(j, j->stop_signal);
-	if (j->stop_signal == SIGKILL)
-		return; /* nothing to wait for: its end follows */
 	if (loop_timer_at(js->loop, &j->grace, loop_now() + js->cfg.grace_s * 1000, on_grace_over) <
 	    0) {
 		log_error("job %llu: cannot arm its grace period (%s): killing it now",
@@ -202,13 +202,6 @@ static void act_grace_over(struct job *j, enum job_event ev, const struct ev_arg
 		 (unsigned long long)j->rec.id, j->jobs->cfg.grace_s);
 	j->killed_after_grace = true;
 	ex(j)->kill(j);
-}
-
-static void act_output_closed(struct job *j, enum job_event ev, const struct ev_arg *a)
-{
-	(void)ev;
-	(void)a;
-	out_drain_and_close(j);
 }
 
 static void act_reaped(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -361,6 +354,8 @@ static void finish(struct job *j, enum job_state state, bool queued)
 	j->rec.pid = 0;
 	spool_close(&j->sp);
 	output_counts(j);
+	if (j->rec.spool_bytes)
+		js->nothing_to_reclaim = false; /* reclaim has one more to find */
 	keep_output(j);
 	save(j);
 	events_emit(js->events, EVENT_ENDED, &j->rec);
@@ -393,7 +388,6 @@ static void act_spawn_failed(struct job *j, enum job_event ev, const struct ev_a
 	(void)ev;
 	(void)a;
 	j->jobs->spawn_failures++;
-	out_drain_and_close(j);
 	finish(j, JOB_FAILED, false);
 }
 
@@ -443,7 +437,6 @@ static const struct transition {
 	    [EV_STOP] = {PHASE_KILLING, act_kill},
 	    [EV_SHUTDOWN] = {PHASE_KILLING, act_kill},
 	    [EV_KILL] = {PHASE_KILLING, act_kill},
-	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
 	    [EV_MAIN_REAPED] = {PHASE_SETTLING, act_reaped},
 	},
     [PHASE_RUNNING] =
@@ -452,7 +445,6 @@ static const struct transition {
 	    [EV_TIMEOUT] = {PHASE_STOPPING, act_stop},
 	    [EV_SHUTDOWN] = {PHASE_STOPPING, act_stop},
 	    [EV_KILL] = {PHASE_KILLING, act_kill},
-	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
 	    [EV_MAIN_REAPED] = {PHASE_SETTLING, act_reaped},
 	},
     [PHASE_STOPPING] =
@@ -462,7 +454,6 @@ static const struct transition {
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
 	    [EV_GRACE_OVER] = {PHASE_KILLING, act_grace_over},
 	    [EV_KILL] = {PHASE_KILLING, act_kill},
-	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
 	    [EV_MAIN_REAPED] = {PHASE_SETTLING, act_reaped},
 	},
     [PHASE_KILLING] =
@@ -472,7 +463,6 @@ static const struct transition {
 	    [EV_TIMEOUT] = {STAY, act_ignore},
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
 	    [EV_KILL] = {STAY, act_ignore},
-	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
 	    [EV_MAIN_REAPED] = {PHASE_SETTLING, act_reaped},
 	},
     [PHASE_SETTLING] =
@@ -482,7 +472,6 @@ static const struct transition {
 	    [EV_TIMEOUT] = {STAY, act_ignore},
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
 	    [EV_KILL] = {STAY, act_ignore},
-	    [EV_OUTPUT_CLOSED] = {STAY, act_output_closed},
 	    [EV_ALLOCATED] = {STAY, act_started_late},
 	    [EV_GROUP_EMPTY] = {PHASE_ENDED, act_end},
 	    [EV_SETTLE_OVER] = {PHASE_ENDED, act_end},

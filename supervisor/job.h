@@ -24,7 +24,7 @@
  *
  * Events: START (the scheduler gave it a slot), SPAWNED, SUBMITTED (its srun runs: Slurm has it),
  * ALLOCATED (Slurm started it), SPAWN_FAILED, STOP (by a user),
- * TIMEOUT, SHUTDOWN, GRACE_OVER, KILL (shutdown asked twice), OUTPUT_CLOSED, MAIN_REAPED,
+ * TIMEOUT, SHUTDOWN, GRACE_OVER, KILL (shutdown asked twice), MAIN_REAPED,
  * GROUP_EMPTY, SETTLE_OVER. The outcome is decided once, at the end, from why the job was asked
  * to end (if it was) and how its main process ended.
  *
@@ -82,7 +82,6 @@ enum job_event {
 	EV_SHUTDOWN,
 	EV_GRACE_OVER,
 	EV_KILL,
-	EV_OUTPUT_CLOSED,
 	EV_MAIN_REAPED,
 	EV_GROUP_EMPTY,
 	EV_SETTLE_OVER,
@@ -144,6 +143,7 @@ struct jobs {
 	long nrunning, nqueued, nfinished;
 	uint64_t spawned, spawn_failures, output_bytes; /* since start, for /metrics */
 	bool closed;					/* shutting down: nothing starts */
+	bool nothing_to_reclaim; /* no ended job's output is left in the spool to delete */
 	struct deferred schedule, evict;
 };
 

@@ -18,16 +18,6 @@
 
 static char scratch[SCRATCH_SIZE];
 
-static void close_pipe(struct job *j, int stream)
-{
-	struct watch *w = &j->out[stream];
-	if (w->fd < 0)
-		return;
-	int fd = w->fd;
-	loop_unwatch(j->jobs->loop, w);
-	close(fd);
-}
-
 static void spool(struct job *j, int stream, const void *p, size_t n)
 {
 	spool_write(j->jobs->spool, j->rec.id, &j->sp, stream, p, n);
@@ -105,9 +95,7 @@ static void on_output(struct job *j, int stream)
 		announce(j, got);
 	if (!ended)
 		return;
-	close_pipe(j, stream);
-	if (j->out[SPOOL_STDOUT].fd < 0 && j->out[SPOOL_STDERR].fd < 0)
-		job_event(j, EV_OUTPUT_CLOSED, NULL);
+	loop_unwatch_close(j->jobs->loop, &j->out[stream]);
 }
 
 static void on_stdout(struct watch *w, uint32_t events)
@@ -144,6 +132,6 @@ void out_drain_and_close(struct job *j)
 		if (j->out[s].fd >= 0 && ioctl(j->out[s].fd, FIONREAD, &bytes) == 0 && bytes > 0 &&
 		    (got = read_output(j, s, (size_t)bytes, 1 << 20, &ended)) > 0)
 			announce(j, got);
-		close_pipe(j, s);
+		loop_unwatch_close(j->jobs->loop, &j->out[s]);
 	}
 }

@@ -42,7 +42,8 @@ struct executor {
 	/* Spawn the job's main process: then SPAWNED (or SUBMITTED, then ALLOCATED, on Slurm)
 	 * or SPAWN_FAILED. */
 	void (*spawn)(struct job *j);
-	/* Send sig to every process of the job, each once. */
+	/* Send sig (not SIGKILL: that is kill) to every process of the job, each once. On Slurm
+	 * only once Slurm has allocated it. */
 	void (*signal)(struct job *j, int sig);
 	/* SIGKILL every process of the job (locally on cgroup v1, once its cgroup is frozen: a
 	 * timer waits for that, so the loop never blocks). */

@@ -105,10 +105,6 @@ static void local_spawn(struct job *j)
 
 static void local_signal(struct job *j, int sig)
 {
-	if (sig == SIGKILL) {
-		local_kill(j);
-		return;
-	}
 	/* Each process once: a signal the job handles (INT, say) must not reach it twice. A
 	 * sandboxed job's init passes it on to each of the others; else every process of its
 	 * cgroup, or without cgroups (or should its cgroup not be read) every process of its group,

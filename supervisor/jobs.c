@@ -120,8 +120,14 @@ void jobs_evict(struct deferred *d)
 static uint64_t reclaim(void *ctx, uint64_t need)
 {
 	struct jobs *js = ctx;
-	uint64_t freed = 0, id, bytes;
-	while (freed < need && store_oldest_spooled(js->store, &id, &bytes) == 0 && id != 0) {
+	uint64_t freed = 0, id = 0, bytes;
+	int rc = 0;
+	/* Asked on every write while the spool is full: the store only once there is something
+	 * new to find (a job with spooled output ended since it last found nothing). */
+	if (js->nothing_to_reclaim)
+		return 0;
+	while (freed < need && (rc = store_oldest_spooled(js->store, &id, &bytes)) == 0 &&
+	       id != 0) {
 		/* Its record first: a job whose record still said "spooled" would be chosen, and
 		 * its bytes counted off the total, again. */
 		if (store_spool_deleted(js->store, id) < 0)
@@ -131,6 +137,7 @@ static uint64_t reclaim(void *ctx, uint64_t need)
 			 (unsigned long long)id);
 		freed += bytes;
 	}
+	js->nothing_to_reclaim = rc == 0 && id == 0;
 	return freed;
 }
 

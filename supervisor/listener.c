@@ -113,10 +113,8 @@ void conns_unlisten(struct conns *cs)
 	loop_timer_cancel(cs->loop, &cs->keepalive);
 	if (cs->listener.fd < 0)
 		return;
-	int fd = cs->listener.fd;
-	loop_unwatch(cs->loop, &cs->listener);
+	loop_unwatch_close(cs->loop, &cs->listener);
 	loop_timer_cancel(cs->loop, &cs->accept_retry);
-	close(fd);
 	unlink(cs->path);
 }
 

@@ -69,6 +69,15 @@ void loop_unwatch(struct loop *l, struct watch *w)
 	w->fd = -1;
 }
 
+void loop_unwatch_close(struct loop *l, struct watch *w)
+{
+	int fd = w->fd;
+	if (fd < 0)
+		return;
+	loop_unwatch(l, w);
+	close(fd);
+}
+
 /* Timer heap: a binary min-heap of pointers, each timer knowing its slot. */
 
 static void heap_place(struct loop *l, size_t i, struct timer *t)

@@ -58,6 +58,8 @@ int loop_watch(struct loop *l, struct watch *w, int fd, uint32_t events,
 int loop_rewatch(struct loop *l, struct watch *w, uint32_t events);
 /* Stop watching (the fd is not closed). Safe on a watch that is not watched. */
 void loop_unwatch(struct loop *l, struct watch *w);
+/* Stop watching and close the fd. Safe on a watch that is not watched. */
+void loop_unwatch_close(struct loop *l, struct watch *w);
 
 /* Arm (or re-arm) a timer for the monotonic time when, in ms. */
 int loop_timer_at(struct loop *l, struct timer *t, int64_t when, void (*fn)(struct timer *));

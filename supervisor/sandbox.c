@@ -121,15 +121,12 @@ int sandbox_init(struct sandbox *sb, const struct sandbox_config *cfg, char *des
 		    "that exists on its nodes, and each identity must be mapped to one");
 		return -1;
 	}
-	if (cfg->slurm) {
-		if (accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
-			return -1;
-	} else if (cfg->want != ISOLATION_NONE) {
-		if (accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
-			return -1;
-		if (find_init(sb, cfg->init, desc, cap) < 0)
-			return -1;
-	}
+	if ((cfg->slurm || cfg->want != ISOLATION_NONE) &&
+	    accounts_init(&sb->accounts, cfg->work_root, !root, desc, cap) < 0)
+		return -1;
+	/* On Slurm, srun's prolog (slurm.c) is what runs first, not jobinit. */
+	if (!cfg->slurm && cfg->want != ISOLATION_NONE && find_init(sb, cfg->init, desc, cap) < 0)
+		return -1;
 	struct passwd *pw = getpwuid(geteuid());
 	sb->self.uid = geteuid();
 	sb->self.gid = getegid();
@@ -292,29 +289,25 @@ int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const c
 	r->envp = out->envp;
 	r->entry = entry;
 	r->cwd = spec->cwd;
-	if (sb->slurm) {
-		/* srun, as the job's account: the command line is slurmexec.c's. */
-		r->cwd = spec->cwd ? spec->cwd : acc->workdir;
-		r->set_user = sb->base & ISO_USER;
-		r->uid = acc->uid;
-		r->gid = acc->gid;
-		r->groups = acc->groups;
-		r->ngroups = acc->ngroups;
-		out->isolation = acc->uid == 0 ? 0 : sb->base;
+	if (!sb->clone_flags && !sb->slurm)
 		return 0;
-	}
-	if (!sb->clone_flags)
-		return 0;
-	r->init = sb->init;
-	r->init_fd = sb->init_fd;
+	/* As the job's account, in its work directory unless it names another. */
 	r->cwd = spec->cwd ? spec->cwd : acc->workdir;
-	r->clone_flags = sb->clone_flags;
-	r->private_tmp = true;
-	r->set_user = !(sb->clone_flags & CLONE_NEWUSER);
 	r->uid = acc->uid;
 	r->gid = acc->gid;
 	r->groups = acc->groups;
 	r->ngroups = acc->ngroups;
+	if (sb->slurm) {
+		/* srun: the command line is slurmexec.c's. */
+		r->set_user = sb->base & ISO_USER;
+		out->isolation = acc->uid == 0 ? 0 : sb->base;
+		return 0;
+	}
+	r->init = sb->init;
+	r->init_fd = sb->init_fd;
+	r->clone_flags = sb->clone_flags;
+	r->private_tmp = true;
+	r->set_user = !(sb->clone_flags & CLONE_NEWUSER);
 	out->isolation = sb->base;
 	if (acc->uid == 0)
 		out->isolation &= ~(unsigned)ISO_USER;

@@ -49,16 +49,6 @@
 /* How long srun may outlive a kill before it gets SIGTERM, then SIGKILL. */
 #define SLURM_KILL_WAIT_MS 10000
 
-static void close_watch(struct job *j, struct watch *w)
-{
-	if (w->fd < 0)
-		return;
-	int fd = w->fd;
-	loop_unwatch(j->jobs->loop, w);
-	close(fd);
-	w->fd = -1;
-}
-
 /* Run one of Slurm's commands as jobsupd, with its environment, not waiting for it; its stdout on
  * *out (non-blocking) when out is given. 0, or -1 when it could not be started. */
 static int run_command(char *const argv[], int *out)
@@ -111,7 +101,7 @@ static bool take_report(struct job *j)
 	char *nl = memchr(j->slurm.text, '\n', j->slurm.len);
 	if (!nl && !end)
 		return false;
-	close_watch(j, w);
+	loop_unwatch_close(j->jobs->loop, w);
 	struct slurm_alloc a;
 	if (!nl || slurm_parse_report(j->slurm.text, (size_t)(nl - j->slurm.text) + 1, &a) < 0) {
 		if (j->slurm.len)
@@ -139,8 +129,6 @@ static void on_report(struct watch *w, uint32_t events)
 	if (take_report(j))
 		job_event(j, EV_ALLOCATED, NULL);
 }
-
-static void slurm_kill(struct job *j);
 
 static void slurm_spawn(struct job *j)
 {
@@ -187,7 +175,7 @@ static void slurm_spawn(struct job *j)
 	    out_watch(j, fds) < 0) {
 		job_set_error(j, "cannot watch the job's srun: %s", strerror(errno));
 		if (j->slurm.report.fd >= 0)
-			close_watch(j, &j->slurm.report);
+			loop_unwatch_close(j->jobs->loop, &j->slurm.report);
 		else
 			close(rep[0]);
 		if (fds[0] >= 0 && j->out[0].fd != fds[0])
@@ -223,10 +211,6 @@ static void scancel(struct job *j, const char *signal)
 static void slurm_signal(struct job *j, int sig)
 {
 	char name[16];
-	if (sig == SIGKILL || !j->rec.slurm_job_id) {
-		slurm_kill(j);
-		return;
-	}
 	snprintf(name, sizeof name, "%d", sig);
 	scancel(j, name);
 }
@@ -323,7 +307,7 @@ static void on_answer(struct watch *w, uint32_t events)
 	(void)events;
 	if (!read_text(j, w->fd))
 		return;
-	close_watch(j, w);
+	loop_unwatch_close(j->jobs->loop, w);
 	if (take_answer(j) || loop_timer_at(j->jobs->loop, &j->slurm.retry,
 					    loop_now() + SLURM_ASK_AGAIN_MS, on_ask_again) < 0)
 		job_event(j, EV_GROUP_EMPTY, NULL);
@@ -381,14 +365,14 @@ static void slurm_settle(struct job *j)
 	/* srun has exited: whatever its prolog wrote is in the pipe. */
 	if (!j->rec.slurm_job_id && take_report(j))
 		job_event(j, EV_ALLOCATED, NULL);
-	close_watch(j, &j->slurm.report);
+	loop_unwatch_close(j->jobs->loop, &j->slurm.report);
 	if (!j->rec.slurm_job_id || j->slurm.not_started) {
 		job_event(j, EV_GROUP_EMPTY, NULL);
 		return;
 	}
 	if (ask_slurm(j) < 0 ||
 	    loop_timer_at(js->loop, &j->settle, loop_now() + SLURM_ANSWER_MS, on_answer_late) < 0) {
-		close_watch(j, &j->slurm.answer);
+		loop_unwatch_close(j->jobs->loop, &j->slurm.answer);
 		job_event(j, EV_GROUP_EMPTY, NULL);
 	}
 }
@@ -401,8 +385,8 @@ static bool slurm_account(struct job *j)
 static void slurm_release(struct job *j)
 {
 	loop_timer_cancel(j->jobs->loop, &j->slurm.retry);
-	close_watch(j, &j->slurm.report);
-	close_watch(j, &j->slurm.answer);
+	loop_unwatch_close(j->jobs->loop, &j->slurm.report);
+	loop_unwatch_close(j->jobs->loop, &j->slurm.answer);
 	free(j->slurm.text);
 	j->slurm.text = NULL;
 }
