@@ -274,8 +274,9 @@ row "jobsupd RSS after 1k / ${many} jobs, MiB" "$(mib "$after_1k") / $(mib "$aft
 # of the benchmark's own (tests/slurm/cluster.sh), the same number at once on both sides (as
 # many as the node has CPUs). As root with Slurm installed; else the row says why not.
 slurm_jobs=${SLURM_JOBS:-200}
-if [ "$(id -u)" != 0 ] || ! PATH=$PATH:/usr/sbin command -v slurmd >/dev/null; then
-	row "jobs through Slurm vs bare srun" "skipped: needs root and slurmd" "" "" "" ""
+if ! why=$(tests/slurm/cluster.sh check); then
+	say "Slurm: skipped: $why"
+	row "jobs through Slurm vs bare srun" "skipped (see above)" "" "" "" ""
 elif ! tests/slurm/cluster.sh start "$T/slurm" >"$T/slurm.log" 2>&1; then
 	cat "$T/slurm.log" >&2
 	row "jobs through Slurm vs bare srun" "skipped: the cluster did not start" "" "" "" ""
@@ -286,7 +287,6 @@ else
 	printf 'user1 = nobody\n' >"$T/slurm/users"
 	T4=$T/slurmstack
 	mkdir -p "$T4"
-	port_main=$PORT
 	if stack_up "$T4" "$build" -- --executor slurm --users "$T/slurm/users" \
 		--work-root "$T/slurm/work" --max-running "$cpus"; then
 		pids+=("$STACK_PID")
@@ -310,7 +310,6 @@ else
 	else
 		cat "$T4/stack.log" >&2
 	fi
-	PORT=$port_main
 	tests/slurm/cluster.sh stop "$T/slurm"
 	unset SLURM_CONF
 fi

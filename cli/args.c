@@ -50,11 +50,10 @@ int args_global(struct jobctl *x, int argc, char **argv, int *i)
 		return 1;
 	}
 	for (int k = 0; k < SET_COUNT; k++) {
-		size_t n = strlen(flags[k]);
-		if (strncmp(a, flags[k], n) != 0 || (a[n] != '\0' && a[n] != '='))
+		const char *v = option_value(flags[k], argc, argv, i);
+		if (!v)
 			continue;
-		const char *v = a[n] == '=' ? a + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
-		if (!v || !*v)
+		if (!*v)
 			return args_usage(NULL, "%s needs a value", flags[k]);
 		settings_flag(&x->st, k, v, flags[k]);
 		*fields[k] = v;

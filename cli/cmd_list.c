@@ -122,11 +122,7 @@ int list_parse(struct jobctl *x, int argc, char **argv, struct list_args *out)
 /* The table (or JSON) of the jobs, or of the log, that pass the filters. */
 int list_print(struct jobctl *x, const struct list_args *l)
 {
-	struct table_opts o = {.finished = l->log,
-			       .color = x->color,
-			       .now = time(NULL),
-			       .state = l->state,
-			       .owner = l->owner};
+	struct table_opts o = {.finished = l->log, .color = x->color, .now = time(NULL)};
 	bool filtered = l->state || l->owner;
 	cJSON *res;
 	int rc = call_json(x, "GET", l->log ? "/jobs/logs" : "/jobs", NULL, &res, !filtered);

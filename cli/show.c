@@ -216,14 +216,19 @@ static char *cell(const char *s, size_t max)
 	return text;
 }
 
+bool show_job_matches(const cJSON *job, const char *state, const char *owner)
+{
+	const char *st = jstr(job, "state"), *ow = jstr(job, "owner");
+	return (!state || (st && strcmp(st, state) == 0)) &&
+	       (!owner || (ow && strcmp(ow, owner) == 0));
+}
+
 void show_filter(cJSON *jobs, const char *state, const char *owner)
 {
 	cJSON *j = jobs ? jobs->child : NULL;
 	while (j) {
 		cJSON *next = j->next;
-		const char *st = jstr(j, "state"), *ow = jstr(j, "owner");
-		if ((state && (!st || strcmp(st, state) != 0)) ||
-		    (owner && (!ow || strcmp(ow, owner) != 0)))
+		if (!show_job_matches(j, state, owner))
 			cJSON_Delete(cJSON_DetachItemViaPointer(jobs, j));
 		j = next;
 	}

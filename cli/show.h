@@ -21,12 +21,13 @@ void show_escape(struct buf *out, const char *s, size_t n, bool keep_lines);
 void show_command(struct buf *out, const cJSON *command);
 
 struct table_opts {
-	bool finished;	   /* the log's columns: exit, finished, duration */
-	bool color;	   /* colour the state */
-	time_t now;	   /* for "2m ago" */
-	const char *state; /* filters (show_filter) */
-	const char *owner;
+	bool finished; /* the log's columns: exit, finished, duration */
+	bool color;    /* colour the state */
+	time_t now;    /* for "2m ago" */
 };
+
+/* Is the job in state and owner's (NULL: any)? */
+bool show_job_matches(const cJSON *job, const char *state, const char *owner);
 
 /* Drop from a jobs array those not in state or not owner's (NULL: any). */
 void show_filter(cJSON *jobs, const char *state, const char *owner);

@@ -39,8 +39,7 @@ static void print_event(struct watch *w)
 	const cJSON *owner = cJSON_GetObjectItemCaseSensitive(job, "owner");
 	const cJSON *state = cJSON_GetObjectItemCaseSensitive(job, "state");
 	bool wanted = cJSON_IsString(owner) && cJSON_IsString(state) &&
-		      (!w->l->owner || strcmp(owner->valuestring, w->l->owner) == 0) &&
-		      (!w->l->state || strcmp(state->valuestring, w->l->state) == 0);
+		      show_job_matches(job, w->l->state, w->l->owner);
 	if (wanted && w->x->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "event", w->event);

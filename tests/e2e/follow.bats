@@ -25,13 +25,6 @@ bursts_job() {
 # body FILE: what a follower received after the job's "ready" line.
 body() { tail -c +7 "$1"; }
 
-# followers: how many clients jobsupd is sending a job's output to, from /metrics (a follower
-# stays one until jobsupd has queued the job's last byte for it).
-followers() {
-	api admin GET /metrics
-	sed -n 's/^jobworker_followers \([0-9]*\)$/\1/p' <<<"$BODY"
-}
-
 @test "64 followers of a job writing 10 MB of random bytes in bursts all get exactly its bytes" {
 	d=$STACK_DIR
 	head -c 10240000 /dev/urandom >"$d/data"

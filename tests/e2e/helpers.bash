@@ -104,6 +104,17 @@ wait_end() {
 	return 1
 }
 
+# run_job USER JSON: start it, wait for its end; BODY is the final job.
+run_job() {
+	start "$1" "$2"
+	wait_end "$1" "$ID"
+}
+
+# until_output USER ID TEXT: wait until the job's output holds TEXT.
+until_output() {
+	until_true "api $1 GET /jobs/$2/output && [[ \$BODY == *'$3'* ]]"
+}
+
 # field NAME: a field of the job in BODY.
 field() { jq -r ".$1" <<<"$BODY"; }
 

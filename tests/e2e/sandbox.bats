@@ -22,17 +22,6 @@ teardown() {
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
 }
 
-# run_job USER JSON: start it, wait for its end; BODY is the final job.
-run_job() {
-	start "$1" "$2"
-	wait_end "$1" "$ID"
-}
-
-# until_output USER ID TEXT: wait until the job's output holds TEXT.
-until_output() {
-	until_true "api $1 GET /jobs/$2/output && [[ \$BODY == *'$3'* ]]"
-}
-
 @test "a job's uid is not 0, differs per identity, owns its work directory, and isolation says so" {
 	run_job user1 '{"command":["id","-u"]}'
 	u1=$(field output)

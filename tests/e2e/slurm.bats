@@ -9,14 +9,7 @@
 load helpers
 
 # Why these tests cannot run here, or nothing.
-why_not() {
-	[ "$(id -u)" = 0 ] || { echo "a Slurm cluster of the test's own needs root"; return; }
-	local c
-	for c in munged slurmctld slurmd srun scontrol; do
-		PATH=$PATH:/usr/sbin command -v "$c" >/dev/null ||
-			{ echo "$c is not installed (apt-get install slurmctld slurmd slurm-client munge)"; return; }
-	done
-}
+why_not() { "$REPO/tests/slurm/cluster.sh" check || true; }
 
 setup_file() {
 	[ -z "$(why_not)" ] || return 0
@@ -58,16 +51,6 @@ setup() {
 teardown() {
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
 	rm -f "$CLUSTER/go"
-}
-
-run_job() {
-	start "$1" "$2"
-	wait_end "$1" "$ID"
-}
-
-# until_output USER ID TEXT: wait until the job's output holds TEXT.
-until_output() {
-	until_true "api $1 GET /jobs/$2/output && [[ \$BODY == *'$3'* ]]"
 }
 
 # A job that waits for $CLUSTER/go (the test makes it; the job, as nobody, may see it).

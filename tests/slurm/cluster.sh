@@ -5,6 +5,7 @@
 #
 #   cluster.sh start DIR   start the cluster in DIR (made if missing); prints the SLURM_CONF line
 #   cluster.sh stop DIR    stop what `start` started in DIR, by the pids it recorded
+#   cluster.sh check       why a cluster cannot be started here (status 1), or nothing
 #
 # One node, "localhost" on 127.0.0.1, with this machine's CPUs and 4 GiB of memory (DefMemPerCPU
 # 256 MiB: CPUs, not memory, bound how many jobs run at once). A second node on 127.0.0.2 with a
@@ -29,13 +30,23 @@ wait_for() { # seconds command...: true once the command succeeds
 	return 1
 }
 
+# Why a cluster cannot be started here, on stdout (and status 1); nothing when it can.
+check() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "a Slurm cluster of our own needs root (slurmd runs jobs as their users)"
+		return 1
+	fi
+	for cmd in munged slurmctld slurmd srun scontrol sinfo; do
+		if ! PATH=$PATH:/usr/sbin command -v "$cmd" >/dev/null 2>&1; then
+			echo "$cmd is not installed (apt-get install slurmctld slurmd slurm-client munge)"
+			return 1
+		fi
+	done
+}
+
 start() {
 	dir=$1
-	[ "$(id -u)" = 0 ] || die "needs root (slurmd runs jobs as their users)"
-	for cmd in munged slurmctld slurmd srun scontrol; do
-		command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin command -v "$cmd" >/dev/null 2>&1 ||
-			die "$cmd is not installed (apt-get install slurmctld slurmd slurm-client munge)"
-	done
+	why=$(check) || die "$why"
 	PATH=$PATH:/usr/sbin
 	mkdir -p "$dir/ctld" "$dir/spool" "$dir/munge"
 	dir=$(cd "$dir" && pwd)
@@ -135,5 +146,6 @@ stop() {
 case "${1:-}" in
 start) [ $# = 2 ] || die "usage: cluster.sh start DIR"; start "$2" ;;
 stop) [ $# = 2 ] || die "usage: cluster.sh stop DIR"; stop "$2" ;;
-*) die "usage: cluster.sh start|stop DIR" ;;
+check) check ;;
+*) die "usage: cluster.sh start|stop DIR, or cluster.sh check" ;;
 esac
