@@ -32,7 +32,7 @@ static const char *option_value(const char *name, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
-	if (strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
+	if (!a || strncmp(a, name, n) != 0 || (a[n] != '\0' && a[n] != '='))
 		return NULL;
 	if (a[n] == '=')
 		return a + n + 1;
