@@ -91,7 +91,6 @@ static void unpark(struct conn *c)
 	if (c->pending == PEND_EVENTS) {
 		events_unwatch(&c->evwatch);
 		c->cs->nfollowers--;
-		c->cs->nwatchers--;
 	}
 	c->pending = PEND_NONE;
 }
@@ -369,19 +368,29 @@ void conn_send_spool(struct request *r, const int fds[2], const struct proto_spo
 	answered(c);
 }
 
-int conn_follow(struct request *r, struct job *j, const int fds[2], struct apierr *e)
+/* A place among the followers (--max-followers) for c, which waits for what; -1 with e (503)
+ * when every place is taken. */
+static int take_follower_place(struct conn *c, enum pending what, const char *following,
+			       struct apierr *e)
 {
-	struct conn *c = conn_of(r);
 	struct conns *cs = c->cs;
 	if (cs->nfollowers >= cs->max_followers) {
 		apierr_set(e, 503, "unavailable",
-			   "too many clients are following output (%ld, --max-followers); try "
-			   "again later",
-			   cs->max_followers);
+			   "too many clients are following %s (%ld, --max-followers); try again "
+			   "later",
+			   following, cs->max_followers);
 		return -1;
 	}
-	c->pending = PEND_FOLLOW;
+	c->pending = what;
 	cs->nfollowers++;
+	return 0;
+}
+
+int conn_follow(struct request *r, struct job *j, const int fds[2], struct apierr *e)
+{
+	struct conn *c = conn_of(r);
+	if (take_follower_place(c, PEND_FOLLOW, "output", e) < 0)
+		return -1;
 	c->jobwatch.fn = on_follow_news;
 	job_follow(j, &c->jobwatch);
 	if (fds) {
@@ -411,15 +420,16 @@ static void on_event(struct eventwatch *w)
 static void on_keepalive(struct timer *t)
 {
 	struct conns *cs = container_of(t, struct conns, keepalive);
-	struct conn *c, *next;
-	for (c = LIST_FIRST(&cs->all); c; c = next) {
-		next = LIST_NEXT(c, link);
-		if (c->pending == PEND_EVENTS && buf_used(&c->out) == 0) {
+	struct eventwatch *w, *next;
+	for (w = LIST_FIRST(&cs->events->watchers); w; w = next) {
+		struct conn *c = container_of(w, struct conn, evwatch);
+		next = LIST_NEXT(w, link);
+		if (buf_used(&c->out) == 0) {
 			sse(c, ": keep-alive\n\n");
 			flush(c);
 		}
 	}
-	if (cs->nwatchers > 0 &&
+	if (!LIST_EMPTY(&cs->events->watchers) &&
 	    loop_timer_at(cs->loop, t, loop_now() + KEEPALIVE_MS, on_keepalive) < 0)
 		log_warn("cannot arm the event streams' keep-alive: %s", strerror(errno));
 }
@@ -430,16 +440,8 @@ int conn_watch_events(struct request *r, uint64_t after, struct apierr *e)
 	struct conns *cs = c->cs;
 	struct events *ev = cs->events;
 	char hello[64];
-	if (cs->nfollowers >= cs->max_followers) {
-		apierr_set(e, 503, "unavailable",
-			   "too many clients are following output or events (%ld, "
-			   "--max-followers); try again later",
-			   cs->max_followers);
+	if (take_follower_place(c, PEND_EVENTS, "output or events", e) < 0)
 		return -1;
-	}
-	c->pending = PEND_EVENTS;
-	cs->nfollowers++;
-	cs->nwatchers++;
 	c->evwatch.fn = on_event;
 	events_watch(ev, &c->evwatch);
 	proto_reply(&c->out, 200, PROTO_BODY_EVENTS, NULL, NULL, 0);

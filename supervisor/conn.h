@@ -45,7 +45,6 @@ struct conns {
 	struct conn_list all;
 	long n, max;
 	long nfollowers, max_followers; /* following output or events */
-	long nwatchers;			/* streaming events */
 	struct events *events;
 	struct timer keepalive;
 };

@@ -150,7 +150,7 @@ static bool answer_from_spool(struct request *r, struct job *j)
 	if (!sp->enabled)
 		return false;
 	/* A job's files are made at its first output; a follower's need them now. */
-	if (j && !j->sp.opened)
+	if (j)
 		spool_open(sp, r->job_id, &j->sp);
 	if (spool_open_readers(sp, r->job_id, &fds[0], &fds[1]) < 0) {
 		/* An ended job that never wrote a byte never had files: its output is empty,
@@ -192,7 +192,7 @@ static void do_output(struct request *r)
 	struct buf out = BUF_INIT;
 	struct apierr e;
 
-	if (!j && (!r->job_id || store_lookup(store, r->job_id, &r->viewer, NULL) < 0)) {
+	if (!j && (!r->job_id || store_lookup(store, r->job_id, &r->viewer) < 0)) {
 		if (!r->job_id)
 			errno = ENOENT;
 		reply_store_error(r);
@@ -238,7 +238,7 @@ static void do_stop(struct request *r)
 	}
 	if (!r->job_id) {
 		reply_not_found(r);
-	} else if (store_lookup(&r->sup->store, r->job_id, &r->viewer, NULL) == 0) {
+	} else if (store_lookup(&r->sup->store, r->job_id, &r->viewer) == 0) {
 		struct apierr e;
 		apierr_set(&e, 409, "not_active", "job %s has already ended", r->req.id);
 		conn_reply_error(r, &e);

@@ -113,6 +113,8 @@ static void lose(uint64_t id, struct spool_file *f, size_t n, const char *why)
 void spool_open(struct spool *sp, uint64_t id, struct spool_file *f)
 {
 	char name[40];
+	if (f->opened)
+		return;
 	*f = (struct spool_file){.data_fd = -1, .idx_fd = -1, .opened = true};
 	if (!sp->enabled)
 		return;
@@ -163,8 +165,7 @@ void spool_write(struct spool *sp, uint64_t id, struct spool_file *f, int stream
 {
 	if (!sp->enabled || n == 0)
 		return;
-	if (!f->opened)
-		spool_open(sp, id, f);
+	spool_open(sp, id, f);
 	if (f->data_fd < 0 || f->idx_fd < 0) {
 		lose(id, f, n, "its files could not be made");
 		return;

@@ -64,8 +64,9 @@ void spool_set_reclaim(struct spool *sp, spool_reclaim_fn *fn, void *ctx);
 /* A sensible --output-total for the filesystem of dir: a quarter of its size, at least 1 GiB. */
 uint64_t spool_default_total(const char *dir);
 
-/* Begin job id's files: at its first output (a job that writes nothing costs no file), or when
- * a follower asks for them. A failure is logged and counted as the job's loss: the job runs. */
+/* Begin job id's files, once (later calls do nothing): at its first output (a job that writes
+ * nothing costs no file), or when a follower asks for them. A failure is logged and counted as
+ * the job's loss: the job runs. */
 void spool_open(struct spool *sp, uint64_t id, struct spool_file *f);
 /* Append n bytes the job wrote on stream (SPOOL_STDOUT or SPOOL_STDERR). */
 void spool_write(struct spool *sp, uint64_t id, struct spool_file *f, int stream, const void *p,

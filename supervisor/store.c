@@ -113,7 +113,7 @@ static int prepare_all(struct store *s)
 				return -1;
 	if (prepare(s, &s->put, put) < 0 ||
 	    prepare(s, &s->get, "SELECT " COLUMNS " FROM jobs WHERE id = ?1") < 0 ||
-	    prepare(s, &s->owner, "SELECT owner, active FROM jobs WHERE id = ?1") < 0 ||
+	    prepare(s, &s->owner, "SELECT owner FROM jobs WHERE id = ?1") < 0 ||
 	    prepare(s, &s->counts, "SELECT state, count(*) FROM jobs GROUP BY state") < 0 ||
 	    prepare(s, &s->put_output, "INSERT OR REPLACE INTO output VALUES (?1, ?2)") < 0 ||
 	    prepare(s, &s->get_output, "SELECT data FROM output WHERE job_id = ?1") < 0 ||
@@ -447,14 +447,12 @@ int store_output_bytes(struct store *s, uint64_t id, uint64_t *bytes)
 	return 0;
 }
 
-int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active)
+int store_lookup(struct store *s, uint64_t id, const struct viewer *v)
 {
 	sqlite3_stmt *st = s->owner;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	int rc = sqlite3_step(st);
 	bool found = rc == SQLITE_ROW && viewer_sees(v, (const char *)sqlite3_column_text(st, 0));
-	if (found && active)
-		*active = sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sql_failed(s, "lookup");

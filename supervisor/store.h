@@ -68,8 +68,8 @@ int store_spool_deleted(struct store *s, uint64_t id);
 
 /* How many bytes job id wrote (its record's output_bytes). */
 int store_output_bytes(struct store *s, uint64_t id, uint64_t *bytes);
-/* Is job id there for v, and is it active? */
-int store_lookup(struct store *s, uint64_t id, const struct viewer *v, bool *active);
+/* Is job id there for v? */
+int store_lookup(struct store *s, uint64_t id, const struct viewer *v);
 /* Append job id as the API shows it; with "output" when asked and the job has ended. */
 int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with_output,
 		 struct buf *out);

@@ -7,7 +7,6 @@ struct waitslot {
 	struct jobwatch watch;
 	struct waitset *set;
 	uint64_t id;
-	bool ended;
 	struct buf json; /* the job as it ended */
 };
 
@@ -27,7 +26,6 @@ static void on_end(struct jobwatch *w, struct job *j, enum job_news news)
 	struct waitset *ws = slot->set;
 	(void)j;
 	(void)news;
-	slot->ended = true;
 	store_render(ws->store, slot->id, &ws->viewer, false, &slot->json);
 	if (--ws->left == 0 && ws->armed)
 		ws->done(ws, ws->ctx);

@@ -154,10 +154,10 @@ static void log_keeps_the_most_recent(void **state)
 	}
 	loop_drain(&sup.loop); /* the log is trimmed after the batch */
 	assert_int_equal(sup.jobs.nfinished, 3);
-	assert_int_equal(store_lookup(&sup.store, ids[0], &v, NULL), -1);
-	assert_int_equal(store_lookup(&sup.store, ids[1], &v, NULL), -1);
+	assert_int_equal(store_lookup(&sup.store, ids[0], &v), -1);
+	assert_int_equal(store_lookup(&sup.store, ids[1], &v), -1);
 	for (int i = 2; i < 5; i++)
-		assert_int_equal(store_lookup(&sup.store, ids[i], &v, NULL), 0);
+		assert_int_equal(store_lookup(&sup.store, ids[i], &v), 0);
 }
 
 static void output_keeps_the_tail(void **state)

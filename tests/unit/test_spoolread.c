@@ -35,6 +35,7 @@ static int setup(void **state)
 	(void)state;
 	if (!mkdtemp(dir) || spool_init(&sp, dir, 1 << 20, 1 << 30) < 0)
 		return -1;
+	f = (struct spool_file){.data_fd = -1, .idx_fd = -1}; /* a new job's, as jobs.c makes it */
 	spool_open(&sp, 1, &f);
 	return 0;
 }

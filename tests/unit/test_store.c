@@ -90,7 +90,7 @@ static void rows_render_and_evict(void **state)
 	assert_int_equal(store_render(&st, 2, &other, true, &b), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(buf_used(&b), 0);
-	assert_int_equal(store_lookup(&st, 2, &admin, NULL), 0);
+	assert_int_equal(store_lookup(&st, 2, &admin), 0);
 
 	/* A restart reads back what was asked for, typed. */
 	struct jobspec spec;
@@ -113,7 +113,7 @@ static void rows_render_and_evict(void **state)
 	buf_free(&json);
 	assert_int_equal(evicted, 1);
 	assert_int_equal(bytes, 0);
-	assert_int_equal(store_lookup(&st, 1, &admin, NULL), -1);
+	assert_int_equal(store_lookup(&st, 1, &admin), -1);
 	buf_reset(&b);
 	assert_int_equal(store_get_output(&st, 1, &b), 0);
 	assert_int_equal(buf_used(&b), 0);
