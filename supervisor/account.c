@@ -319,12 +319,12 @@ const struct account *account_get(struct accounts *a, const char *identity, char
 {
 	char name[NAME_MAX + 1], dir[PATH_MAX];
 	struct account *acc = find(a->known, identity);
-	if (account_dir_name(identity, name, sizeof name) < 0 ||
-	    snprintf(dir, sizeof dir, "%s/%s", a->work_root, name) >= (int)sizeof dir) {
-		snprintf(why, cap, "the identity is too long for a work directory");
-		return NULL;
-	}
 	if (!acc) {
+		if (account_dir_name(identity, name, sizeof name) < 0 ||
+		    snprintf(dir, sizeof dir, "%s/%s", a->work_root, name) >= (int)sizeof dir) {
+			snprintf(why, cap, "the identity is too long for a work directory");
+			return NULL;
+		}
 		if (!(acc = calloc(1, sizeof *acc)) || new_account(a, identity, dir, acc) < 0 ||
 		    !(acc->identity = strdup(identity)) || !(acc->workdir = strdup(dir))) {
 			snprintf(why, cap, "cannot give %s an account: %s", identity,
@@ -340,8 +340,9 @@ const struct account *account_get(struct accounts *a, const char *identity, char
 				 identity, (unsigned)acc->uid, dir);
 	}
 	/* Every time: an operator may have removed or changed it meanwhile. */
-	if (ensure_dir(dir, acc->uid, acc->gid) < 0) {
-		snprintf(why, cap, "cannot make the work directory %s: %s", dir, strerror(errno));
+	if (ensure_dir(acc->workdir, acc->uid, acc->gid) < 0) {
+		snprintf(why, cap, "cannot make the work directory %s: %s", acc->workdir,
+			 strerror(errno));
 		return NULL;
 	}
 	return acc;

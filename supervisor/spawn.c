@@ -81,6 +81,7 @@ struct child {
 	const struct spawn_req *req;
 	int out[2], errpipe, status; /* out: stdout's and stderr's write ends */
 	pid_t parent;
+	int death; /* the parent-death signal: req's, else SIGKILL */
 	char *const *init_argv;
 	char uid_map[32], gid_map[32];
 	bool probe; /* spawn_probe: set up, then exit 0 */
@@ -104,8 +105,7 @@ static int child_common(const struct child *c)
 		return -1;
 	/* jobsupd ignores SIGPIPE; everything else has its default disposition already. */
 	signal(SIGPIPE, SIG_DFL);
-	int death = c->req->death_signal ? c->req->death_signal : SIGKILL;
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || prctl(PR_SET_PDEATHSIG, death) < 0)
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || prctl(PR_SET_PDEATHSIG, c->death) < 0)
 		return -1;
 	return cg_child_enter(c->req->entry);
 }
@@ -131,8 +131,7 @@ static void __attribute__((noreturn)) plain_child(const struct child *c)
 		child_fail(c, SPAWN_USER);
 	/* A new uid cleared the parent-death signal: set it again (and look again for a parent
 	 * that died meanwhile). */
-	int death = r->death_signal ? r->death_signal : SIGKILL;
-	if (r->set_user && (prctl(PR_SET_PDEATHSIG, death) < 0 || getppid() != c->parent))
+	if (r->set_user && (prctl(PR_SET_PDEATHSIG, c->death) < 0 || getppid() != c->parent))
 		child_fail(c, SPAWN_SETUP);
 	if (c->req->cwd && chdir(c->req->cwd) < 0)
 		child_fail(c, SPAWN_CWD);
@@ -315,7 +314,9 @@ pid_t spawn_job(const struct spawn_req *req, int out_fds[2], int *status_fd,
 		struct spawn_failure *fail)
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1};
-	struct child c = {.req = req, .parent = getpid()};
+	struct child c = {.req = req,
+			  .parent = getpid(),
+			  .death = req->death_signal ? req->death_signal : SIGKILL};
 	char **argv = NULL;
 	pid_t pid = -1;
 	int saved;
@@ -384,7 +385,7 @@ bool spawn_probe(int clone_flags)
 	struct spawn_failure fail;
 	struct spawn_req req = {.init = "", .clone_flags = clone_flags, .private_tmp = true};
 	struct cg_entry none = {.nfds = 0};
-	struct child c = {.req = &req, .parent = getpid(), .probe = true};
+	struct child c = {.req = &req, .parent = getpid(), .death = SIGKILL, .probe = true};
 	req.entry = &none;
 	if (pipe2(errp, O_CLOEXEC) < 0)
 		return false;
