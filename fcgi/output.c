@@ -234,7 +234,7 @@ int output_relay(FCGX_Request *r, struct supclient *sc, const struct route *rt,
 {
 	if (reply->body == PROTO_BODY_SPOOL)
 		return relay_spool(r, sc, rt, reply, range);
-	if (rt->tail || rt->stream != ROUTE_BOTH || *range) {
+	if (rt->tail || rt->stream != SPOOL_BOTH || *range) {
 		struct apierr e;
 		supc_close(sc); /* the stream is not wanted */
 		apierr_set(&e, 400, "invalid_request",

@@ -150,9 +150,9 @@ static int take_param(struct route *rt, const char *key, const char *val, struct
 	}
 	if (rt->op == PROTO_OUTPUT && strcmp(key, "stream") == 0) {
 		if (strcmp(val, "stdout") == 0) {
-			rt->stream = 0;
+			rt->stream = SPOOL_STDOUT;
 		} else if (strcmp(val, "stderr") == 0) {
-			rt->stream = 1;
+			rt->stream = SPOOL_STDERR;
 		} else {
 			apierr_set(err, 400, "invalid_request",
 				   "stream=%.32s: stream is stdout or stderr", val);
@@ -224,7 +224,7 @@ int route_parse(const char *method, const char *path, const char *query, struct 
 {
 	enum resource res;
 	memset(rt, 0, sizeof *rt);
-	rt->stream = ROUTE_BOTH;
+	rt->stream = SPOOL_BOTH;
 	*allow = NULL;
 	if (!method || !path)
 		return not_found(err, path ? path : "");

@@ -11,7 +11,6 @@
 #include "apierr.h"
 #include "proto.h"
 
-#define ROUTE_BOTH (-1)
 #define ROUTE_MAX_TAIL 1000000
 
 struct route {
@@ -20,7 +19,7 @@ struct route {
 	int wait_s;  /* GET /jobs/{id}?wait=S */
 	bool follow; /* GET /jobs/{id}/output?follow=1 */
 	long tail;   /* ?tail=N: the last N lines (0: all) */
-	int stream;  /* ?stream=stdout|stderr: ROUTE_BOTH, SPOOL_STDOUT or SPOOL_STDERR */
+	int stream;  /* ?stream=stdout|stderr: SPOOL_BOTH, SPOOL_STDOUT or SPOOL_STDERR */
 	int signal;  /* DELETE /jobs/{id}?signal=INT (0: the default, TERM) */
 };
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
-#define STREAM_BIT 0x80000000u
 
 static int read_at(int fd, void *buf, size_t n, uint64_t at)
 {
@@ -36,8 +35,8 @@ static int record(struct spoolread *r, uint64_t off, int *stream, uint64_t *len)
 		return -1;
 	uint32_t v =
 	    (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
-	*stream = (v & STREAM_BIT) ? 1 : 0;
-	*len = v & ~STREAM_BIT;
+	*stream = (v & SPOOL_STREAM_BIT) ? SPOOL_STDERR : SPOOL_STDOUT;
+	*len = v & ~SPOOL_STREAM_BIT;
 	return 0;
 }
 
@@ -78,7 +77,7 @@ static int next_record(struct spoolread *r)
 
 int64_t spoolread_size(struct spoolread *r)
 {
-	if (r->stream == SPOOLREAD_BOTH)
+	if (r->stream == SPOOL_BOTH)
 		return (int64_t)r->at.len;
 	uint64_t size = 0;
 	for (uint64_t off = 0; off + 4 <= r->at.idx_len; off += 4) {
@@ -95,7 +94,7 @@ int64_t spoolread_size(struct spoolread *r)
 int spoolread_seek(struct spoolread *r, uint64_t pos)
 {
 	r->pos = pos;
-	if (r->stream == SPOOLREAD_BOTH)
+	if (r->stream == SPOOL_BOTH)
 		return 0;
 	r->idx_off = r->comb = r->left = 0;
 	uint64_t at = 0;
@@ -116,7 +115,7 @@ int spoolread_seek(struct spoolread *r, uint64_t pos)
 ssize_t spoolread_read(struct spoolread *r, char *buf, size_t cap)
 {
 	uint64_t from, n;
-	if (r->stream == SPOOLREAD_BOTH) {
+	if (r->stream == SPOOL_BOTH) {
 		if (r->pos >= r->at.len)
 			return 0;
 		from = r->pos;
@@ -135,7 +134,7 @@ ssize_t spoolread_read(struct spoolread *r, char *buf, size_t cap)
 	if (read_at(r->data_fd, buf, (size_t)n, from) < 0)
 		return -1;
 	r->pos += n;
-	if (r->stream != SPOOLREAD_BOTH) {
+	if (r->stream != SPOOL_BOTH) {
 		r->data_off += n;
 		r->left -= n;
 	}
@@ -184,7 +183,7 @@ int64_t spoolread_tail(struct spoolread *r, uint64_t n)
 		return size <= 0 ? size : -1;
 	}
 	int rc = 0;
-	if (r->stream == SPOOLREAD_BOTH) {
+	if (r->stream == SPOOL_BOTH) {
 		rc = scan_back(r, 0, r->at.len, r->at.len, &t, buf);
 	} else {
 		/* The stream's records, from the last: each is a stretch of ID.out. */

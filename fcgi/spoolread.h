@@ -18,12 +18,10 @@
 
 #include "proto.h"
 
-#define SPOOLREAD_BOTH (-1)
-
 struct spoolread {
 	int data_fd, idx_fd;
 	struct proto_spool at; /* how far the files reach */
-	int stream;	       /* SPOOLREAD_BOTH, SPOOL_STDOUT (0) or SPOOL_STDERR (1) */
+	int stream;	       /* SPOOL_BOTH, SPOOL_STDOUT or SPOOL_STDERR */
 	uint64_t pos;	       /* the next byte of the view */
 	/* One stream: the record being read (at idx_off - 4), where its bytes are in ID.out, and
 	 * how many of them are left. */

@@ -21,11 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPOOL_STDOUT 0
-#define SPOOL_STDERR 1
-/* One .idx record: the stream in the top bit, the length below it. */
-#define SPOOL_STREAM_BIT 0x80000000u
-#define SPOOL_RUN_MAX 0x7fffffffu
+#include "proto.h" /* the files' format: SPOOL_STDOUT, SPOOL_STDERR, SPOOL_STREAM_BIT */
 
 struct spool;
 /* Free at least need bytes of the budget by deleting the output of ended jobs; returns how

@@ -98,6 +98,14 @@ enum proto_body {
 	PROTO_BODIES,
 };
 
+/* The spool's files, as jobsupd writes them and jobapi reads them: ID.out holds the job's
+ * bytes, ID.idx one 4-byte record per read of its output, little-endian, the stream in the top
+ * bit and the length below it. A stream, or both. */
+#define SPOOL_STDOUT 0
+#define SPOOL_STDERR 1
+#define SPOOL_BOTH (-1)
+#define SPOOL_STREAM_BIT 0x80000000u
+
 /* A REPLY: its payload is the body's kind (1 byte), the length of the id of the job a 201 made
  * (1 byte, 0 for none), that id, then the body. */
 struct proto_reply {

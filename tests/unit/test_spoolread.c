@@ -82,7 +82,7 @@ static void views_of_both_and_of_each(void **state)
 	struct spoolread r;
 	(void)state;
 	job_writes(chunks);
-	reader(&r, SPOOLREAD_BOTH);
+	reader(&r, SPOOL_BOTH);
 	assert_int_equal(spoolread_size(&r), 32);
 	char *s = rest(&r, 0);
 	assert_string_equal(s, "one\nwarn 1\ntwo\nthree\nwarn 2\nfour");
@@ -118,7 +118,7 @@ static void the_last_lines(void **state)
 	struct spoolread r;
 	(void)state;
 	job_writes(chunks);
-	reader(&r, SPOOLREAD_BOTH);
+	reader(&r, SPOOL_BOTH);
 	int64_t at = spoolread_tail(&r, 3);
 	char *s = rest(&r, (uint64_t)at);
 	assert_string_equal(s, "E2\nc\nd\n"); /* the final newline ends the last line */
@@ -147,7 +147,7 @@ static void the_last_lines_unfinished(void **state)
 	struct spoolread r;
 	(void)state;
 	job_writes(chunks);
-	reader(&r, SPOOLREAD_BOTH);
+	reader(&r, SPOOL_BOTH);
 	int64_t at = spoolread_tail(&r, 2);
 	char *s = rest(&r, (uint64_t)at);
 	assert_string_equal(s, "b\nc");
