@@ -27,12 +27,22 @@ static int read_at(int fd, void *buf, size_t n, uint64_t at)
 	return 0;
 }
 
-/* The record at idx offset off: its stream and length. */
+/* The record at idx offset off (within at.idx_len): its stream and length. The records are
+ * read a block at a time: a scan over a line-buffered job's index is one read per block, not
+ * one per line. */
 static int record(struct spoolread *r, uint64_t off, int *stream, uint64_t *len)
 {
-	unsigned char le[4];
-	if (read_at(r->idx_fd, le, sizeof le, off) < 0)
-		return -1;
+	if (off < r->idx_at || off + 4 > r->idx_at + r->idx_len) {
+		uint64_t n = r->at.idx_len >= off + 4 ? r->at.idx_len - off : 4;
+		r->idx_len = 0;
+		if (n > sizeof r->idx)
+			n = sizeof r->idx;
+		if (read_at(r->idx_fd, r->idx, (size_t)n, off) < 0)
+			return -1;
+		r->idx_at = off;
+		r->idx_len = (size_t)n;
+	}
+	const unsigned char *le = r->idx + (off - r->idx_at);
 	uint32_t v =
 	    (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
 	*stream = (v & SPOOL_STREAM_BIT) ? SPOOL_STDERR : SPOOL_STDOUT;

@@ -28,6 +28,10 @@ struct spoolread {
 	uint64_t idx_off, data_off;
 	uint64_t left;
 	uint64_t comb; /* where the record at idx_off begins in ID.out */
+	/* The .idx records last read, a block at a time (they never change once written). */
+	unsigned char idx[4096];
+	uint64_t idx_at;
+	size_t idx_len;
 };
 
 /* Take over data_fd and idx_fd, reaching as far as at, for the view stream. */
