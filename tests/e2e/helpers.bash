@@ -135,49 +135,71 @@ pids_in_group() {
 	done
 }
 
-# until_n N PATTERN: wait (at most 10 s) until N processes match PATTERN (see pids_with).
+# How long a wait for something that is bound to happen lasts before the test fails: long, as
+# the machines that run the tests are shared and may be slow for a while; a passing test does
+# not wait for it.
+WAIT_S=30
+
+# until_n N PATTERN: wait (at most WAIT_S) until N processes match PATTERN (see pids_with).
 until_n() { until_true "[ \$(pids_with '$2' | wc -l) -ge $1 ]"; }
 
-# until_true COMMAND: wait (at most 10 s) until the shell COMMAND succeeds.
+# until_true COMMAND: wait (at most WAIT_S) until the shell COMMAND succeeds.
 until_true() {
-	local end=$((SECONDS + 10))
+	local end=$((SECONDS + WAIT_S))
 	while [ "$SECONDS" -le "$end" ]; do
 		eval "$1" && return 0
 		sleep 0.02
 	done
-	echo "not so after 10 s: $1" >&2
+	echo "not so after $WAIT_S s: $1" >&2
 	return 1
 }
 
-# gone PID: wait (at most 10 s) until the process has exited.
+# gone PID: wait (at most WAIT_S) until the process has exited.
 gone() { until_true "! kill -0 $1 2>/dev/null"; }
 
-# socket_ready PATH: wait (at most 10 s) until a socket is at PATH.
-socket_ready() { until_true "[ -S '$1' ]"; }
+# start_ready LOG CMD...: start CMD, a daemon given --ready-fd 3, in the stack's directory with
+# its output appended to LOG, and wait until it says it listens (at most 30 s, as stack.sh
+# does: sanitizers are slow). A socket file is not enough: it exists from bind(), before
+# listen(). Sets READY_PID.
+start_ready() {
+	local log=$1 fifo=$STACK_DIR/ready.fifo r w line st
+	shift
+	rm -f "$fifo" && mkfifo -m 600 "$fifo" || return 1
+	exec {w}<>"$fifo" {r}<"$fifo"
+	rm -f "$fifo"
+	(cd "$STACK_DIR" && exec "$@" >>"$log" 2>&1 3>&"$w" {w}>&- {r}<&-) &
+	READY_PID=$!
+	exec {w}>&- # so that a daemon that dies first gives end-of-file at once
+	read -r -t 30 -u "$r" line
+	st=$?
+	exec {r}<&-
+	[ "$st" = 0 ] || echo "not ready: $*" >&2
+	return "$st"
+}
 
 # new_jobsupd [ARGS...]: start jobsupd again on the stack's socket and cgroup root (under
 # JOBSUPD_WRAPPER too, as the stack did).
 new_jobsupd() {
 	local -a wrapper
 	read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
-	rm -f "$STACK_DIR/run/private/jobsupd.sock" # a killed one's, so that the wait sees the new one
-	(cd "$STACK_DIR" && exec "${wrapper[@]}" "$BUILD/jobsupd" --socket run/private/jobsupd.sock \
-		--cgroup-root "$(cgroup_root)" "$@" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobsupd.pid"
-	adopt $!
-	socket_ready "$STACK_DIR/run/private/jobsupd.sock"
+	start_ready "$STACK_DIR/stack.log" "${wrapper[@]}" "$BUILD/jobsupd" --ready-fd 3 \
+		--socket run/private/jobsupd.sock --cgroup-root "$(cgroup_root)" "$@"
+	local st=$?
+	echo "$READY_PID" >"$STACK_DIR/run/jobsupd.pid"
+	adopt "$READY_PID"
+	return $st
 }
 
 # new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
 new_jobapi() {
 	local args=()
 	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
-	rm -f "$STACK_DIR/run/jobapi.sock" # a killed one's, so that the wait sees the new one
-	(cd "$STACK_DIR" && exec "$BUILD/jobapi" --socket run/jobapi.sock \
-		--supervisor run/private/jobsupd.sock "${args[@]}" >>"$STACK_DIR/stack.log" 2>&1 3>&-) &
-	echo $! >"$STACK_DIR/run/jobapi.pid"
-	adopt $!
-	socket_ready "$STACK_DIR/run/jobapi.sock"
+	start_ready "$STACK_DIR/stack.log" "$BUILD/jobapi" --ready-fd 3 --socket run/jobapi.sock \
+		--supervisor run/private/jobsupd.sock "${args[@]}"
+	local st=$?
+	echo "$READY_PID" >"$STACK_DIR/run/jobapi.pid"
+	adopt "$READY_PID"
+	return $st
 }
 
 # containment: how the stack's jobsupd contains jobs (from its start-up line).

@@ -51,15 +51,11 @@ fcgi() {
 	[ "$(id -u)" = 0 ] || skip "needs root, to act as another user"
 	# A jobapi running as nobody, allowed past the 0700 directory, is still refused by jobsupd.
 	sock=$STACK_DIR/intruder.sock
-	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	start_ready "$STACK_DIR/intruder.log" setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--inh-caps=+dac_override,+dac_read_search --ambient-caps=+dac_override,+dac_read_search \
-		"$BUILD/jobapi" --socket "$sock" --socket-mode 0666 \
-		--supervisor "$STACK_DIR/run/private/jobsupd.sock" >"$STACK_DIR/intruder.log" 2>&1 3>&- &
-	intruder=$!
-	for ((i = 0; i < 200; i++)); do
-		[ -S "$sock" ] && break
-		sleep 0.025
-	done
+		"$BUILD/jobapi" --ready-fd 3 --socket "$sock" --socket-mode 0666 \
+		--supervisor "$STACK_DIR/run/private/jobsupd.sock"
+	intruder=$READY_PID
 	out=$(env -i REQUEST_METHOD=GET DOCUMENT_URI=/jobs SSL_CLIENT_VERIFY=SUCCESS \
 		SSL_CLIENT_S_DN=CN=admin,OU=admins cgi-fcgi -bind -connect "$sock" 2>&1)
 	kill -TERM "$intruder"
@@ -71,6 +67,7 @@ fcgi() {
 @test "the audit trail logs each action with who, what and which job, one line each" {
 	api user1 POST /jobs --json '{"command":["echo","line one\nfake line\u001b[31m"]}'
 	id=$(field id)
+	wait_end user1 "$id" # so that the stop-all below has nothing to stop
 	api user1 DELETE /jobs
 	api admin DELETE /jobs
 	start user2 '{"command":["sleep","30"]}'

@@ -32,7 +32,7 @@ load_stop() {
 # load_count STATUS: answers of STATUS the loops have had so far.
 load_count() { cat "$STACK_DIR"/load.* 2>/dev/null | grep -c "^$1$" || true; }
 
-# load_seen N STATUS: wait (at most 10 s) until the loops have had N more answers of STATUS than
+# load_seen N STATUS: wait (at most WAIT_S) until the loops have had N more answers of STATUS than
 # when load_mark STATUS was last called.
 load_mark() { LOAD_MARK=$(load_count "$1"); }
 load_seen() { until_true "[ \$(load_count $2) -ge $((LOAD_MARK + $1)) ]"; }
@@ -47,7 +47,7 @@ load_only() {
 	done
 }
 
-# until_job USER ID JQ_CONDITION: wait (at most 10 s) until the job meets the condition.
+# until_job USER ID JQ_CONDITION: wait (at most WAIT_S) until the job meets the condition.
 until_job() {
 	until_true "api $1 GET /jobs/$2 && jq -e '$3' <<<\"\$BODY\" >/dev/null"
 }
