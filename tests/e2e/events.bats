@@ -13,6 +13,12 @@ teardown_file() {
 	stop_stack
 }
 
+# The streams a test ended hold their places until jobsupd has seen each client go (through
+# nginx and jobapi): the next test starts with all three places free.
+teardown() {
+	until_true "api admin GET /metrics; grep -qx 'jobworker_followers 0' <<<\"\$BODY\""
+}
+
 # watch USER FILE [LAST_EVENT_ID]: stream events into FILE in the background; sets WATCHER.
 watch() {
 	local extra=()
