@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """A follower that behaves badly on purpose, for the output tests.
 
-  follower.py URL CERT KEY CACERT OUT [--stall-after N --stall S] [--cut-after N] [--range R]
+  follower.py URL CERT KEY CACERT OUT [--stall-after N --stall-until FILE] [--cut-after N]
+              [--range R]
 
 GETs URL over mutual TLS and writes the body to OUT. --stall-after N: after the first N bytes,
-read nothing for S seconds (the job writes on meanwhile), then read the rest. --cut-after N:
+read nothing until FILE exists (the job writes on meanwhile; at most 2 minutes), then read the
+rest. --cut-after N:
 close the connection after N bytes, as a dropped connection would. --range R: send Range: R.
 Prints the status and X-Output-Offset on stdout, and "stalled" on stderr when the stall begins.
 """
 import http.client
+import os
 import ssl
 import sys
 import time
@@ -17,7 +20,7 @@ import urllib.parse
 url, cert, key, cacert, out = sys.argv[1:6]
 opts = dict(zip(sys.argv[6::2], sys.argv[7::2]))
 stall_after = int(opts.get("--stall-after", -1))
-stall = float(opts.get("--stall", 0))
+gate = opts.get("--stall-until", "")
 cut_after = int(opts.get("--cut-after", -1))
 
 ctx = ssl.create_default_context(cafile=cacert)
@@ -46,6 +49,9 @@ with open(out, "wb") as f:
         got += len(chunk)
         if got == stall_after:
             print("stalled", file=sys.stderr, flush=True)
-            time.sleep(stall)
+            for _ in range(2400):
+                if os.path.exists(gate):
+                    break
+                time.sleep(0.05)
             stall_after = -1
 conn.close()

@@ -13,6 +13,8 @@ teardown_file() {
 }
 
 teardown() {
+	# Lets go a follower stalled until then, if its test failed before.
+	touch "${STACK_DIR:-/nonexistent}/stalled.go" 2>/dev/null || true
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
 }
 
@@ -90,21 +92,23 @@ follower() {
 	[ "$(cat "$STACK_DIR/f1.status")" = "200 0" ] || [ "$(cut -d' ' -f1 "$STACK_DIR/f1.status")" = 200 ]
 }
 
-@test "a follower that reads nothing for 5 s while the job writes 10 MB at full speed gets every byte" {
+@test "a follower that reads nothing while the job writes 10 MB at full speed gets every byte" {
+	rm -f "$STACK_DIR/stalled.go"
 	start user1 '{"command":["sleep","600"]}'
 	blocker=$ID
 	start user1 "$(bytes_job 10000000)"
 	id=$ID # queued behind the blocker: followed from its first byte
-	follower "/jobs/$id/output?follow=1" "$STACK_DIR/stalled" --stall-after 1 --stall 5 \
-		>/dev/null 2>"$STACK_DIR/stalled.err" 3>&- &
+	follower "/jobs/$id/output?follow=1" "$STACK_DIR/stalled" --stall-after 1 \
+		--stall-until "$STACK_DIR/stalled.go" >/dev/null 2>"$STACK_DIR/stalled.err" 3>&- &
 	f=$!
 	until_true "api admin GET /metrics; grep -q '^jobworker_followers 1' <<<\"\$BODY\""
 	api user1 DELETE "/jobs/$blocker"
-	# The job ran to its end while its follower read nothing.
+	# The job runs to its end while its follower holds one byte and reads nothing more.
 	wait_end user1 "$id"
 	[ "$(field state)" = succeeded ]
-	grep -q stalled "$STACK_DIR/stalled.err"
-	kill -0 "$f" # still stalled, or reading
+	until_true "grep -q stalled $STACK_DIR/stalled.err"
+	[ "$(stat -c %s "$STACK_DIR/stalled")" = 1 ]
+	touch "$STACK_DIR/stalled.go"
 	wait "$f"
 	cmp <(stream_of 10000000) "$STACK_DIR/stalled"
 }
