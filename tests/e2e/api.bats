@@ -149,11 +149,7 @@ teardown() {
 @test "a job that ignores SIGTERM is killed after the grace period" {
 	start user1 '{"command":["sh","-c","trap \"\" TERM; echo ready; while :; do sleep 1; done"]}'
 	id=$ID
-	for ((i = 0; i < 100; i++)); do
-		api user1 GET "/jobs/$id"
-		[ "$(field output_bytes)" -gt 0 ] && break
-		sleep 0.05
-	done
+	until_output user1 "$id" ready # the trap is set
 	api user1 DELETE "/jobs/$id"
 	[ "$HTTP" = 200 ]
 	[ "$(field state)" = stopped ]

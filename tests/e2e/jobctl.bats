@@ -181,10 +181,7 @@ teardown() {
 
 @test "stop --signal begins with a gentler signal" {
 	id=$("$JOBCTL" start -- sh -c 'trap "echo got INT; exit 0" INT; echo ready; while :; do sleep 0.1; done')
-	for ((i = 0; i < 100; i++)); do
-		[ -n "$("$JOBCTL" logs "$id")" ] && break
-		sleep 0.05
-	done
+	until_output user1 "$id" ready # the trap is set
 	run "$JOBCTL" stop --signal INT "$id"
 	[ "$status" -eq 0 ]
 	[ "$output" = "job $id stopped (0): stopped by user1" ]

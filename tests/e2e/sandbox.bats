@@ -97,7 +97,13 @@ teardown() {
 
 @test "a double-forking job leaves no zombie, and stopping it ends every process" {
 	m=$(new_marker)
-	start user1 "{\"command\":[\"sh\",\"-c\",\"(sleep 0.1 &); (setsid sleep $m &); (sh -c 'sleep $m' &); sleep 1; ps -eo stat= | grep -c Z; echo ready; exec sleep $m\"]}"
+	# An orphan that ends (its parent has gone) is reaped by the job's init: once it has ended,
+	# the job waits (at most 5 s) for no zombie to be left, and prints how many are.
+	script="(sh -c 'sleep 0.1; : >/tmp/o' &); (setsid sleep $m &); (sh -c 'sleep $m' &)"
+	script+='; until [ -e /tmp/o ]; do sleep 0.05; done'
+	script+='; for i in $(seq 100); do ps -eo stat= | grep -q Z || break; sleep 0.05; done'
+	script+="; ps -eo stat= | grep -c Z; echo ready; exec sleep $m"
+	start user1 "$(jq -cn --arg s "$script" '{command: ["sh", "-c", $s]}')"
 	id=$ID
 	until_output user1 "$id" ready
 	api user1 GET "/jobs/$id/output"

@@ -198,7 +198,8 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	until_true "api user1 GET /jobs && [ \$(jq '[.jobs[] | select(.state == \"running\")] | length' <<<\"\$BODY\") = $NODE_CPUS ]"
 	[ "$(jq '[.jobs[] | select(.state == "queued")] | length' <<<"$BODY")" = 2 ]
 	[ "$(jq '[.jobs[] | select(.state == "queued" and .slurm.job_id == null and .started_at == null)] | length' <<<"$BODY")" = 2 ]
-	[ "$(squeue --noheader --states=PENDING --format=%j | grep -c '^jobworker-')" = 2 ]
+	# Each srun asks slurmctld on its own time.
+	until_true "[ \$(squeue --noheader --states=PENDING --format=%j | grep -c '^jobworker-') = 2 ]"
 	touch "$CLUSTER/go"
 	for ID in "${ids[@]}"; do
 		wait_end user1 "$ID"
