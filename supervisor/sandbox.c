@@ -29,10 +29,8 @@ static int find_init(struct sandbox *sb, const char *given, char *desc, size_t c
 	 * jobinit under the host's /tmp (a checkout there) could not be seen by its path. */
 	if (spawn_find_beside(given, "jobinit", sb->init, sizeof sb->init) < 0 ||
 	    (sb->init_fd = open(sb->init, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(desc, cap,
-			 "cannot run jobinit (%s): %s; it is installed beside jobsupd (or give "
-			 "--init PATH, or --isolation none)",
-			 sb->init[0] ? sb->init : "beside jobsupd", strerror(errno));
+		spawn_beside_error("jobinit", sb->init, "--init PATH, or --isolation none", desc,
+				   cap);
 		return -1;
 	}
 	return 0;

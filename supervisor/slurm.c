@@ -174,10 +174,7 @@ static int find_prolog(struct slurm *s, const char *given, char *desc, size_t ca
 {
 	s->prolog_given = given != NULL;
 	if (spawn_find_beside(given, "jobprolog", s->prolog, sizeof s->prolog) < 0) {
-		snprintf(desc, cap,
-			 "cannot run jobprolog (%s): %s; it is installed beside jobsupd (or give "
-			 "--slurm-prolog PATH)",
-			 s->prolog[0] ? s->prolog : "beside jobsupd", strerror(errno));
+		spawn_beside_error("jobprolog", s->prolog, "--slurm-prolog PATH", desc, cap);
 		return -1;
 	}
 	return 0;

@@ -70,6 +70,13 @@ int spawn_find_beside(const char *given, const char *name, char *dst, size_t cap
 	return access(dst, X_OK);
 }
 
+void spawn_beside_error(const char *name, const char *path, const char *otherwise, char *desc,
+			size_t cap)
+{
+	snprintf(desc, cap, "cannot run %s (%s): %s; it is installed beside jobsupd (or give %s)",
+		 name, path[0] ? path : "beside jobsupd", strerror(errno), otherwise);
+}
+
 int spawn_exec_status(int exec_errno)
 {
 	return exec_errno == ENOENT || exec_errno == ENOTDIR ? 127 : 126;

@@ -81,6 +81,11 @@ int spawn_exec_status(int exec_errno);
  * there and executable; else -1 (errno), dst holding the path looked at ("" when none). */
 int spawn_find_beside(const char *given, const char *name, char *dst, size_t cap);
 
+/* Why such a program cannot be run, from errno, into desc: "cannot run NAME (PATH): ERROR; it is
+ * installed beside jobsupd (or give OTHERWISE)". */
+void spawn_beside_error(const char *name, const char *path, const char *otherwise, char *desc,
+			size_t cap);
+
 /* Can this process make the namespaces of flags (a user namespace among them) for a job? Tried
  * once with a child that does what a sandboxed spawn's does and exits (reaped by jobs_reap,
  * like any). */
