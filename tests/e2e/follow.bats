@@ -92,14 +92,10 @@ body() { tail -c +7 "$1"; }
 	rm -f "$d/s.go" "$d/release"
 	start user1 "$(bursts_job "$d/s.go" "$d/s.data" 48 256000)"
 	id=$ID
-	# This one reads the first line, then stops reading until released (or after 60 s, so
-	# that a failing test does not hang): its output piles up in a pipe nobody drains.
-	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/user1.crt" --key "$CERTS/user1.key" \
-		"https://localhost:$PORT/jobs/$id/output?follow=1" 3>&- |
-		(dd bs=1 count=6 of="$d/stalled" 2>/dev/null
-		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
-		cat >"$d/stalled.out") 3>&- &
-	stalled=$!
+	# This one reads the first line, then stops reading until released: its output piles up
+	# in a pipe nobody drains.
+	stalling_reader user1 "$id" 6 "$d/stalled"
+	stalled=$STALLING
 	follow user1 "$id" "$d/brisk"
 	brisk=$FOLLOWER
 	attached ready "$d/stalled" "$d/brisk"

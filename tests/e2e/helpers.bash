@@ -279,23 +279,30 @@ follow() {
 	FOLLOWER=$!
 }
 
+# stalling_reader USER ID N FILE: in the background, follow the job's output, take its first N
+# bytes into FILE, then read nothing until $STACK_DIR/release exists (or 60 s have passed, so
+# that a failing test does not hang), then the rest into FILE.out. Sets STALLING (its pid).
+stalling_reader() {
+	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
+		"https://localhost:$PORT/jobs/$2/output?follow=1" 3>&- |
+		(dd bs=1 count="$3" of="$4" 2>/dev/null
+		for ((i = 0; i < 1200; i++)); do [ -e "$STACK_DIR/release" ] && break; sleep 0.05; done
+		cat >"$4.out") 3>&- &
+	STALLING=$!
+}
+
 # stalled_follower USER: a job of USER's that prints "started", waits for $STACK_DIR/go, then
-# writes 8 MB of random bytes (kept in $STACK_DIR/data); and a follower of it that takes the
-# first line ($STACK_DIR/slow), then reads nothing until $STACK_DIR/release exists, then the
-# rest ($STACK_DIR/slow.out). Once the follower is attached, lets the job write. Sets ID and
-# SLOW (the follower's pid).
+# writes 8 MB of random bytes (kept in $STACK_DIR/data); and a stalling_reader of it that takes
+# the first line ($STACK_DIR/slow, the rest in slow.out). Once the follower is attached, lets
+# the job write. Sets ID and SLOW (the follower's pid).
 stalled_follower() {
 	local d=$STACK_DIR
 	head -c 8000000 /dev/urandom >"$d/data"
 	rm -f "$d/go" "$d/release"
 	start "$1" "{\"command\":[\"sh\",\"-c\",\"echo started; while [ ! -e $d/go ]; do sleep 0.02; done; cat $d/data\"]}" ||
 		return 1
-	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
-		"https://localhost:$PORT/jobs/$ID/output?follow=1" 3>&- |
-		(dd bs=1 count=8 of="$d/slow" 2>/dev/null
-		for ((i = 0; i < 1200; i++)); do [ -e "$d/release" ] && break; sleep 0.05; done
-		cat >"$d/slow.out") 3>&- &
-	SLOW=$!
+	stalling_reader "$1" "$ID" 8 "$d/slow"
+	SLOW=$STALLING
 	attached started "$d/slow" || return 1
 	touch "$d/go"
 }
