@@ -29,17 +29,21 @@ static int read_at(int fd, void *buf, size_t n, uint64_t at)
 
 /* The record at idx offset off (within at.idx_len): its stream and length. The records are
  * read a block at a time: a scan over a line-buffered job's index is one read per block, not
- * one per line. */
+ * one per line, forward (the block from off on) or back, as a tail walks (the block that ends
+ * with off's record). */
 static int record(struct spoolread *r, uint64_t off, int *stream, uint64_t *len)
 {
 	if (off < r->idx_at || off + 4 > r->idx_at + r->idx_len) {
-		uint64_t n = r->at.idx_len >= off + 4 ? r->at.idx_len - off : 4;
+		uint64_t from = off;
+		if (off < r->idx_at)
+			from = off + 4 > sizeof r->idx ? off + 4 - sizeof r->idx : 0;
+		uint64_t n = (r->at.idx_len >= off + 4 ? r->at.idx_len : off + 4) - from;
 		r->idx_len = 0;
 		if (n > sizeof r->idx)
 			n = sizeof r->idx;
-		if (read_at(r->idx_fd, r->idx, (size_t)n, off) < 0)
+		if (read_at(r->idx_fd, r->idx, (size_t)n, from) < 0)
 			return -1;
-		r->idx_at = off;
+		r->idx_at = from;
 		r->idx_len = (size_t)n;
 	}
 	const unsigned char *le = r->idx + (off - r->idx_at);

@@ -62,7 +62,7 @@ static void reader(struct spoolread *r, int stream)
 /* Everything from pos to the end of what is there, as a string the caller frees. */
 static char *rest(struct spoolread *r, uint64_t pos)
 {
-	char *s = calloc(1, 4096), buf[3];
+	char *s = calloc(1, r->at.len + 1), buf[3];
 	size_t n = 0;
 	ssize_t got;
 	assert_int_equal(spoolread_seek(r, pos), 0);
@@ -159,6 +159,37 @@ static void the_last_lines_unfinished(void **state)
 	spoolread_close(&r);
 }
 
+/* Thousands of records, the two streams in turns: a tail of one stream walks the index back
+ * across many of its blocks, and gives that stream's last lines exactly. */
+static void the_last_lines_of_one_stream_among_many(void **state)
+{
+	static const long tails[] = {1, 1000, 1024, 1025, 2999, 3000, 5000};
+	char line[32];
+	struct spoolread r;
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		int n = snprintf(line, sizeof line, "out %d\n", i);
+		spool_write(&sp, 1, &f, SPOOL_STDOUT, line, (size_t)n);
+		n = snprintf(line, sizeof line, "err %d\n", i);
+		spool_write(&sp, 1, &f, SPOOL_STDERR, line, (size_t)n);
+	}
+	reader(&r, SPOOL_STDERR);
+	for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+		long want = tails[t] < 3000 ? tails[t] : 3000, lines = 0;
+		int64_t at = spoolread_tail(&r, tails[t]);
+		assert_true(at >= 0);
+		char *s = rest(&r, (uint64_t)at);
+		snprintf(line, sizeof line, "err %ld\n", 3000 - want);
+		assert_memory_equal(s, line, strlen(line));
+		for (char *p = s; *p; p++)
+			lines += *p == '\n';
+		assert_int_equal(lines, want);
+		assert_string_equal(s + strlen(s) - strlen("err 2999\n"), "err 2999\n");
+		free(s);
+	}
+	spoolread_close(&r);
+}
+
 /* A follower reads what is there, then more once it is told the files reach further. */
 static void reading_on_as_it_grows(void **state)
 {
@@ -220,6 +251,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(views_of_both_and_of_each, setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_last_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_last_lines_unfinished, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_last_lines_of_one_stream_among_many, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(reading_on_as_it_grows, setup, teardown),
 	    cmocka_unit_test(range_headers),
 	    cmocka_unit_test_setup_teardown(the_cap_drops_and_counts, setup, teardown),
