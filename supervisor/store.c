@@ -363,27 +363,18 @@ fail:
 	return -1;
 }
 
-/* Job id's kept output, as a JSON string ("" without any), appended to out. */
-static int quote_output(struct store *s, uint64_t id, struct buf *out)
+/* Job id's kept output appended to out: as it is, or as a JSON string ("" without any). */
+static int append_output(struct store *s, uint64_t id, struct buf *out, bool quoted)
 {
 	sqlite3_stmt *st = s->get_output;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		json_quote(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	const void *p = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+	if (quoted)
+		json_quote(out, p ? p : "", n);
 	else
-		json_quote(out, "", 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_failed(s, "output");
-}
-
-int store_get_output(struct store *s, uint64_t id, struct buf *out)
-{
-	sqlite3_stmt *st = s->get_output;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		buf_append(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+		buf_append(out, p, n);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sql_failed(s, "output");
@@ -392,6 +383,11 @@ int store_get_output(struct store *s, uint64_t id, struct buf *out)
 		return -1;
 	}
 	return 0;
+}
+
+int store_get_output(struct store *s, uint64_t id, struct buf *out)
+{
+	return append_output(s, id, out, false);
 }
 
 int store_evict_oldest(struct store *s, uint64_t *id, uint64_t *spool_bytes, struct buf *owner,
@@ -524,7 +520,7 @@ int store_render(struct store *s, uint64_t id, const struct viewer *v, bool with
 		size_t n = (size_t)sqlite3_column_bytes(st, COL_JSON);
 		buf_append(out, sqlite3_column_text(st, COL_JSON), n ? n - 1 : 0);
 		buf_append(out, ",\"output\":", 10);
-		rc = quote_output(s, id, out);
+		rc = append_output(s, id, out, true);
 		buf_putc(out, '}');
 	}
 	sqlite3_reset(st);
