@@ -9,7 +9,7 @@
  * --quiet twice keeps srun's own messages (a task's exit code, a step aborted) out of the job's
  * stderr: what they would say is read from Slurm's account of the job instead. jobprolog
  * (prolog.c) is srun's prolog, run by srun on this host once Slurm has allocated the job: it
- * writes "SLURM_JOB_ID NODELIST PARTITION\n" to srun's fd SLURM_REPORT_FD, which is a pipe
+ * writes "SLURM_JOB_ID NODELIST PARTITION\n" to srun's fd SPAWN_REPORT_FD (spawn.h), a pipe
  * jobsupd reads. That is how jobsupd knows, without polling, that the job left Slurm's queue,
  * its Slurm id and its node. --time is a backstop only (Slurm counts minutes): jobsupd's own
  * timer ends the job to the second.
@@ -25,8 +25,6 @@
 
 #include "jobspec.h"
 
-/* The fd of srun (and so of its prolog) the report is written to. */
-#define SLURM_REPORT_FD 3
 /* A job's name in Slurm: this prefix, then its id. */
 #define SLURM_NAME_PREFIX "jobworker-"
 /* srun's extra options: at most this many, and bytes in all. */

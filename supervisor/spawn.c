@@ -131,7 +131,8 @@ static void __attribute__((noreturn)) plain_child(const struct child *c)
 		child_fail(c, SPAWN_SETUP);
 	/* dup2 onto itself would leave it close-on-exec. */
 	if (r->report_fd > 0 &&
-	    (r->report_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(r->report_fd, 3)) < 0)
+	    (r->report_fd == SPAWN_REPORT_FD ? fcntl(SPAWN_REPORT_FD, F_SETFD, 0)
+					     : dup2(r->report_fd, SPAWN_REPORT_FD)) < 0)
 		child_fail(c, SPAWN_SETUP);
 	if (r->set_user && (setgroups((size_t)r->ngroups, r->groups) < 0 || setgid(r->gid) < 0 ||
 			    setuid(r->uid) < 0))

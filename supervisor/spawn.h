@@ -11,8 +11,9 @@
  * - plain (no init): the child is made with vfork, which is sound here because jobsupd has one
  *   thread and the child only makes system calls before exec; it is also what keeps starting a
  *   job cheap when jobsupd holds much memory. It execs the command as jobsupd's user, or as
- *   req's (set_user: a job's srun, on Slurm), with req->report_fd as its fd 3 when given.
- *   With req->fail_fd the child is forked instead, and spawn_job does not wait for its exec:
+ *   req's (set_user: a job's srun, on Slurm), with req->report_fd as its fd SPAWN_REPORT_FD
+ *   when given. With req->fail_fd the child is forked instead, and spawn_job does not wait for
+ *   its exec:
  *   a child that became another uid may be stopped by that account's own processes, or hang
  *   entering a directory of theirs, and jobsupd must never wait on it.
  * - sandboxed (req->init set): clone with CLONE_VM | CLONE_VFORK (vfork's sharing, on a stack of
@@ -34,6 +35,9 @@
 /* A private /tmp's and /dev/shm's size: memory (charged to the job's memory cgroup). */
 #define SPAWN_TMP_SIZE "size=256m,nr_inodes=65536,mode=1777"
 
+/* The fd a plain child gets req->report_fd as (and so srun's prolog, jobprolog, writes to). */
+#define SPAWN_REPORT_FD 3
+
 /* Open what every spawn needs (/dev/null, the clone stack). 0 or -1 (errno). */
 int spawn_init(void);
 void spawn_fini(void);
@@ -44,10 +48,10 @@ struct spawn_req {
 	const char *cwd;	      /* NULL: jobsupd's own */
 	const struct cg_entry *entry; /* the cgroup it enters before exec */
 	int death_signal;	      /* what it gets should jobsupd die; 0: SIGKILL */
-	int report_fd;		      /* plain only: > 0, given to the command as its fd 3 */
-	int *fail_fd; /* plain only: fork, do not wait; the failure pipe's read end (non-blocking,
-			 close-on-exec) goes here, a struct spawn_failure in it once the child has
-			 exited if the command could not be started; spawn_job never returns 0 */
+	int report_fd; /* plain only: > 0, given to the command as its fd SPAWN_REPORT_FD */
+	int *fail_fd;  /* plain only: fork, do not wait; the failure pipe's read end (non-blocking,
+			  close-on-exec) goes here, a struct spawn_failure in it once the child has
+			  exited if the command could not be started; spawn_job never returns 0 */
 	/* Sandboxed when init is set: */
 	const char *init; /* jobinit's path, for its argv[0] */
 	int init_fd;	  /* jobinit, open: exec'd by this, as its path may be under /tmp */
