@@ -63,8 +63,6 @@ extern const struct executor exec_local, exec_slurm;
 /* jobproc.c, what both executors use */
 /* The error of a spawn that failed before or at exec, and the exit code a shell would give. */
 void proc_spawn_failed(struct job *j, const struct spawn_failure *fail);
-/* Can anything of the job still run? (Locally: its cgroup or process group.) */
-bool proc_nothing_left(struct job *j);
 
 /* jobout.c */
 /* Start reading the job's stdout and stderr pipes; 0, or -1 (errno) when they cannot be

@@ -149,7 +149,7 @@ static void local_kill(struct job *j)
 
 /* Has everything of the job gone? (EPERM: members we may not signal, which we could not end
  * anyway.) */
-bool proc_nothing_left(struct job *j)
+static bool nothing_left(struct job *j)
 {
 	return grouped(j) ? kill(-j->rec.pid, 0) < 0 : cg_job_empty(j->jobs->cg, j->rec.id);
 }
@@ -158,7 +158,7 @@ static void on_settle_check(struct timer *t)
 {
 	struct job *j = container_of(t, struct job, settle);
 	struct jobs *js = j->jobs;
-	if (proc_nothing_left(j)) {
+	if (nothing_left(j)) {
 		job_event(j, EV_GROUP_EMPTY, NULL);
 	} else if (loop_now() >= j->settle_deadline ||
 		   loop_timer_at(js->loop, t, loop_now() + SETTLE_CHECK_MS, on_settle_check) < 0) {
@@ -256,9 +256,10 @@ void jobs_reap(struct jobs *js)
 		struct rusage ru = {0};
 		while (wait4(si.si_pid, &status, 0, &ru) < 0 && errno == EINTR)
 			;
+		/* Not a job's main process: one a job left behind, or a command that failed to
+		 * exec. */
 		if (!j)
-			continue; /* a process a job left behind, or a command that failed to exec
-				   */
+			continue;
 		j->main_status = status;
 		read_init_status(j);
 		j->rusage_cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
@@ -269,8 +270,7 @@ void jobs_reap(struct jobs *js)
 	/* An exit may have been the last of a settling job. */
 	for (j = TAILQ_FIRST(&js->running); j; j = next) {
 		next = TAILQ_NEXT(j, qlink);
-		if (j->phase == PHASE_SETTLING && j->rec.executor == EXEC_LOCAL &&
-		    proc_nothing_left(j))
+		if (j->phase == PHASE_SETTLING && j->rec.executor == EXEC_LOCAL && nothing_left(j))
 			job_event(j, EV_GROUP_EMPTY, NULL);
 	}
 }
