@@ -170,7 +170,6 @@ static void slurm_spawn(struct job *j)
 	j->rec.pid = pid;
 	j->rec.isolation = sj.isolation;
 	fcntl(rep[0], F_SETFL, O_NONBLOCK);
-	j->slurm.len = 0;
 	if (loop_watch(js->loop, &j->slurm.report, rep[0], EPOLLIN, on_report) < 0 ||
 	    out_watch(j, fds) < 0) {
 		job_set_error(j, "cannot watch the job's srun: %s", strerror(errno));
@@ -366,7 +365,8 @@ static void slurm_settle(struct job *j)
 	if (!j->rec.slurm_job_id && take_report(j))
 		job_event(j, EV_ALLOCATED, NULL);
 	loop_unwatch_close(j->jobs->loop, &j->slurm.report);
-	if (!j->rec.slurm_job_id || j->slurm.not_started) {
+	/* No Slurm id: Slurm never allocated it (or srun never ran, and the error says why). */
+	if (!j->rec.slurm_job_id) {
 		job_event(j, EV_GROUP_EMPTY, NULL);
 		return;
 	}
