@@ -232,7 +232,7 @@ static enum job_state outcome(struct job *j)
 	if (j->slurm.not_started)
 		return JOB_FAILED; /* its srun could not be started: the error says why */
 	/* On Slurm, a job can end without having started: cancelled, or refused by Slurm. */
-	bool never_ran = j->rec.executor == EXEC_SLURM && !j->rec.slurm_job_id;
+	bool never_ran = record_on_slurm(&j->rec) && !j->rec.slurm_job_id;
 	if (never_ran) {
 		j->rec.has_exit = false;
 		j->rec.signal = 0;
@@ -265,7 +265,7 @@ static enum job_state outcome(struct job *j)
 			      WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		return JOB_FAILED;
 	}
-	if (oom && j->rec.executor == EXEC_SLURM) {
+	if (oom && record_on_slurm(&j->rec)) {
 		if (j->rec.limits.memory_bytes)
 			job_set_error(j, "out of memory (limit %llu bytes, Slurm's --mem)",
 				      (unsigned long long)j->rec.limits.memory_bytes);
@@ -394,7 +394,7 @@ static void act_spawn_failed(struct job *j, enum job_event ev, const struct ev_a
 static void act_end(struct job *j, enum job_event ev, const struct ev_arg *a)
 {
 	(void)a;
-	if (ev == EV_SETTLE_OVER && j->rec.executor == EXEC_LOCAL)
+	if (ev == EV_SETTLE_OVER && !record_on_slurm(&j->rec))
 		log_warn("job %llu: processes of it outlived it (they left its session or were "
 			 "not reaped); ending it without them",
 			 (unsigned long long)j->rec.id);

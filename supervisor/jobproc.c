@@ -270,7 +270,7 @@ void jobs_reap(struct jobs *js)
 	/* An exit may have been the last of a settling job. */
 	for (j = TAILQ_FIRST(&js->running); j; j = next) {
 		next = TAILQ_NEXT(j, qlink);
-		if (j->phase == PHASE_SETTLING && j->rec.executor == EXEC_LOCAL && nothing_left(j))
+		if (j->phase == PHASE_SETTLING && !record_on_slurm(&j->rec) && nothing_left(j))
 			job_event(j, EV_GROUP_EMPTY, NULL);
 	}
 }

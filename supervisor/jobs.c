@@ -178,7 +178,8 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .timeout_s = spec->timeout_s,
 	    .created_ms = wall_now(),
 	    .limits = spec->limits,
-	    .containment = js->cg->mode,
+	    /* On Slurm, the job is Slurm's to contain (jobsupd keeps only its srun). */
+	    .containment = js->cfg.executor == EXEC_SLURM ? CONTAIN_SLURM : js->cg->mode,
 	    .run_user = acc->user,
 	    .run_uid = acc->uid,
 	    .run_gid = acc->gid,
@@ -186,10 +187,7 @@ uint64_t job_submit(struct jobs *js, const char *owner, struct jobspec *spec, st
 	    .env = spec->env,
 	    .env_len = spec->env_len,
 	    .network = spec->network,
-	    .executor = js->cfg.executor,
 	};
-	if (js->cfg.executor == EXEC_SLURM)
-		j->rec.containment = CONTAIN_SLURM;
 	j->rec.args = jobspec_args(&j->spec, &j->rec.args_len);
 	if (store_put(js->store, &j->rec) < 0)
 		goto oom;

@@ -128,9 +128,9 @@ static void put_run_as(struct jw *w, const struct job_record *r)
 static void put_executor(struct jw *w, const struct job_record *r)
 {
 	jw_key(w, "executor");
-	jw_str(w, r->executor == EXEC_SLURM ? "slurm" : "local");
+	jw_str(w, record_on_slurm(r) ? "slurm" : "local");
 	jw_key(w, "slurm");
-	if (r->executor != EXEC_SLURM) {
+	if (!record_on_slurm(r)) {
 		jw_null(w);
 		return;
 	}

@@ -70,14 +70,19 @@ struct job_record {
 	const char *env; /* as struct jobspec keeps it */
 	size_t env_len;
 	int network; /* enum job_network, as decided at submission */
-	/* Where it runs; on Slurm, its id there (0 until Slurm allocated it), its node and
+	/* On Slurm (record_on_slurm), its id there (0 until Slurm allocated it), its node and
 	 * partition (NULL until then) and the whole CPUs it asked for (0: none). */
-	enum job_executor executor;
 	uint64_t slurm_job_id;
 	const char *slurm_node;
 	const char *slurm_partition;
 	unsigned slurm_cpus;
 };
+
+/* Whether the job runs through Slurm (--executor slurm): its containment is Slurm's. */
+static inline bool record_on_slurm(const struct job_record *r)
+{
+	return r->containment == CONTAIN_SLURM;
+}
 
 /* Whose view a read is: a user sees its own jobs, an admin every job. */
 struct viewer {

@@ -42,7 +42,6 @@ enum column {
 	COL_CWD,
 	COL_ENV,
 	COL_NETWORK,
-	COL_EXECUTOR,
 	COL_SLURM_ID,
 	COL_SLURM_NODE,
 	COL_SLURM_PARTITION,
@@ -58,8 +57,8 @@ enum column {
 	"id, owner, args, state, active, timeout_s, created_ms, started_ms, finished_ms, pid,"     \
 	" exit_code, signal, error, output_bytes, output_truncated, output_dropped, output_lost,"  \
 	" output_deleted, spool_bytes, finished_seq, containment, cpu_ms, max_memory_bytes,"       \
-	" run_user, run_uid, run_gid, isolation, cwd, env, network, executor, slurm_job_id,"       \
-	" slurm_node, slurm_partition, slurm_cpus" JOB_LIMITS(LIMIT_COLUMN) ", json"
+	" run_user, run_uid, run_gid, isolation, cwd, env, network, slurm_job_id, slurm_node,"     \
+	" slurm_partition, slurm_cpus" JOB_LIMITS(LIMIT_COLUMN) ", json"
 
 static const char schema[] =
     "CREATE TABLE jobs ("
@@ -72,8 +71,8 @@ static const char schema[] =
     " finished_seq INTEGER, containment INTEGER NOT NULL, cpu_ms INTEGER,"
     " max_memory_bytes INTEGER, run_user TEXT, run_uid INTEGER NOT NULL,"
     " run_gid INTEGER NOT NULL, isolation INTEGER NOT NULL, cwd TEXT, env BLOB,"
-    " network INTEGER NOT NULL, executor INTEGER NOT NULL, slurm_job_id INTEGER,"
-    " slurm_node TEXT, slurm_partition TEXT, slurm_cpus INTEGER NOT NULL" JOB_LIMITS(
+    " network INTEGER NOT NULL, slurm_job_id INTEGER, slurm_node TEXT,"
+    " slurm_partition TEXT, slurm_cpus INTEGER NOT NULL" JOB_LIMITS(
 	LIMIT_COLUMN_DEF) ", json TEXT);"
 			  "CREATE INDEX jobs_owner ON jobs(owner, id);"
 			  "CREATE INDEX jobs_finished ON jobs(finished_seq) WHERE finished_seq IS "
@@ -237,7 +236,6 @@ static void bind_record(sqlite3_stmt *st, const struct job_record *r)
 	if (r->env_len)
 		sqlite3_bind_blob(st, COL_ENV + 1, r->env, (int)r->env_len, SQLITE_STATIC);
 	sqlite3_bind_int(st, COL_NETWORK + 1, r->network);
-	sqlite3_bind_int(st, COL_EXECUTOR + 1, r->executor);
 	bind_opt(st, COL_SLURM_ID, (long long)r->slurm_job_id, r->slurm_job_id != 0);
 	if (r->slurm_node)
 		sqlite3_bind_text(st, COL_SLURM_NODE + 1, r->slurm_node, -1, SQLITE_STATIC);
@@ -287,7 +285,6 @@ static void row_record(sqlite3_stmt *st, struct job_record *r)
 	r->env = sqlite3_column_blob(st, COL_ENV);
 	r->env_len = (size_t)sqlite3_column_bytes(st, COL_ENV);
 	r->network = sqlite3_column_int(st, COL_NETWORK);
-	r->executor = (enum job_executor)sqlite3_column_int(st, COL_EXECUTOR);
 	r->slurm_job_id = (uint64_t)sqlite3_column_int64(st, COL_SLURM_ID);
 	r->slurm_node = (const char *)sqlite3_column_text(st, COL_SLURM_NODE);
 	r->slurm_partition = (const char *)sqlite3_column_text(st, COL_SLURM_PARTITION);

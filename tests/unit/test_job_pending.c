@@ -25,7 +25,7 @@ static struct {
 static void fake_spawn(struct job *j)
 {
 	calls.spawns++;
-	j->rec.executor = EXEC_SLURM;
+	j->rec.containment = CONTAIN_SLURM;
 	job_event(j, EV_SUBMITTED, NULL);
 }
 
