@@ -295,10 +295,11 @@ int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const c
 	r->gid = acc->gid;
 	r->groups = acc->groups;
 	r->ngroups = acc->ngroups;
+	/* Root's jobs run as root: no other user. */
+	out->isolation = acc->uid == 0 ? sb->base & ~(unsigned)ISO_USER : sb->base;
 	if (sb->slurm) {
 		/* srun: the command line is slurmexec.c's. */
 		r->set_user = sb->base & ISO_USER;
-		out->isolation = acc->uid == 0 ? 0 : sb->base;
 		return 0;
 	}
 	r->init = sb->init;
@@ -306,9 +307,6 @@ int sandbox_prepare(const struct sandbox *sb, const struct account *acc, const c
 	r->clone_flags = sb->clone_flags;
 	r->private_tmp = true;
 	r->set_user = !(sb->clone_flags & CLONE_NEWUSER);
-	out->isolation = sb->base;
-	if (acc->uid == 0)
-		out->isolation &= ~(unsigned)ISO_USER;
 	if (spec->network == JOB_NET_NONE) {
 		r->clone_flags |= CLONE_NEWNET;
 		out->isolation |= ISO_NETWORK;
