@@ -16,7 +16,7 @@ teardown_file() {
 # The streams a test ended hold their places until jobsupd has seen each client go (through
 # nginx and jobapi): the next test starts with all three places free.
 teardown() {
-	until_true "api admin GET /metrics; grep -qx 'jobworker_followers 0' <<<\"\$BODY\""
+	until_true '[ "$(followers)" = 0 ]'
 }
 
 # watch USER FILE [LAST_EVENT_ID]: stream events into FILE in the background; sets WATCHER.

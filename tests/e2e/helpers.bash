@@ -267,6 +267,12 @@ pids_with() {
 	return 0
 }
 
+# followers: how many clients jobsupd counts as following output or events (its /metrics).
+followers() {
+	api admin GET /metrics
+	sed -n 's/^jobworker_followers \([0-9]*\)$/\1/p' <<<"$BODY"
+}
+
 # fds PID / threads PID: what a process holds, from /proc.
 fds() { ls "/proc/$1/fd" | wc -l; }
 threads() { ls "/proc/$1/task" | wc -l; }

@@ -101,7 +101,7 @@ follower() {
 	follower "/jobs/$id/output?follow=1" "$STACK_DIR/stalled" --stall-after 1 \
 		--stall-until "$STACK_DIR/stalled.go" >/dev/null 2>"$STACK_DIR/stalled.err" 3>&- &
 	f=$!
-	until_true "api admin GET /metrics; grep -q '^jobworker_followers 1' <<<\"\$BODY\""
+	until_true '[ "$(followers)" = 1 ]'
 	api user1 DELETE "/jobs/$blocker"
 	# The job runs to its end while its follower holds one byte and reads nothing more.
 	wait_end user1 "$id"
@@ -120,7 +120,7 @@ follower() {
 	id=$ID
 	follower "/jobs/$id/output?follow=1" "$STACK_DIR/part" --cut-after 1234567 >/dev/null 3>&- &
 	f=$!
-	until_true "api admin GET /metrics; grep -q '^jobworker_followers 1' <<<\"\$BODY\""
+	until_true '[ "$(followers)" = 1 ]'
 	api user1 DELETE "/jobs/$blocker"
 	wait "$f"
 	[ "$(stat -c %s "$STACK_DIR/part")" = 1234567 ]
