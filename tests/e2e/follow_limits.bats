@@ -13,13 +13,18 @@ teardown_file() {
 	stop_stack
 }
 
-# again USER ID FILE: try to follow; 0 once attached (FOLLOWER streams into FILE), 1 when refused.
+# follow_once USER ID FILE: try to follow; 0 once attached (FOLLOWER streams into FILE), 1 as
+# soon as the follower has ended, refused.
 follow_once() {
+	local i
 	rm -f "$3"
 	follow "$1" "$2" "$3"
-	if attached started "$3"; then
-		return 0
-	fi
+	for ((i = 0; i < 400; i++)); do
+		[ "$(head -c 7 "$3" 2>/dev/null)" = started ] && return 0
+		kill -0 "$FOLLOWER" 2>/dev/null || break
+		sleep 0.025
+	done
+	[ "$(head -c 7 "$3" 2>/dev/null)" = started ] && return 0
 	wait "$FOLLOWER" 2>/dev/null
 	return 1
 }

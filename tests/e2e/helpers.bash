@@ -69,16 +69,20 @@ stop_stack() {
 # pid_of jobsupd|jobapi|nginx
 pid_of() { cat "$STACK_DIR/run/$1.pid"; }
 
-# api USER METHOD PATH [CURL_ARGS...]: sets HTTP (the status), BODY and HEADERS.
+# api USER METHOD PATH [CURL_ARGS...]: sets HTTP (the status), BODY, BODY_FILE (the body's bytes
+# as they came) and HEADERS. Each shell has files of its own (by $BASHPID): a call in the
+# background, say a wait that is answered when the job ends, must not write into the body of a
+# call in the foreground.
 api() {
 	local user=$1 method=$2 path=$3
 	shift 3
-	local tmp=$BATS_TEST_TMPDIR
-	HTTP=$(curl -sS -o "$tmp/body" -D "$tmp/headers" -w '%{http_code}' \
+	local tmp=$BATS_TEST_TMPDIR/api.$BASHPID
+	HTTP=$(curl -sS -o "$tmp.body" -D "$tmp.headers" -w '%{http_code}' \
 		--cacert "$CERTS/ca.crt" --cert "$CERTS/$user.crt" --key "$CERTS/$user.key" \
 		-X "$method" "https://localhost:$PORT$path" "$@")
-	BODY=$(cat "$tmp/body")
-	HEADERS=$(tr -d '\r' <"$tmp/headers")
+	BODY_FILE=$tmp.body
+	BODY=$(cat "$BODY_FILE")
+	HEADERS=$(tr -d '\r' <"$tmp.headers")
 }
 
 # header NAME: the value of a header of the last api call.

@@ -30,7 +30,7 @@ expect() {
 	template=${path%%\?*}
 	[[ $template == /jobs/logs* ]] || template=$(sed -E 's|^/jobs/[^/]+|/jobs/{id}|' <<<"$template")
 	n=$(($(wc -l <"$ANSWERS/cases") + 1))
-	cp "$BATS_TEST_TMPDIR/body" "$ANSWERS/$n.body"
+	cp "$BODY_FILE" "$ANSWERS/$n.body"
 	printf '%s\n' "$HEADERS" >"$ANSWERS/$n.headers"
 	echo "$method $template $HTTP $n" >>"$ANSWERS/cases"
 }

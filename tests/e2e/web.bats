@@ -42,7 +42,7 @@ teardown_file() {
 		[ "$(header Content-Type)" = "$want" ] || { echo "$name: $(header Content-Type)"; false; }
 		[ "$(header X-Content-Type-Options)" = nosniff ]
 		[ -n "$(header Content-Security-Policy)" ]
-		cmp -s "$f" "$BATS_TEST_TMPDIR/body"
+		cmp -s "$f" "$BODY_FILE"
 	done
 }
 
