@@ -14,7 +14,7 @@ teardown_file() {
 }
 
 # follow_once USER ID FILE: try to follow; 0 once attached (FOLLOWER streams into FILE), 1 as
-# soon as the follower has ended, refused.
+# soon as the follower has ended, refused (or, attached but silent for 10 s, ended here).
 follow_once() {
 	local i
 	rm -f "$3"
@@ -25,6 +25,7 @@ follow_once() {
 		sleep 0.025
 	done
 	[ "$(head -c 7 "$3" 2>/dev/null)" = started ] && return 0
+	kill "$FOLLOWER" 2>/dev/null
 	wait "$FOLLOWER" 2>/dev/null
 	return 1
 }
@@ -74,9 +75,7 @@ follow_once() {
 	# Followers that leave free their places.
 	kill "${pids[@]}"
 	wait "${pids[@]}" 2>/dev/null || true
-	for ((i = 0; i < 200; i++)); do
-		follow_once user1 "$id" "$d/again" && break
-	done
+	until_true 'follow_once user1 "$id" "$d/again"'
 	[ "$(cat "$d/again")" = started ]
 
 	# The others' places come free as well, each once nginx has seen its client go: the stop,
