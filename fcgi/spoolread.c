@@ -37,7 +37,7 @@ static int record(struct spoolread *r, uint64_t off, int *stream, uint64_t *len)
 		uint64_t from = off;
 		if (off < r->idx_at)
 			from = off + 4 > sizeof r->idx ? off + 4 - sizeof r->idx : 0;
-		uint64_t n = (r->at.idx_len >= off + 4 ? r->at.idx_len : off + 4) - from;
+		uint64_t n = r->at.idx_len - from;
 		r->idx_len = 0;
 		if (n > sizeof r->idx)
 			n = sizeof r->idx;

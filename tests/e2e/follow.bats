@@ -106,8 +106,7 @@ body() { tail -c +7 "$1"; }
 	wait_end user1 "$id"
 	[ "$(field state)" = succeeded ]
 	# Nothing waited for it: the job ended, and the other follower had every byte, while this
-	# one was still stalled (it gives up the stall by itself after 60 s, and only then makes
-	# stalled.out: had the job waited for it, the file would be there by now).
+	# one was still stalled (it makes stalled.out only once released).
 	[ ! -e "$d/stalled.out" ]
 
 	touch "$d/release"

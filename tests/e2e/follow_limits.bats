@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Followers and waiters are bounded, in jobsupd and in jobapi; a client that leaves frees its
-# place at once; ordinary requests are served all the while.
+# place once nginx has seen it go; ordinary requests are served all the while.
 
 load helpers
 
@@ -14,17 +14,13 @@ teardown_file() {
 }
 
 # follow_once USER ID FILE: try to follow; 0 once attached (FOLLOWER streams into FILE), 1 as
-# soon as the follower has ended, refused (or, attached but silent for 10 s, ended here).
+# soon as the follower has ended, refused (or, attached but silent, once ended here).
 follow_once() {
-	local i
-	rm -f "$3"
-	follow "$1" "$2" "$3"
-	for ((i = 0; i < 400; i++)); do
-		[ "$(head -c 7 "$3" 2>/dev/null)" = started ] && return 0
-		kill -0 "$FOLLOWER" 2>/dev/null || break
-		sleep 0.025
-	done
-	[ "$(head -c 7 "$3" 2>/dev/null)" = started ] && return 0
+	local file=$3
+	rm -f "$file"
+	follow "$1" "$2" "$file"
+	until_true '[ "$(head -c 7 "$file" 2>/dev/null)" = started ] || ! kill -0 "$FOLLOWER" 2>/dev/null'
+	[ "$(head -c 7 "$file" 2>/dev/null)" = started ] && return 0
 	kill "$FOLLOWER" 2>/dev/null
 	wait "$FOLLOWER" 2>/dev/null
 	return 1
@@ -80,11 +76,7 @@ follow_once() {
 
 	# The others' places come free as well, each once nginx has seen its client go: the stop,
 	# also a long-lived request, is then served.
-	for ((i = 0; i < 200; i++)); do
-		api user1 DELETE "/jobs/$id"
-		[ "$HTTP" != 503 ] && break
-		sleep 0.025
-	done
+	until_true 'api user1 DELETE "/jobs/$id"; [ "$HTTP" != 503 ]'
 	[ "$HTTP" = 200 ]
 	[ "$(field state)" = stopped ]
 	wait "$FOLLOWER" "$w1" "$w2"

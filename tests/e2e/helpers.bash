@@ -162,20 +162,20 @@ until_true() {
 gone() { until_true "! kill -0 $1 2>/dev/null"; }
 
 # start_ready LOG CMD...: start CMD, a daemon given --ready-fd 3, in the stack's directory with
-# its output appended to LOG, and wait until it says it listens (at most 30 s, as stack.sh
-# does: sanitizers are slow). A socket file is not enough: it exists from bind(), before
-# listen(). Sets READY_PID.
+# its output appended to LOG, and wait until it says it listens (at most WAIT_S: sanitizers are
+# slow). A socket file is not enough: it exists from bind(), before listen(). Sets READY_PID;
+# the daemon is adopted (stop_stack ends it), ready or not.
 start_ready() {
-	local log=$1 fifo=$STACK_DIR/ready.fifo r w line st
+	local log=$1 fifo=$STACK_DIR/ready.fifo r w line st=0
 	shift
 	rm -f "$fifo" && mkfifo -m 600 "$fifo" || return 1
 	exec {w}<>"$fifo" {r}<"$fifo"
 	rm -f "$fifo"
 	(cd "$STACK_DIR" && exec "$@" >>"$log" 2>&1 3>&"$w" {w}>&- {r}<&-) &
 	READY_PID=$!
+	adopt "$READY_PID"
 	exec {w}>&- # so that a daemon that dies first gives end-of-file at once
-	read -r -t 30 -u "$r" line
-	st=$?
+	read -r -t "$WAIT_S" -u "$r" line || st=$?
 	exec {r}<&-
 	[ "$st" = 0 ] || echo "not ready: $*" >&2
 	return "$st"
@@ -185,24 +185,21 @@ start_ready() {
 # JOBSUPD_WRAPPER too, as the stack did).
 new_jobsupd() {
 	local -a wrapper
+	local st=0
 	read -r -a wrapper <<<"${JOBSUPD_WRAPPER:-}"
 	start_ready "$STACK_DIR/stack.log" "${wrapper[@]}" "$BUILD/jobsupd" --ready-fd 3 \
-		--socket run/private/jobsupd.sock --cgroup-root "$(cgroup_root)" "$@"
-	local st=$?
+		--socket run/private/jobsupd.sock --cgroup-root "$(cgroup_root)" "$@" || st=$?
 	echo "$READY_PID" >"$STACK_DIR/run/jobsupd.pid"
-	adopt "$READY_PID"
 	return $st
 }
 
 # new_jobapi: start jobapi again, as the stack did; it replaces the dead one's socket.
 new_jobapi() {
-	local args=()
+	local args=() st=0
 	[ "$(id -u)" = 0 ] && args=(--socket-group nogroup --socket-mode 0660)
 	start_ready "$STACK_DIR/stack.log" "$BUILD/jobapi" --ready-fd 3 --socket run/jobapi.sock \
-		--supervisor run/private/jobsupd.sock "${args[@]}"
-	local st=$?
+		--supervisor run/private/jobsupd.sock "${args[@]}" || st=$?
 	echo "$READY_PID" >"$STACK_DIR/run/jobapi.pid"
-	adopt "$READY_PID"
 	return $st
 }
 
@@ -290,13 +287,17 @@ follow() {
 }
 
 # stalling_reader USER ID N FILE: in the background, follow the job's output, take its first N
-# bytes into FILE, then read nothing until $STACK_DIR/release exists (or 60 s have passed, so
-# that a failing test does not hang), then the rest into FILE.out. Sets STALLING (its pid).
+# bytes into FILE, then read nothing until $STACK_DIR/release exists, then the rest into
+# FILE.out. Should a failing test never release it, it gives up once the stack's directory is
+# gone (stop_stack), or after ten minutes. Sets STALLING (its pid).
 stalling_reader() {
 	curl -sS -N --cacert "$CERTS/ca.crt" --cert "$CERTS/$1.crt" --key "$CERTS/$1.key" \
 		"https://localhost:$PORT/jobs/$2/output?follow=1" 3>&- |
 		(dd bs=1 count="$3" of="$4" 2>/dev/null
-		for ((i = 0; i < 1200; i++)); do [ -e "$STACK_DIR/release" ] && break; sleep 0.05; done
+		for ((i = 0; i < 12000; i++)); do
+			[ -e "$STACK_DIR/release" ] || [ ! -d "$STACK_DIR" ] && break
+			sleep 0.05
+		done
 		cat >"$4.out") 3>&- &
 	STALLING=$!
 }

@@ -8,11 +8,11 @@
 
 load helpers
 
-# Why these tests cannot run here, or nothing.
-why_not() { "$REPO/tests/slurm/cluster.sh" check || true; }
-
 setup_file() {
-	[ -z "$(why_not)" ] || return 0
+	# Why these tests cannot run here, or nothing.
+	WHY_NOT=$("$REPO/tests/slurm/cluster.sh" check || true)
+	export WHY_NOT
+	[ -z "$WHY_NOT" ] || return 0
 	CLUSTER=$(mktemp -d /var/tmp/jobworker-slurm.XXXXXX)
 	export CLUSTER
 	if ! "$REPO/tests/slurm/cluster.sh" start "$CLUSTER" >"$CLUSTER/start.log" 2>&1; then
@@ -43,12 +43,11 @@ teardown_file() {
 }
 
 setup() {
-	local why
-	why=$(why_not)
-	[ -z "$why" ] || skip "$why"
+	[ -z "$WHY_NOT" ] || skip "$WHY_NOT"
 }
 
 teardown() {
+	[ -n "${CLUSTER:-}" ] || return 0
 	[ -n "${PORT:-}" ] && api admin DELETE /jobs >/dev/null || true
 	rm -f "$CLUSTER/go"
 }

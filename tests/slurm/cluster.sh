@@ -8,7 +8,8 @@
 #   cluster.sh check       why a cluster cannot be started here (status 1), or nothing
 #
 # One node, "localhost" on 127.0.0.1, with this machine's CPUs and 4 GiB of memory (DefMemPerCPU
-# 256 MiB: CPUs, not memory, bound how many jobs run at once). A second node on 127.0.0.2 with a
+# 256 MiB: CPUs, not memory, bound how many jobs run at once). One such cluster at a time on a
+# machine: the node's cgroups (slurm_localhost) are named after it, and `stop` empties them. A second node on 127.0.0.2 with a
 # port of its own was tried: Debian 12's slurmctld refuses that config ("Duplicated
 # NodeHostName"), so the tests have one node.
 # On cgroup v1 jobs are tracked and confined with cgroups (memory limits enforced by the kernel);
@@ -17,8 +18,21 @@ set -eu
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# Two distinct free ports below the ephemeral range (where no outgoing connection can take one
+# before the daemon binds it), as tests/stack.bash picks the stack's.
+free_ports() {
+	python3 -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+held = []
+while len(held) < 2:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randrange(10000, low)))
+        held.append(s)
+    except OSError:
+        s.close()
+print(*(h.getsockname()[1] for h in held))'
 }
 
 wait_for() { # seconds command...: true once the command succeeds
@@ -78,11 +92,12 @@ JobAcctGatherParams=OverMemoryKill"
 		printf 'CgroupPlugin=autodetect\n' >"$dir/cgroup.conf"
 	fi
 	cpus=$(nproc)
+	ports=$(free_ports)
 	cat >"$dir/slurm.conf" <<CONF
 ClusterName=jobworker
 SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$(free_port)
-SlurmdPort=$(free_port)
+SlurmctldPort=${ports% *}
+SlurmdPort=${ports#* }
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge

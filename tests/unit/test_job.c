@@ -69,7 +69,7 @@ static void succeeds_and_fails(void **state)
 	assert_int_equal(number(j, "exit_code"), 0);
 	assert_string_equal(field(j, "output"), "out\nerr\n");
 	assert_int_equal(number(j, "output_bytes"), 8);
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "pid")));
+	assert_true(is_null(j, "pid"));
 	assert_true(cJSON_IsString(cJSON_GetObjectItem(j, "finished_at")));
 	cJSON_Delete(j);
 	j = shown(bad);
@@ -114,7 +114,7 @@ static void queue_is_fifo_and_bounded(void **state)
 
 	cJSON *j = shown(c);
 	assert_string_equal(field(j, "state"), "queued");
-	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "started_at")));
+	assert_true(is_null(j, "started_at"));
 	cJSON_Delete(j);
 
 	/* Stopping a running job lets the oldest queued one start, and only that one. */

@@ -137,14 +137,13 @@ static void queued_until_allocated_then_runs(void **state)
 	o = shown(id);
 	assert_string_equal(field(o, "state"), "running");
 	assert_false(is_null(o, "started_at"));
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(o, "slurm"), "job_id")->valueint,
-			 42);
+	assert_int_equal(number(cJSON_GetObjectItem(o, "slurm"), "job_id"), 42);
 	cJSON_Delete(o);
 
 	srun_ended(j, W_EXITCODE(3, 0));
 	o = shown(id);
 	assert_string_equal(field(o, "state"), "failed");
-	assert_int_equal(cJSON_GetObjectItem(o, "exit_code")->valueint, 3);
+	assert_int_equal(number(o, "exit_code"), 3);
 	assert_string_equal(field(cJSON_GetObjectItem(o, "slurm"), "node"), "node7");
 	cJSON_Delete(o);
 	assert_int_equal(calls.settles, 1);
@@ -200,7 +199,7 @@ static void a_stop_while_running_is_a_signal_then_the_grace(void **state)
 	srun_ended(j, W_EXITCODE(0, 0));
 	cJSON *o = shown(id);
 	assert_string_equal(field(o, "state"), "stopped");
-	assert_int_equal(cJSON_GetObjectItem(o, "exit_code")->valueint, 0);
+	assert_int_equal(number(o, "exit_code"), 0);
 	cJSON_Delete(o);
 }
 
