@@ -145,6 +145,17 @@ static int init_containment(struct sup *s)
 		limit_set(&lim->max, i, 0);
 		limit_set(&lim->deflt, i, 0);
 	}
+	/* The flags were held to each other; on Slurm, the largest node may have lowered a max
+	 * below its default. */
+	for (int i = 0; slurm && i < NLIMITS; i++) {
+		if (limit_get(&lim->deflt, i) > limit_get(&lim->max, i)) {
+			log_error(
+			    "cannot start: %s %llu is over what Slurm's largest node has (%llu)",
+			    limit_info[i].deflt_flag, (unsigned long long)limit_get(&lim->deflt, i),
+			    (unsigned long long)limit_get(&lim->max, i));
+			return -1;
+		}
+	}
 	return 0;
 }
 

@@ -238,3 +238,14 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	[[ $output == *"executor:  slurm, job "*" on localhost (partition debug), 1 CPU per task"* ]]
 	[[ $output == *"contained: slurm"* ]]
 }
+
+@test "a default limit over what Slurm's largest node has keeps jobsupd from starting" {
+	local most=$((NODE_CPUS * 100)) asked=$((NODE_CPUS * 100 + 100))
+	cd "$BATS_TEST_TMPDIR"
+	run timeout 30 "$BUILD/jobsupd" --executor slurm --users "$CLUSTER/users" \
+		--work-root "$BATS_TEST_TMPDIR/work" \
+		--socket "$BATS_TEST_TMPDIR/refused.sock" --max-cpu "$asked" --default-cpu "$asked"
+	[ "$status" = 1 ]
+	[[ $output == *"cannot start: --default-cpu $asked is over what Slurm's largest node has ($most)"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/refused.sock" ]
+}
