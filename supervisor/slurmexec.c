@@ -177,11 +177,10 @@ static void slurm_spawn(struct job *j)
 			loop_unwatch_close(j->jobs->loop, &j->slurm.report);
 		else
 			close(rep[0]);
-		if (fds[0] >= 0 && j->out[0].fd != fds[0])
-			close(fds[0]);
-		if (fds[1] >= 0 && j->out[1].fd != fds[1])
-			close(fds[1]);
-		kill(-pid, SIGTERM); /* srun cancels the job */
+		close(fds[0]); /* out_watch watches neither once it fails */
+		close(fds[1]);
+		/* srun cancels the job. By its pid: forked, it may not have its own group yet. */
+		kill(pid, SIGTERM);
 	}
 	job_event(j, EV_SUBMITTED, NULL);
 }
@@ -224,9 +223,9 @@ static void on_kill_unanswered(struct timer *t)
 		 (unsigned long long)j->rec.id, (int)j->rec.pid,
 		 sig == SIGTERM ? "SIGTERM" : "SIGKILL");
 	kill(-j->rec.pid, sig);
-	if (sig == SIGTERM)
-		loop_timer_at(j->jobs->loop, t, loop_now() + SLURM_KILL_WAIT_MS,
-			      on_kill_unanswered);
+	if (sig == SIGTERM && loop_timer_at(j->jobs->loop, t, loop_now() + SLURM_KILL_WAIT_MS,
+					    on_kill_unanswered) < 0)
+		on_kill_unanswered(t); /* out of memory: SIGKILL now, not never */
 }
 
 static void slurm_kill(struct job *j)
@@ -237,9 +236,10 @@ static void slurm_kill(struct job *j)
 		scancel(j, "KILL"); /* the job's processes at once */
 		scancel(j, NULL);   /* and its allocation */
 	}
-	if (!loop_timer_armed(&j->slurm.retry))
-		loop_timer_at(j->jobs->loop, &j->slurm.retry, loop_now() + SLURM_KILL_WAIT_MS,
-			      on_kill_unanswered);
+	if (!loop_timer_armed(&j->slurm.retry) &&
+	    loop_timer_at(j->jobs->loop, &j->slurm.retry, loop_now() + SLURM_KILL_WAIT_MS,
+			  on_kill_unanswered) < 0)
+		on_kill_unanswered(&j->slurm.retry); /* out of memory: srun's signals now */
 }
 
 /* The states in which Slurm is done with a job. */
