@@ -10,11 +10,12 @@
  * - Signals go through Slurm, to the job's processes on its node: `scancel --signal=SIG ID`
  *   (a SIGTERM to srun would make Slurm kill the task at once, without a grace); a kill is
  *   `scancel --signal=KILL ID` and `scancel ID`, which also ends the allocation. A job not yet
- *   allocated has nothing to signal: it is cancelled, by its name and user. Every scancel names
- *   the job's user too, so a job id that is not the job's (its report forged by a process of
- *   the account) reaches no other account's job. Should srun outlive a kill by
- *   SLURM_KILL_WAIT_MS (Slurm unreachable), it gets SIGTERM (srun ends its allocation itself),
- *   and SIGKILL as long again after.
+ *   allocated has nothing to signal: its srun gets SIGTERM, and cancels its request in Slurm
+ *   (not scancel by the job's name: another jobsupd's job of the same account and id has the
+ *   same). Every scancel names the job's user too, so a job id that is not the job's (its
+ *   report forged by a process of the account) reaches no other account's job. Should srun
+ *   outlive a kill by SLURM_KILL_WAIT_MS (Slurm unreachable), it gets SIGTERM (srun ends its
+ *   allocation itself), and SIGKILL as long again after.
  * - Once srun has exited, the job settles by reading Slurm's own account of it (`scontrol -o
  *   show job ID`): how the job's command ended (srun's own status cannot tell an exit 137 from
  *   a SIGKILL, nor a death by Slurm's memory limit from an exit 1), or Slurm's reason when Slurm
@@ -185,17 +186,6 @@ static void slurm_spawn(struct job *j)
 	job_event(j, EV_SUBMITTED, NULL);
 }
 
-/* A job Slurm has not allocated yet: cancelled, by its name and its user. */
-static void cancel_by_name(struct job *j)
-{
-	char name[64], user[32];
-	snprintf(name, sizeof name, "--name=" SLURM_NAME_PREFIX "%llu",
-		 (unsigned long long)j->rec.id);
-	snprintf(user, sizeof user, "--user=%u", (unsigned)j->rec.run_uid);
-	char *argv[] = {"scancel", name, user, NULL};
-	run_command(argv, NULL);
-}
-
 static void scancel(struct job *j, const char *signal)
 {
 	char id[24], sig[24], user[32];
@@ -231,7 +221,9 @@ static void on_kill_unanswered(struct timer *t)
 static void slurm_kill(struct job *j)
 {
 	if (!j->rec.slurm_job_id) {
-		cancel_by_name(j);
+		/* srun, still waiting for an allocation, cancels its request. By its pid: it
+		 * may be so new that it does not lead its group yet. */
+		kill(j->rec.pid, SIGTERM);
 	} else {
 		scancel(j, "KILL"); /* the job's processes at once */
 		scancel(j, NULL);   /* and its allocation */
