@@ -106,10 +106,8 @@ static int split_options(struct slurm *s, const char *text, char *desc, size_t c
 /* The largest node of the partition: "CPUS MEMORY_MB" per line from sinfo. */
 static int learn_nodes(struct slurm *s, char *desc, size_t cap)
 {
-	char out[4096], part[96] = "";
-	if (s->partition)
-		snprintf(part, sizeof part, "--partition=%s", s->partition);
-	char *argv[] = {"sinfo", "--noheader", "--format=%c %m", part[0] ? part : NULL, NULL};
+	char out[4096];
+	char *argv[] = {"sinfo", "--noheader", "--format=%c %m", s->partition_opt, NULL};
 	int rc = run_wait(argv, out, sizeof out);
 	char *save = NULL;
 	for (char *line = rc == 0 ? strtok_r(out, "\n", &save) : NULL; line;
@@ -135,15 +133,13 @@ static int learn_nodes(struct slurm *s, char *desc, size_t cap)
 /* srun --test-only with the partition and options: Slurm says now whether it would take them. */
 static int check_options(struct slurm *s, char *desc, size_t cap)
 {
-	char out[4096], part[96] = "";
+	char out[4096];
 	char *argv[SLURM_MAX_OPTIONS + 8];
 	int n = 0;
 	argv[n++] = "srun";
 	argv[n++] = "--test-only";
-	if (s->partition) {
-		snprintf(part, sizeof part, "--partition=%s", s->partition);
-		argv[n++] = part;
-	}
+	if (s->partition_opt)
+		argv[n++] = s->partition_opt;
 	for (int i = 0; i < s->noptions; i++)
 		argv[n++] = s->options[i];
 	argv[n++] = "true";
@@ -183,9 +179,13 @@ static int find_prolog(struct slurm *s, const char *given, char *desc, size_t ca
 int slurm_init(struct slurm *s, const struct slurm_config *cfg, char *desc, size_t cap)
 {
 	memset(s, 0, sizeof *s);
-	if (cfg->partition && !(s->partition = strdup(cfg->partition))) {
-		snprintf(desc, cap, "out of memory");
-		return -1;
+	if (cfg->partition) {
+		if (asprintf(&s->partition_opt, "--partition=%s", cfg->partition) < 0) {
+			s->partition_opt = NULL;
+			snprintf(desc, cap, "out of memory");
+			return -1;
+		}
+		s->partition = s->partition_opt + strlen("--partition=");
 	}
 	if (find_in_path("srun", s->srun, sizeof s->srun) < 0) {
 		snprintf(desc, cap,
@@ -247,9 +247,10 @@ int slurm_install_prolog(struct slurm *s, const char *work_root, char *desc, siz
 
 void slurm_fini(struct slurm *s)
 {
-	free(s->partition);
+	free(s->partition_opt);
 	free(s->options_text);
-	s->partition = s->options_text = NULL;
+	s->partition_opt = s->options_text = NULL;
+	s->partition = NULL;
 }
 
 unsigned slurm_cpus(uint64_t cpu_percent)
@@ -261,7 +262,7 @@ char **slurm_srun_argv(const struct slurm *s, uint64_t id, const struct jobspec 
 		       long backstop_s, unsigned *cpus)
 {
 	enum { FIXED = 12 };
-	size_t text = 512 + strlen(s->prolog) + (s->partition ? strlen(s->partition) : 0);
+	size_t text = 512 + strlen(s->prolog);
 	char **v = malloc((FIXED + (size_t)s->noptions + spec->argc + 1) * sizeof *v + text);
 	if (!v)
 		return NULL;
@@ -278,8 +279,8 @@ char **slurm_srun_argv(const struct slurm *s, uint64_t id, const struct jobspec 
 	v[n++] = "--input=none";
 	PUT("--job-name=" SLURM_NAME_PREFIX "%llu", (unsigned long long)id);
 	PUT("--prolog=%s", s->prolog);
-	if (s->partition)
-		PUT("--partition=%s", s->partition);
+	if (s->partition_opt)
+		v[n++] = s->partition_opt;
 	if (spec->limits.memory_bytes)
 		PUT("--mem=%lluK", (unsigned long long)((spec->limits.memory_bytes + 1023) / 1024));
 	*cpus = spec->limits.cpu_percent ? slurm_cpus(spec->limits.cpu_percent) : 0;

@@ -38,9 +38,10 @@ struct slurm_config {
 };
 
 struct slurm {
-	char srun[PATH_MAX]; /* srun's path, found in jobsupd's PATH (a job's may differ) */
-	char *partition;
-	char *options_text;		      /* the options' strings */
+	char srun[PATH_MAX];   /* srun's path, found in jobsupd's PATH (a job's may differ) */
+	char *partition_opt;   /* "--partition=NAME" for sinfo and srun; NULL: the default */
+	const char *partition; /* NAME, within it */
+	char *options_text;    /* the options' strings */
 	char *options[SLURM_MAX_OPTIONS + 1]; /* NULL-terminated */
 	int noptions;
 	char prolog[PATH_MAX];

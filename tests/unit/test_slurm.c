@@ -24,7 +24,7 @@ static void joined(char **argv, char *dst, size_t cap)
 static void srun_command_line(void **state)
 {
 	char *cmd[] = {"sh", "-c", "echo hi", NULL}, line[1024];
-	char opt0[] = "--account=lab", opt1[] = "--qos=normal";
+	char opt0[] = "--account=lab", opt1[] = "--qos=normal", part[] = "--partition=debug";
 	struct slurm s = {.srun = "/usr/bin/srun", .prolog = "/usr/sbin/jobprolog"};
 	struct jobspec spec = {.argv = cmd, .argc = 3};
 	unsigned cpus = 99;
@@ -41,7 +41,7 @@ static void srun_command_line(void **state)
 	free(v);
 
 	/* Memory in KiB, rounded up; CPUs rounded up; the options last, before the command. */
-	s.partition = "debug";
+	s.partition_opt = part;
 	s.options[0] = opt0;
 	s.options[1] = opt1;
 	s.noptions = 2;
