@@ -109,8 +109,7 @@ static void act_pending(struct job *j, enum job_event ev, const struct ev_arg *a
 {
 	(void)ev;
 	(void)a;
-	j->rec.state = JOB_QUEUED;
-	j->rec.started_ms = 0;
+	j->rec.started_ms = 0; /* still queued, as the API shows it */
 	save(j);
 	log_info("job %llu submitted to Slurm, srun pid %d", (unsigned long long)j->rec.id,
 		 (int)j->rec.pid);
@@ -184,14 +183,6 @@ static void act_started_late(struct job *j, enum job_event ev, const struct ev_a
 	j->rec.state = JOB_RUNNING;
 	j->rec.started_ms = wall_now();
 	events_emit(j->jobs->events, EVENT_STARTED, &j->rec);
-}
-
-/* Slurm allocated a job that was being cancelled: its cancel again, now by its Slurm id. */
-static void act_kill_again(struct job *j, enum job_event ev, const struct ev_arg *a)
-{
-	(void)ev;
-	(void)a;
-	ex(j)->kill(j);
 }
 
 static void act_grace_over(struct job *j, enum job_event ev, const struct ev_arg *a)
@@ -458,7 +449,8 @@ static const struct transition {
 	},
     [PHASE_KILLING] =
 	{
-	    [EV_ALLOCATED] = {STAY, act_kill_again},
+	    /* Slurm allocated it while it was being cancelled: killed again, by its Slurm id. */
+	    [EV_ALLOCATED] = {STAY, act_kill},
 	    [EV_STOP] = {STAY, act_ignore},
 	    [EV_TIMEOUT] = {STAY, act_ignore},
 	    [EV_SHUTDOWN] = {STAY, act_ignore},
