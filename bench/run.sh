@@ -283,7 +283,7 @@ elif ! tests/slurm/cluster.sh start "$T/slurm" >"$T/slurm.log" 2>&1; then
 else
 	say "Slurm: $slurm_jobs jobs of true through the job worker; as many bare sruns"
 	export SLURM_CONF=$T/slurm/slurm.conf
-	cpus=$(sinfo --noheader --format=%c)
+	cpus=$(sinfo --noheader --partition=debug --format=%c)
 	printf 'user1 = nobody\n' >"$T/slurm/users"
 	T4=$T/slurmstack
 	mkdir -p "$T4"

@@ -349,6 +349,7 @@ static void parse_flags(int argc, char **argv, struct sup_config *cfg)
 	    (cfg->slurm.partition || cfg->slurm.options || cfg->slurm.prolog))
 		opts_die(
 		    "--slurm-partition, --slurm-options and --slurm-prolog need --executor slurm");
+	cfg->default_timeout_given = default_timeout_set;
 	if (cfg->limits.default_timeout_s > cfg->limits.max_timeout_s) {
 		if (default_timeout_set)
 			opts_die("--default-timeout is longer than --max-timeout");

@@ -1,12 +1,14 @@
 /* slurm: the cluster as jobsupd sees it, and srun's command line; see slurm.h. */
 #include "slurm.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,28 +105,35 @@ static int split_options(struct slurm *s, const char *text, char *desc, size_t c
 	return 0;
 }
 
-/* The largest node of the partition: "CPUS MEMORY_MB" per line from sinfo. */
+/* The largest node of the partition, and its MaxTime: "CPUS MEMORY_MB TIMELIMIT PARTITION"
+ * per line from sinfo. Without --slurm-partition, the lines of the cluster's default partition
+ * (sinfo marks it with a '*'), where srun sends jobs. */
 static int learn_nodes(struct slurm *s, char *desc, size_t cap)
 {
 	char out[4096];
-	char *argv[] = {"sinfo", "--noheader", "--format=%c %m", s->partition_opt, NULL};
+	char *argv[] = {"sinfo", "--noheader", "--format=%c %m %l %P", s->partition_opt, NULL};
 	int rc = run_wait(argv, out, sizeof out);
 	char *save = NULL;
 	for (char *line = rc == 0 ? strtok_r(out, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned cpus;
 		unsigned long long mb;
-		if (sscanf(line, "%u %llu", &cpus, &mb) != 2)
+		char limit[32], part[128];
+		long max_time;
+		if (sscanf(line, "%u %llu %31s %127s", &cpus, &mb, limit, part) != 4 ||
+		    (!s->partition && part[strlen(part) - 1] != '*') || mb > UINT64_MAX >> 20 ||
+		    slurm_parse_time(limit, &max_time) < 0)
 			continue;
 		if (cpus > s->node_cpus)
 			s->node_cpus = cpus;
 		if (mb << 20 > s->node_memory)
 			s->node_memory = mb << 20;
+		s->max_time_s = max_time;
 	}
 	if (s->node_cpus == 0) {
 		snprintf(desc, cap, "cannot learn the Slurm cluster's nodes%s%s (sinfo: %s)",
-			 s->partition ? " in partition " : "", s->partition ? s->partition : "",
-			 rc == 0 ? "no nodes" : last_line(out));
+			 s->partition ? " in partition " : " in its default partition",
+			 s->partition ? s->partition : "", rc == 0 ? "no nodes" : last_line(out));
 		return -1;
 	}
 	return 0;
@@ -196,11 +205,15 @@ int slurm_init(struct slurm *s, const struct slurm_config *cfg, char *desc, size
 	    find_prolog(s, cfg->prolog, desc, cap) < 0 || learn_nodes(s, desc, cap) < 0 ||
 	    check_options(s, desc, cap) < 0)
 		return -1;
+	char max_time[32] = "none";
+	if (s->max_time_s)
+		snprintf(max_time, sizeof max_time, "%ld min", s->max_time_s / 60);
 	snprintf(desc, cap,
-		 "executor: slurm, partition %s, largest node %u CPUs and %llu MiB; srun options: "
-		 "%s",
+		 "executor: slurm, partition %s, largest node %u CPUs and %llu MiB, MaxTime %s; "
+		 "srun options: %s",
 		 s->partition ? s->partition : "(the cluster's default)", s->node_cpus,
-		 (unsigned long long)(s->node_memory >> 20), cfg->options ? cfg->options : "none");
+		 (unsigned long long)(s->node_memory >> 20), max_time,
+		 cfg->options ? cfg->options : "none");
 	return 0;
 }
 
@@ -251,6 +264,43 @@ void slurm_fini(struct slurm *s)
 	free(s->options_text);
 	s->partition_opt = s->options_text = NULL;
 	s->partition = NULL;
+}
+
+int slurm_parse_time(const char *text, long *seconds)
+{
+	long days = 0, f[3];
+	int n = 0;
+	const char *p = text, *dash = strchr(text, '-');
+	char *end;
+
+	if (strcasecmp(text, "infinite") == 0 || strcasecmp(text, "unlimited") == 0) {
+		*seconds = 0;
+		return 0;
+	}
+	if (dash) {
+		if (!isdigit((unsigned char)*p) || (days = strtol(p, &end, 10)) > 99999 ||
+		    end != dash)
+			return -1;
+		p = dash + 1;
+	}
+	for (;;) {
+		if (!isdigit((unsigned char)*p) || (f[n++] = strtol(p, &end, 10)) > 99999)
+			return -1;
+		p = end;
+		if (*p != ':' || n == 3)
+			break;
+		p++;
+	}
+	if (*p)
+		return -1;
+	if (dash) /* days-hours[:minutes[:seconds]] */
+		*seconds =
+		    days * 86400 + f[0] * 3600 + (n > 1 ? f[1] * 60 : 0) + (n > 2 ? f[2] : 0);
+	else if (n < 3) /* minutes[:seconds] */
+		*seconds = f[0] * 60 + (n > 1 ? f[1] : 0);
+	else /* hours:minutes:seconds */
+		*seconds = f[0] * 3600 + f[1] * 60 + f[2];
+	return *seconds > 0 ? 0 : -1;
 }
 
 unsigned slurm_cpus(uint64_t cpu_percent)

@@ -48,6 +48,7 @@ struct slurm {
 	bool prolog_given;    /* --slurm-prolog: run as it is */
 	uint64_t node_memory; /* the largest node's memory, bytes */
 	unsigned node_cpus;   /* and CPUs */
+	long max_time_s;      /* the partition's MaxTime; 0: none */
 };
 
 /* Learn the cluster (the largest node of the partition, with sinfo) and check the options
@@ -65,6 +66,11 @@ int slurm_install_prolog(struct slurm *s, const char *work_root, char *desc, siz
  * not given). backstop_s: when Slurm ends the job itself. NULL when out of memory. */
 char **slurm_srun_argv(const struct slurm *s, uint64_t id, const struct jobspec *spec,
 		       long backstop_s, unsigned *cpus);
+
+/* A time limit as sinfo prints it ("infinite", "30:00", "1:00:00", "2-12:00:00"; Slurm's
+ * [days-]hours:minutes:seconds, or minutes[:seconds]) in seconds, 0 for none. 0, or -1 when it
+ * is not one. */
+int slurm_parse_time(const char *text, long *seconds);
 
 /* CPUs a cpu_percent limit asks for: rounded up to whole CPUs. */
 unsigned slurm_cpus(uint64_t cpu_percent);

@@ -122,6 +122,37 @@ static bool slurm_limit(struct sup *s, int i)
 	return most != 0;
 }
 
+/* On Slurm: a job's timeout, with the grace and a minute (its --time backstop), within the
+ * partition's MaxTime; Slurm would refuse a job asking for more, or keep it waiting for ever. */
+static int slurm_timeouts(struct sup *s)
+{
+	struct spec_limits *lim = &s->cfg.limits;
+	long most = s->slurm.max_time_s - s->cfg.grace_s - 60;
+	if (!s->slurm.max_time_s)
+		return 0;
+	if (most < 1) {
+		log_error("cannot start: Slurm's partition lets a job run %ld s, no more than the "
+			  "grace (%ld s) and a minute",
+			  s->slurm.max_time_s, s->cfg.grace_s);
+		return -1;
+	}
+	if (lim->default_timeout_s > most && s->cfg.default_timeout_given) {
+		log_error("cannot start: --default-timeout %ld is over what Slurm's partition lets "
+			  "a job ask for (%ld s: its MaxTime, less the grace and a minute)",
+			  lim->default_timeout_s, most);
+		return -1;
+	}
+	if (lim->max_timeout_s > most) {
+		log_info("timeouts up to %ld s: Slurm's partition's MaxTime, less the grace and a "
+			 "minute",
+			 most);
+		lim->max_timeout_s = most;
+	}
+	if (lim->default_timeout_s > most)
+		lim->default_timeout_s = most;
+	return 0;
+}
+
 /* Choose how jobs are contained, and offer only the limits that can be enforced. On Slurm,
  * jobsupd contains only each job's srun (in its process group): the job is Slurm's to contain. */
 static int init_containment(struct sup *s)
@@ -145,6 +176,8 @@ static int init_containment(struct sup *s)
 		limit_set(&lim->max, i, 0);
 		limit_set(&lim->deflt, i, 0);
 	}
+	if (slurm && slurm_timeouts(s) < 0)
+		return -1;
 	/* The flags were held to each other; on Slurm, the largest node may have lowered a max
 	 * below its default. */
 	for (int i = 0; slurm && i < NLIMITS; i++) {

@@ -31,8 +31,9 @@ struct sup_config {
 	long output_max;	/* per job */
 	long output_total;	/* the spool in all; 0: a quarter of its filesystem */
 	struct spec_limits limits;
-	unsigned limits_max_given; /* bit i: --max-X of limit_info[i] was given */
-	const char *cgroup_root;   /* under each hierarchy, or absolute (v2) */
+	unsigned limits_max_given;  /* bit i: --max-X of limit_info[i] was given */
+	bool default_timeout_given; /* else the default yields to a lower max */
+	const char *cgroup_root;    /* under each hierarchy, or absolute (v2) */
 	enum cg_want cgroup_want;
 	int ready_fd; /* told once jobsupd listens (--ready-fd), or -1 */
 	struct sandbox_config sandbox;

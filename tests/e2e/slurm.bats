@@ -26,10 +26,10 @@ setup_file() {
 	export SLURM_JOBWORKER_PROBE=leaked
 	# Slurm runs a job as an account its node knows: both identities are mapped to nobody's.
 	printf 'user1 = nobody\nadmin = nobody\n' >"$CLUSTER/users"
-	NODE_CPUS=$(sinfo --noheader --format=%c)
+	NODE_CPUS=$(sinfo --noheader --partition=debug --format=%c)
 	export NODE_CPUS
 	# More jobs in Slurm at once than the node has CPUs: the rest wait in Slurm's queue.
-	start_stack --executor slurm --users "$CLUSTER/users" --work-root "$CLUSTER/work" --grace 2 \
+	start_stack -k --executor slurm --users "$CLUSTER/users" --work-root "$CLUSTER/work" --grace 2 \
 		--max-running $((NODE_CPUS + 4))
 }
 
@@ -248,4 +248,28 @@ WAITS='"sh","-c","echo waiting; while [ ! -e '"'"'$GO'"'"' ]; do sleep 0.05; don
 	[ "$status" = 1 ]
 	[[ $output == *"cannot start: --default-cpu $asked is over what Slurm's largest node has ($most)"* ]]
 	[ ! -e "$BATS_TEST_TMPDIR/refused.sock" ]
+}
+
+@test "on a partition with a MaxTime, timeouts stay within it, less the grace and a minute" {
+	local args=(--executor slurm --users "$CLUSTER/users" --work-root "$CLUSTER/work" --grace 2
+		--max-running $((NODE_CPUS + 4)))
+	local sup
+	sup=$(pid_of jobsupd)
+	kill -TERM "$sup"
+	gone "$sup"
+	# short's MaxTime is 5 minutes: 300 s, less the grace (2) and a minute.
+	new_jobsupd "${args[@]}" --slurm-partition short
+	grep -q "MaxTime 5 min" "$STACK_DIR/stack.log"
+	until_true 'api user1 POST /jobs --json "{\"command\":[\"true\"],\"timeout_s\":600}"; [ "$HTTP" = 400 ]'
+	[[ $(jq -r .error.message <<<"$BODY") == *"between 1 and 238"* ]]
+	run_job user1 '{"command":["true"]}'
+	[ "$(field state)" = succeeded ]
+	[ "$(field timeout_s)" = 238 ]
+	[ "$(field slurm.partition)" = short ]
+	scontrol -o show job "$(field slurm.job_id)" | grep -q 'TimeLimit=00:05:00'
+
+	sup=$(pid_of jobsupd)
+	kill -TERM "$sup"
+	gone "$sup"
+	new_jobsupd "${args[@]}"
 }

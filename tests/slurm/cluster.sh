@@ -9,7 +9,8 @@
 #
 # One node, "localhost" on 127.0.0.1, with this machine's CPUs and 4 GiB of memory (DefMemPerCPU
 # 256 MiB: CPUs, not memory, bound how many jobs run at once). One such cluster at a time on a
-# machine: the node's cgroups (slurm_localhost) are named after it, and `stop` empties them. A second node on 127.0.0.2 with a
+# machine: the node's cgroups (slurm_localhost) are named after it, and `stop` empties them.
+# Two partitions of that node: debug (the default, no time limit) and short (MaxTime 5 minutes). A second node on 127.0.0.2 with a
 # port of its own was tried: Debian 12's slurmctld refuses that config ("Duplicated
 # NodeHostName"), so the tests have one node.
 # On cgroup v1 jobs are tracked and confined with cgroups (memory limits enforced by the kernel);
@@ -123,6 +124,7 @@ SlurmdTimeout=30
 InactiveLimit=0
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=4096 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=short Nodes=ALL MaxTime=5 State=UP
 CONF
 	export SLURM_CONF="$dir/slurm.conf"
 	slurmctld -f "$SLURM_CONF" || die "slurmctld did not start: $(tail -5 "$dir/slurmctld.log")"

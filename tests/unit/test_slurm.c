@@ -59,6 +59,28 @@ static void srun_command_line(void **state)
 	free(v);
 }
 
+/* Time limits as sinfo prints them: minutes[:seconds], hours:minutes:seconds, with days. */
+static void time_limits(void **state)
+{
+	const struct {
+		const char *text;
+		long seconds;
+	} good[] = {{"infinite", 0},	{"UNLIMITED", 0},     {"5", 300},      {"5:00", 300},
+		    {"30:15", 1815},	{"1:00:00", 3600},    {"2-0", 172800}, {"1-02", 93600},
+		    {"1-02:30", 95400}, {"1-02:30:05", 95405}};
+	const char *bad[] = {"",   "-",	 "x",	  "5:", ":5",	"1:2:3:4", "1-",
+			     "-1", "5m", "1-2-3", "0",	"0:00", "999999",  "1 2"};
+	long t;
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		t = -1;
+		assert_int_equal(slurm_parse_time(good[i].text, &t), 0);
+		assert_int_equal(t, good[i].seconds);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_int_equal(slurm_parse_time(bad[i], &t), -1);
+}
+
 static void cpus_round_up(void **state)
 {
 	(void)state;
@@ -157,9 +179,8 @@ static void job_accounts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(srun_command_line),
-	    cmocka_unit_test(cpus_round_up),
-	    cmocka_unit_test(prolog_reports),
+	    cmocka_unit_test(srun_command_line), cmocka_unit_test(cpus_round_up),
+	    cmocka_unit_test(time_limits),	 cmocka_unit_test(prolog_reports),
 	    cmocka_unit_test(job_accounts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
